@@ -1,0 +1,46 @@
+/**
+ * The one clock of the server. Pinned to a day (the demo reads as of 2019-06-30), it keeps the
+ * time of day running so that timestamps still order; unpinned, it is the wall clock.
+ */
+export interface Clock {
+  /** The current instant. */
+  now(): Date;
+  /** Today's date, `YYYY-MM-DD`, in the server's time zone. */
+  today(): string;
+  readonly timeZone: string;
+}
+
+export function dateInZone(instant: Date, timeZone: string): string {
+  // en-CA formats as YYYY-MM-DD.
+  return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(instant);
+}
+
+/** How far the zone's wall clock is ahead of UTC at that instant, in ms. */
+export function zoneOffsetMs(instant: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit',
+    hour: '2-digit', minute: '2-digit', second: '2-digit',
+  }).formatToParts(instant);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
+}
+
+export function createClock(options: { pinnedDay?: string; timeZone: string }): Clock {
+  const { pinnedDay, timeZone } = options;
+  if (!pinnedDay) {
+    return { now: () => new Date(), today: () => dateInZone(new Date(), timeZone), timeZone };
+  }
+  return {
+    now() {
+      // The pinned day at the current local time of day: instants move on, the date stays.
+      const wall = new Date();
+      const local = wall.getTime() + zoneOffsetMs(wall, timeZone);
+      const msOfDay = ((local % 86_400_000) + 86_400_000) % 86_400_000;
+      const pinnedMidnight = Date.parse(`${pinnedDay}T00:00:00Z`);
+      return new Date(pinnedMidnight + msOfDay - zoneOffsetMs(new Date(pinnedMidnight), timeZone));
+    },
+    today: () => pinnedDay,
+    timeZone,
+  };
+}

@@ -1,0 +1,105 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+
+/** Everything Duban reads from the environment, read once and validated at start-up. */
+export interface Config {
+  /** `production` masks unknown errors; `development` shows their message and stack. */
+  env: 'production' | 'development' | 'test';
+  port: number;
+  host: string;
+  /** An external PostgreSQL; when absent, an embedded one is started in `dataDir`. */
+  databaseUrl?: string;
+  redisUrl?: string;
+  jwtSecret: string;
+  /** Lifetime of a login token, in seconds. */
+  jwtTtlSeconds: number;
+  /** Pins the server's clock to a day (`YYYY-MM-DD`); the demo reads as of 2019-06-30. */
+  now?: string;
+  /** Load the Wenzhou demo into an empty database, and pin the clock to its date. */
+  demo: boolean;
+  /** Where the embedded PostgreSQL keeps its files. */
+  dataDir: string;
+  /** The time zone in which a day (an as-of date, "today") starts and ends. */
+  timeZone: string;
+}
+
+export class ConfigError extends Error {}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function isIsoDate(value: string): boolean {
+  if (!DATE.test(value)) return false;
+  const d = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === value;
+}
+
+function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, not "${raw}"`);
+  }
+  return n;
+}
+
+function flag(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(1|true|on|yes)$/i.test(raw)) return true;
+  if (/^(0|false|off|no)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be on or off, not "${raw}"`);
+}
+
+function url(name: string, raw: string | undefined, protocols: string[]): string | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} is not a URL`);
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${name} must start with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  }
+  return raw;
+}
+
+/** Reads and validates the environment; throws a ConfigError that names the variable at fault. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const nodeEnv = env.NODE_ENV ?? 'production';
+  if (nodeEnv !== 'production' && nodeEnv !== 'development' && nodeEnv !== 'test') {
+    throw new ConfigError(`NODE_ENV must be production, development or test, not "${nodeEnv}"`);
+  }
+  const now = env.DUBAN_NOW || undefined;
+  if (now !== undefined && !isIsoDate(now)) {
+    throw new ConfigError(`DUBAN_NOW must be a date as YYYY-MM-DD, not "${now}"`);
+  }
+  let jwtSecret = env.JWT_SECRET ?? '';
+  if (jwtSecret === '') {
+    if (nodeEnv === 'production' && env.DATABASE_URL) {
+      throw new ConfigError('JWT_SECRET is required when Duban runs against an external database');
+    }
+    // The embedded, single-process default: a secret of this process; tokens end with it.
+    jwtSecret = randomBytes(32).toString('hex');
+  } else if (jwtSecret.length < 32) {
+    throw new ConfigError('JWT_SECRET must be at least 32 characters');
+  }
+  const timeZone = env.DUBAN_TIME_ZONE || 'Asia/Shanghai';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+  } catch {
+    throw new ConfigError(`DUBAN_TIME_ZONE is not a time zone: "${timeZone}"`);
+  }
+  return {
+    env: nodeEnv,
+    port: integer('PORT', env.PORT, 4000, 0, 65535),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl: url('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:']),
+    redisUrl: url('REDIS_URL', env.REDIS_URL, ['redis:', 'rediss:']),
+    jwtSecret,
+    jwtTtlSeconds: integer('JWT_TTL_SECONDS', env.JWT_TTL_SECONDS, 12 * 3600, 60, 30 * 24 * 3600),
+    now,
+    demo: flag('DUBAN_DEMO', env.DUBAN_DEMO, true),
+    dataDir: resolve(env.DUBAN_DATA_DIR || '.duban'),
+    timeZone,
+  };
+}

@@ -1,0 +1,9 @@
+import { Department } from '../modules/department/department.entity';
+import { Indicator } from '../modules/indicator/indicator.entity';
+import { Programme } from '../modules/programme/programme.entity';
+import { Region } from '../modules/region/region.entity';
+import { Submission } from '../modules/submission/submission.entity';
+import { Target } from '../modules/target/target.entity';
+import { User } from '../modules/user/user.entity';
+
+export const entities = [Region, Department, Programme, Indicator, Target, Submission, User];

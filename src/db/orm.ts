@@ -1,0 +1,42 @@
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { Migrator } from '@mikro-orm/migrations';
+import { MikroORM, defineConfig, type Options } from '@mikro-orm/postgresql';
+import { migrationsList } from '../../migrations';
+import { entities } from './entities';
+
+/** The project's root, from src/db or dist/src/db. */
+const root = join(__dirname, __dirname.includes(`${join('dist', 'src')}`) ? '../../..' : '../..');
+
+export function ormConfig(clientUrl: string, overrides: Partial<Options> = {}): Options {
+  return defineConfig({
+    clientUrl,
+    entities,
+    extensions: [Migrator],
+    migrations: {
+      // Migrations are code, listed in migrations/index.ts; new ones are written there as TypeScript.
+      migrationsList,
+      pathTs: join(root, 'migrations'),
+      path: join(root, 'migrations'),
+      emit: 'ts',
+      snapshot: true,
+      snapshotName: '.snapshot-duban',
+      transactional: true,
+      allOrNothing: true,
+    },
+    // Batch references and collections by construction (no query per parent).
+    dataloader: true,
+    // Entities are read through the request's fork; the global EM is never used directly.
+    allowGlobalContext: false,
+    forceUtcTimezone: true,
+    debug: false,
+    pool: { min: 0, max: 10 },
+    ...overrides,
+  });
+}
+
+export async function openOrm(clientUrl: string, overrides: Partial<Options> = {}): Promise<MikroORM> {
+  return MikroORM.init(ormConfig(clientUrl, overrides));
+}
+
+export { MikroORM };

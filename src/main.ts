@@ -1,0 +1,61 @@
+import { join } from 'node:path';
+import { createClock } from './clock';
+import { ConfigError, loadConfig } from './config';
+import { ensureDatabase, openMigrated } from './db/database';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded';
+import { LiveHub } from './modules/board/live-hub';
+import { DEMO_DAY, loadDemoIfEmpty } from './modules/demo/demo.loader';
+import { startHttpServer } from './server/http';
+
+/** How long shutdown may take before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    const dir = join(config.dataDir, 'postgres');
+    embedded = await startEmbeddedPostgres({ dir });
+    await ensureDatabase(embedded.url('postgres'), 'duban');
+    databaseUrl = embedded.url('duban');
+  }
+  const stopEmbedded = async () => { await embedded?.stop().catch(() => undefined); };
+  let orm;
+  try {
+    orm = await openMigrated(databaseUrl);
+  } catch (error) {
+    await stopEmbedded();
+    throw error;
+  }
+  const clock = createClock({ pinnedDay: config.now ?? (config.demo ? DEMO_DAY : undefined), timeZone: config.timeZone });
+  if (config.demo && (await loadDemoIfEmpty(orm.em))) console.log('Loaded the Wenzhou 2019 demo (demo accounts: admin, yanglao, lucheng, wuma, screen; password demo)');
+  const server = await startHttpServer({ em: orm.em, clock, config, hub: new LiveHub() }, { port: config.port, host: config.host });
+  const origin = server.url.replace(/\/graphql$/, '');
+  console.log([
+    `Duban is running${embedded ? ' on its embedded PostgreSQL' : ''}; today is ${clock.today()}.`,
+    `  API (HTTP):       ${server.url}`,
+    `  API (WebSocket):  ${server.wsUrl}`,
+    `  Playground:       ${origin}/playground`,
+  ].join('\n'));
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down`);
+    setTimeout(() => { console.error('shutdown took too long; exiting'); process.exit(1); }, SHUTDOWN_GRACE_MS).unref();
+    await server.stop();
+    await orm.close();
+    await stopEmbedded();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`duban: ${error instanceof ConfigError ? 'configuration: ' : ''}${message.split('\n')[0]}`);
+  process.exit(1);
+});

@@ -1,0 +1,29 @@
+import { Field, InterfaceType, ObjectType } from 'type-graphql';
+import { DateTimeScalar } from '../../common/scalars';
+import { Indicator } from '../indicator/indicator.entity';
+import { Progress } from '../progress/progress.types';
+import { Region } from '../region/region.entity';
+
+@InterfaceType({ description: 'Something that happened on a board.', resolveType: (value: BoardEvent) => value.constructor.name })
+export abstract class BoardEvent {
+  @Field({ description: 'Strictly increasing; pass the last one seen as `after`.' })
+  cursor!: string;
+
+  @Field(() => DateTimeScalar)
+  at!: Date;
+
+  /** The programme the event belongs to, for routing; not exposed. */
+  programmeId!: number;
+}
+
+@ObjectType({ implements: BoardEvent, description: 'The progress of an indicator in a region moved.' })
+export class ProgressChanged extends BoardEvent {
+  @Field(() => Indicator)
+  indicator!: Indicator;
+
+  @Field(() => Region)
+  region!: Region;
+
+  @Field(() => Progress)
+  progress!: Progress;
+}

@@ -1,0 +1,108 @@
+import { Entity, Enum, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Programme } from '../programme/programme.entity';
+import { RegionLevel } from '../region/region.entity';
+
+export enum IndicatorKind {
+  COUNT = 'COUNT',
+  AMOUNT = 'AMOUNT',
+  PERCENT = 'PERCENT',
+  GROWTH = 'GROWTH',
+  MILESTONE = 'MILESTONE',
+}
+registerEnumType(IndicatorKind, {
+  name: 'IndicatorKind',
+  valuesConfig: {
+    COUNT: { description: 'A count of things (个, 家, 张 …).' },
+    AMOUNT: { description: 'Money (万元, 亿元).' },
+    PERCENT: { description: 'A ratio in %, from a numerator and a denominator where known.' },
+    GROWTH: { description: 'Year-on-year growth in %.' },
+    MILESTONE: { description: 'Done (1) or not (0) by a deadline.' },
+  },
+});
+
+export enum Direction {
+  UP = 'UP',
+  DOWN = 'DOWN',
+}
+registerEnumType(Direction, { name: 'Direction', description: 'Whether more (UP) or less (DOWN) is better.' });
+
+export enum Aggregation {
+  SUM = 'SUM',
+  RATIO = 'RATIO',
+  AVERAGE = 'AVERAGE',
+  MIN = 'MIN',
+  MAX = 'MAX',
+}
+registerEnumType(Aggregation, {
+  name: 'Aggregation',
+  description: 'How figures roll up the tree. RATIO sums numerators and denominators, then divides.',
+});
+
+export enum TargetScope {
+  CITY = 'CITY',
+  EACH_COUNTY = 'EACH_COUNTY',
+}
+registerEnumType(TargetScope, {
+  name: 'TargetScope',
+  description: 'CITY: one target for the whole city. EACH_COUNTY: every county must meet it on its own.',
+});
+
+/** What is measured, how it rolls up, and at which level of the tree it is reported. */
+@ObjectType()
+@Entity()
+export class Indicator {
+  @Field(() => ID)
+  @PrimaryKey({ type: 'integer', autoincrement: true })
+  id!: number;
+
+  @Field({ description: 'P3-01 …' })
+  @Property({ type: 'string', length: 20, unique: true })
+  code!: string;
+
+  @ManyToOne(() => Programme, { index: true })
+  programme!: Rel<Programme>;
+
+  @Field()
+  @Property({ type: 'string', length: 200 })
+  name!: string;
+
+  @Field(() => IndicatorKind)
+  @Enum({ items: () => IndicatorKind, nativeEnumName: 'indicator_kind' })
+  kind!: IndicatorKind;
+
+  @Field({ nullable: true, description: 'As written: 个 家 张 户 人 座 名 条 万元 亿元 % 天.' })
+  @Property({ type: 'string', length: 20, nullable: true })
+  unit?: string;
+
+  @Field(() => Direction)
+  @Enum({ items: () => Direction, nativeEnumName: 'direction' })
+  direction!: Direction;
+
+  @Field(() => Aggregation)
+  @Enum({ items: () => Aggregation, nativeEnumName: 'aggregation' })
+  aggregation!: Aggregation;
+
+  @Field(() => TargetScope)
+  @Enum({ items: () => TargetScope, nativeEnumName: 'target_scope' })
+  scope!: TargetScope;
+
+  @Field(() => RegionLevel, { description: 'Figures are entered for regions of this level only.' })
+  @Enum({ items: () => RegionLevel, nativeEnumName: 'region_level' })
+  reportingLevel!: RegionLevel;
+
+  @Field(() => Float, { nullable: true, description: 'The figure before the programme began.' })
+  @Property({ type: 'double', nullable: true })
+  baseline?: number;
+
+  @Field(() => Int, { description: 'Decimal places a figure may have.' })
+  @Property({ type: 'smallint' })
+  decimals!: number;
+
+  @Field({ nullable: true, description: 'The sentence of the report it comes from.' })
+  @Property({ type: 'text', nullable: true })
+  source?: string;
+
+  @Property({ type: 'smallint' })
+  position!: number;
+}

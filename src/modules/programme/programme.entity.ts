@@ -1,0 +1,44 @@
+import { Collection, Entity, ManyToOne, OneToMany, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
+import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { DateScalar } from '../../common/scalars';
+import { Department } from '../department/department.entity';
+import { Indicator } from '../indicator/indicator.entity';
+
+/** One of the bureau's programmes of work (工程) for a year, led by one department. */
+@ObjectType()
+@Entity()
+export class Programme {
+  @Field(() => ID)
+  @PrimaryKey({ type: 'integer', autoincrement: true })
+  id!: number;
+
+  @Field({ description: 'P1 … P6.' })
+  @Property({ type: 'string', length: 20, unique: true })
+  code!: string;
+
+  @Field()
+  @Property({ type: 'string', length: 200 })
+  name!: string;
+
+  @Field({ nullable: true, description: 'A gloss in English.' })
+  @Property({ type: 'text', nullable: true })
+  gloss?: string;
+
+  @Field(() => Int)
+  @Property({ type: 'integer' })
+  year!: number;
+
+  @Field(() => DateScalar, { description: 'The first day of the programme: where expected-by-now starts.' })
+  @Property({ type: 'date' })
+  startsOn!: string;
+
+  @Field(() => DateScalar)
+  @Property({ type: 'date' })
+  endsOn!: string;
+
+  @ManyToOne(() => Department, { fieldName: 'lead_department_id' })
+  lead!: Rel<Department>;
+
+  @OneToMany(() => Indicator, (i) => i.programme)
+  indicators = new Collection<Indicator>(this);
+}

@@ -1,0 +1,67 @@
+import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { DateScalar, DateTimeScalar } from '../../common/scalars';
+import { Indicator } from '../indicator/indicator.entity';
+import { Region } from '../region/region.entity';
+import { Target } from '../target/target.entity';
+
+export enum ProgressStatus {
+  NO_TARGET = 'NO_TARGET',
+  NOT_STARTED = 'NOT_STARTED',
+  ON_TRACK = 'ON_TRACK',
+  AT_RISK = 'AT_RISK',
+  BEHIND = 'BEHIND',
+  ACHIEVED = 'ACHIEVED',
+  OVERDUE = 'OVERDUE',
+}
+registerEnumType(ProgressStatus, {
+  name: 'ProgressStatus',
+  valuesConfig: {
+    NO_TARGET: { description: 'No target applies to this region.' },
+    NOT_STARTED: { description: 'A target, and no figure yet.' },
+    ON_TRACK: { description: 'At least 95% of what is expected by now.' },
+    AT_RISK: { description: 'From 75% to 95% of what is expected by now.' },
+    BEHIND: { description: 'Below 75% of what is expected by now.' },
+    ACHIEVED: { description: 'The target is met.' },
+    OVERDUE: { description: 'The deadline has passed and the target is not met.' },
+  },
+});
+
+/** An indicator's progress in one region as of one day. */
+@ObjectType()
+export class Progress {
+  @Field(() => Indicator)
+  indicator!: Indicator;
+
+  @Field(() => Region)
+  region!: Region;
+
+  @Field(() => DateScalar, { description: 'The day the figures stand at the end of.' })
+  asOf!: string;
+
+  @Field(() => Float, { nullable: true, description: 'The figure, rolled up from the regions below; null when none reported.' })
+  actual!: number | null;
+
+  @Field(() => Target, { nullable: true, description: 'The target that applies on asOf: the next deadline, else the last.' })
+  target!: Target | null;
+
+  @Field(() => Float, { nullable: true, description: 'actual / target, as a fraction: 25 of 70 is 0.357.' })
+  completion!: number | null;
+
+  @Field(() => Float, { nullable: true, description: 'The target times the share of the time to the deadline that has passed.' })
+  expectedByNow!: number | null;
+
+  @Field(() => ProgressStatus)
+  status!: ProgressStatus;
+
+  @Field(() => Float, { nullable: true, description: 'The figure projected to the deadline from its history; null with fewer than two points.' })
+  forecast!: number | null;
+
+  @Field(() => Int, { description: 'How many regions at the reporting level below have reported.' })
+  reportedCount!: number;
+
+  @Field(() => Int, { description: 'How many regions at the reporting level there are below.' })
+  expectedCount!: number;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  lastReportedAt!: Date | null;
+}

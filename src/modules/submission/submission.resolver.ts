@@ -1,0 +1,89 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Connection, PageArgs, decodeCursor, toConnection } from '../../common/connection';
+import { requireUser, type Context } from '../../server/context';
+import { BadInputError, NotFoundError } from '../../server/errors';
+import { publishProgressChanged } from '../board/board.publisher';
+import { Indicator } from '../indicator/indicator.entity';
+import { Progress } from '../progress/progress.types';
+import { Region } from '../region/region.entity';
+import { User } from '../user/user.entity';
+import { Submission } from './submission.entity';
+import { SubmissionFilter, SubmitFigureInput } from './submission.input';
+import { submitFigure } from './submission.service';
+
+@ObjectType()
+export class SubmissionConnection extends Connection(Submission) {}
+
+@ObjectType()
+export class SubmitFigurePayload {
+  @Field(() => Submission)
+  submission!: Submission;
+
+  @Field(() => Progress, { description: 'The region\'s progress on this indicator as of the figure\'s day, this figure included.' })
+  progress!: Progress;
+}
+
+@Authorized()
+@Resolver(() => Submission)
+export class SubmissionResolver {
+  @Mutation(() => SubmitFigurePayload, { description: 'Report a figure; see SubmitFigureInput.' })
+  async submitFigure(@Arg('input', () => SubmitFigureInput) input: SubmitFigureInput, @Ctx() ctx: Context): Promise<SubmitFigurePayload> {
+    const user = requireUser(ctx);
+    const { submission, created } = await submitFigure(ctx.em, ctx.clock, user, input);
+    if (created) {
+      // Boards move after the commit; a failure to publish does not undo the figure.
+      publishProgressChanged(ctx.services, submission.indicator, submission.region, ctx.clock.today())
+        .catch((error) => console.error('publishing progress failed:', error));
+    }
+    const progress = await ctx.loaders.progress.load({
+      indicatorId: submission.indicator.id, regionCode: submission.region.code, asOf: submission.asOf,
+    });
+    return { submission, progress };
+  }
+
+  @Query(() => SubmissionConnection, { description: 'Submissions, newest first.' })
+  async submissions(
+    @Arg('filter', () => SubmissionFilter, { nullable: true }) filter: SubmissionFilter | undefined,
+    @Args() { first, after }: PageArgs,
+    @Ctx() ctx: Context,
+  ): Promise<SubmissionConnection> {
+    const where: FilterQuery<Submission> = {};
+    const f = filter ?? {};
+    if (f.indicator) where.indicator = { code: f.indicator };
+    if (f.programme) where.indicator = { ...(where.indicator as object), programme: { code: f.programme } };
+    if (f.region) {
+      const root = await ctx.loaders.region.byCode.load(f.region);
+      if (!root) throw new NotFoundError('Region', f.region);
+      where.region = { path: { $like: `${root.path}%` } };
+    }
+    if (f.status) where.status = f.status;
+    if (f.from && f.to && f.from > f.to) throw new BadInputError('from is after to', 'from');
+    if (f.from || f.to) where.asOf = { ...(f.from ? { $gte: f.from } : {}), ...(f.to ? { $lte: f.to } : {}) };
+    const totalCount = await ctx.em.count(Submission, where);
+    const page: FilterQuery<Submission> = after === undefined ? where : { $and: [where, { id: { $lt: decodeId(after) } }] };
+    const rows = await ctx.em.find(Submission, page, { orderBy: { id: 'desc' }, limit: first + 1 });
+    return toConnection(rows, first, totalCount, (s) => s.id, after) as SubmissionConnection;
+  }
+
+  @FieldResolver(() => Indicator)
+  indicator(@Root() s: Submission, @Ctx() ctx: Context): Promise<Indicator> {
+    return ctx.loaders.ensure(s.indicator);
+  }
+
+  @FieldResolver(() => Region)
+  region(@Root() s: Submission, @Ctx() ctx: Context): Promise<Region> {
+    return ctx.loaders.ensure(s.region);
+  }
+
+  @FieldResolver(() => User)
+  submittedBy(@Root() s: Submission, @Ctx() ctx: Context): Promise<User> {
+    return ctx.loaders.ensure(s.submittedBy);
+  }
+}
+
+function decodeId(cursor: string): string {
+  const id = decodeCursor(cursor);
+  if (!/^\d+$/.test(id)) throw new BadInputError('after is not a cursor of this list', 'after');
+  return id;
+}

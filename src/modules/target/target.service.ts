@@ -1,0 +1,63 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Clock } from '../../clock';
+import { BadInputError, ConflictError, NotFoundError } from '../../server/errors';
+import { Indicator } from '../indicator/indicator.entity';
+import { checkFigure, checkInYear } from '../indicator/indicator.rules';
+import { LEVEL_DEPTH, Region } from '../region/region.entity';
+import { User } from '../user/user.entity';
+import { assertMayWrite } from '../user/user.scope';
+import { Comparator, Target } from './target.entity';
+import type { SetTargetInput } from './target.input';
+
+function checkShape(indicator: Indicator, input: SetTargetInput): void {
+  if (input.comparator === Comparator.RANGE) {
+    if (input.value != null) throw new BadInputError('A RANGE target takes min and max, not value', 'value');
+    if (input.min == null || input.max == null) throw new BadInputError('A RANGE target needs min and max', input.min == null ? 'min' : 'max');
+    checkFigure(indicator, input.min, 'min');
+    checkFigure(indicator, input.max, 'max');
+    if (input.min > input.max) throw new BadInputError(`min ${input.min} is above max ${input.max}`, 'min');
+    return;
+  }
+  if (input.min != null || input.max != null) throw new BadInputError(`A ${input.comparator} target takes value, not min and max`, 'min');
+  if (input.value == null) {
+    if (indicator.kind === 'MILESTONE') return;
+    throw new BadInputError(`A ${input.comparator} target needs a value`, 'value');
+  }
+  checkFigure(indicator, input.value, 'value');
+}
+
+/** Creates the target for indicator × region × deadline, or changes it when expectedVersion is current. */
+export async function setTarget(em: EntityManager, clock: Clock, user: User, input: SetTargetInput): Promise<Target> {
+  const indicator = await em.findOne(Indicator, { code: input.indicator }, { populate: ['programme'] });
+  if (!indicator) throw new NotFoundError('Indicator', input.indicator);
+  const region = await em.findOne(Region, { code: input.region });
+  if (!region) throw new NotFoundError('Region', input.region);
+  assertMayWrite(user, indicator.programme, region, 'targets');
+  if (LEVEL_DEPTH[region.level] > LEVEL_DEPTH[indicator.reportingLevel]) {
+    throw new BadInputError(`${indicator.code} is reported by ${indicator.reportingLevel.toLowerCase()}; no target below that level`, 'region');
+  }
+  checkShape(indicator, input);
+  if (input.deadline) checkInYear(input.deadline, indicator.programme.year, 'deadline');
+
+  return em.transactional(async (tx) => {
+    const deadline = input.deadline ?? null;
+    const existing = await tx.findOne(Target, { indicator, region, deadline }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const values = {
+      comparator: input.comparator, value: input.value ?? undefined, min: input.min ?? undefined, max: input.max ?? undefined,
+      note: input.note?.trim() || undefined, synthetic: false, updatedBy: tx.getReference(User, user.id), updatedAt: clock.now(),
+    };
+    if (!existing) {
+      if (input.expectedVersion != null) throw new NotFoundError('Target', `${indicator.code} ${region.code} ${deadline ?? 'without deadline'}`);
+      return tx.create(Target, { indicator, region, deadline: deadline ?? undefined, ...values });
+    }
+    if (input.expectedVersion !== existing.version) {
+      throw new ConflictError(
+        `The target was changed (version ${existing.version}); read it again and pass expectedVersion ${existing.version}`,
+        { version: existing.version });
+    }
+    // Unset columns must be cleared too (a RANGE becoming a GTE loses its min and max).
+    tx.assign(existing, { ...values, value: input.value ?? null, min: input.min ?? null, max: input.max ?? null } as never);
+    return existing;
+  });
+}

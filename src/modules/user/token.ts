@@ -1,0 +1,30 @@
+import jwt from 'jsonwebtoken';
+
+const ISSUER = 'duban';
+
+export interface TokenClaims {
+  /** The user's id. */
+  sub: string;
+}
+
+export function signToken(userId: number, secret: string, ttlSeconds: number): string {
+  return jwt.sign({}, secret, { algorithm: 'HS256', subject: String(userId), issuer: ISSUER, expiresIn: ttlSeconds });
+}
+
+/** The user id of a valid, unexpired token; undefined for anything else. */
+export function verifyToken(token: string, secret: string): number | undefined {
+  try {
+    const claims = jwt.verify(token, secret, { algorithms: ['HS256'], issuer: ISSUER }) as TokenClaims;
+    const id = Number(claims.sub);
+    return Number.isInteger(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The token of an `Authorization: Bearer …` header value. */
+export function bearer(header: unknown): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}

@@ -1,0 +1,48 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Clock } from '../clock';
+import type { Config } from '../config';
+import { createLoaders, type Loaders } from './loaders';
+import type { User } from '../modules/user/user.entity';
+import { ForbiddenError, UnauthenticatedError } from './errors';
+import { Role } from '../modules/user/user.entity';
+import type { LiveHub } from '../modules/board/live-hub';
+
+/** What every resolver gets: its own EntityManager, the signed-in user, loaders, the clock. */
+export interface Context {
+  em: EntityManager;
+  user?: User;
+  loaders: Loaders;
+  clock: Clock;
+  config: Config;
+  hub: LiveHub;
+  services: Services;
+  /** Why a token sent was refused (invalid or expired), for the UNAUTHENTICATED message. */
+  authProblem?: string;
+}
+
+/** The services a context is built from, shared by the whole server. */
+export interface Services {
+  em: EntityManager;
+  clock: Clock;
+  config: Config;
+  hub: LiveHub;
+}
+
+/** One context per request (and per subscription event): a fresh identity map, fresh loaders. */
+export function createContext(services: Services, user?: User): Context {
+  const em = services.em.fork();
+  return { em, user, loaders: createLoaders(em, services.clock), clock: services.clock, config: services.config, hub: services.hub, services };
+}
+
+export function requireUser(ctx: Context): User {
+  if (!ctx.user) throw new UnauthenticatedError(ctx.authProblem ?? 'Sign in first: send Authorization: Bearer <token> from login');
+  return ctx.user;
+}
+
+export function requireRole(ctx: Context, ...roles: Role[]): User {
+  const user = requireUser(ctx);
+  if (!roles.includes(user.role)) {
+    throw new ForbiddenError(`This needs the role ${roles.join(' or ')}; you are ${user.role}`);
+  }
+  return user;
+}

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ArgumentValidationError } from 'type-graphql';
+
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT';
+
+/** The errors a client may see, each with a fixed `extensions.code`. */
+export abstract class AppError extends GraphQLError {
+  abstract readonly code: ErrorCode;
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions });
+    this.name = new.target.name;
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  readonly code = 'UNAUTHENTICATED';
+}
+export class ForbiddenError extends AppError {
+  readonly code = 'FORBIDDEN';
+}
+/** Input that cannot be right; `field` names the input field at fault. */
+export class BadInputError extends AppError {
+  readonly code = 'BAD_USER_INPUT';
+  constructor(message: string, field?: string) {
+    super(message, field ? { field } : {});
+  }
+}
+export class NotFoundError extends AppError {
+  readonly code = 'NOT_FOUND';
+  constructor(what: string, key: string) {
+    super(`${what} "${key}" does not exist`, { what, key });
+  }
+}
+export class ConflictError extends AppError {
+  readonly code = 'CONFLICT';
+}
+
+/** Codes that graphql-js and Apollo attach to request errors the client caused. */
+const CLIENT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+
+export interface FormatErrorOptions {
+  /** Show the message and stack of unknown errors (development only). */
+  exposeUnknown: boolean;
+  log?: (errorId: string, error: unknown) => void;
+}
+
+/**
+ * Apollo's `formatError`: AppErrors and request errors pass as they are; class-validator failures
+ * become BAD_USER_INPUT; anything else is masked, logged with an id, and the client gets the id.
+ */
+export function createFormatError(options: FormatErrorOptions) {
+  const log = options.log ?? ((id, error) => console.error(`error ${id}:`, error));
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof AppError) {
+      return { ...formatted, message: original.message, extensions: { ...original.extensions, code: original.code } };
+    }
+    if (original instanceof ArgumentValidationError) {
+      const fields = original.extensions.validationErrors.map((e) => ({
+        field: e.property,
+        messages: Object.values(e.constraints ?? {}),
+      }));
+      return {
+        message: `Invalid input: ${fields.map((f) => f.messages.join(', ')).join('; ')}`,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: 'BAD_USER_INPUT', fields },
+      };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && CLIENT_CODES.has(code)) {
+      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+      return options.exposeUnknown ? formatted : { ...formatted, extensions };
+    }
+    const errorId = randomUUID();
+    log(errorId, original);
+    if (options.exposeUnknown) {
+      return { ...formatted, extensions: { ...formatted.extensions, code: 'INTERNAL_SERVER_ERROR', errorId } };
+    }
+    return {
+      message: `Internal server error (id ${errorId})`,
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
+    };
+  };
+}

@@ -1,0 +1,51 @@
+import DataLoader from 'dataloader';
+import { wrap, type EntityName } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Clock } from '../clock';
+import { Indicator } from '../modules/indicator/indicator.entity';
+import { createProgressLoader, type ProgressLoader } from '../modules/progress/progress.loader';
+import { createRegionLoaders, type RegionLoaders } from '../modules/region/region.loader';
+
+/** Per-request loaders: every lookup a field resolver makes is batched with its siblings'. */
+export interface Loaders {
+  /** Loads (initialises) an entity by primary key, batched per entity class. */
+  entity<T extends object>(entity: EntityName<T>, pk: string | number): Promise<T>;
+  /** The entity if it is loaded; otherwise loads it through `entity`. */
+  ensure<T extends object>(entity: T): Promise<T>;
+  region: RegionLoaders;
+  indicatorsByProgramme: DataLoader<number, Indicator[]>;
+  progress: ProgressLoader;
+}
+
+export function createLoaders(em: EntityManager, clock: Clock): Loaders {
+  const byClass = new Map<EntityName<object>, DataLoader<string | number, object>>();
+  const entity = <T extends object>(name: EntityName<T>, pk: string | number): Promise<T> => {
+    let loader = byClass.get(name as EntityName<object>);
+    if (!loader) {
+      const meta = em.getMetadata().find(name as EntityName<object>)!;
+      const pkName = meta.primaryKeys[0];
+      loader = new DataLoader(async (pks) => {
+        const rows = await em.find(name as EntityName<object>, { [pkName]: { $in: [...pks] } } as never);
+        const byPk = new Map(rows.map((row) => [String((row as Record<string, unknown>)[pkName]), row]));
+        return pks.map((pk) => byPk.get(String(pk)) ?? new Error(`${meta.className} ${pk} not found`));
+      });
+      byClass.set(name as EntityName<object>, loader);
+    }
+    return loader.load(pk) as Promise<T>;
+  };
+  return {
+    entity,
+    ensure: async <T extends object>(e: T): Promise<T> => {
+      const w = wrap(e, true);
+      if (w.isInitialized()) return e;
+      return entity(w.__meta.class as EntityName<T>, w.getPrimaryKey() as string | number);
+    },
+    region: createRegionLoaders(em),
+    indicatorsByProgramme: new DataLoader(async (ids) => {
+      const rows = await em.find(Indicator, { programme: { $in: [...ids] } }, { orderBy: { position: 'asc' } });
+      return ids.map((id) => rows.filter((r) => wrap(r.programme, true).getPrimaryKey() === id));
+    }),
+    progress: createProgressLoader(em, clock),
+  };
+}
+

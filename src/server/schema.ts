@@ -1,0 +1,46 @@
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchemaSync, type AuthChecker } from 'type-graphql';
+import { BoardResolver } from '../modules/board/board.resolver';
+import { ProgressChanged } from '../modules/board/board.types';
+import { IndicatorResolver } from '../modules/indicator/indicator.resolver';
+import { ProgrammeResolver } from '../modules/programme/programme.resolver';
+import { IndicatorProgressResolver, ProgressResolver } from '../modules/progress/progress.resolver';
+import { RegionResolver } from '../modules/region/region.resolver';
+import { SubmissionResolver } from '../modules/submission/submission.resolver';
+import { TargetResolver } from '../modules/target/target.resolver';
+import { AuthResolver } from '../modules/user/auth.resolver';
+import { requireRole, requireUser, type Context } from './context';
+import type { Role } from '../modules/user/user.entity';
+
+/** `@Authorized()` needs a signed-in user; `@Authorized(roles)` one of those roles. */
+const authChecker: AuthChecker<Context> = ({ context }, roles) => {
+  if (roles.length) requireRole(context, ...(roles as Role[]));
+  else requireUser(context);
+  return true;
+};
+
+let schema: GraphQLSchema | undefined;
+
+/** The schema, built once per process from the resolvers' decorators. */
+export function buildSchema(): GraphQLSchema {
+  schema ??= buildSchemaSync({
+    resolvers: [AuthResolver, RegionResolver, ProgrammeResolver, IndicatorResolver, IndicatorProgressResolver, ProgressResolver,
+      TargetResolver, SubmissionResolver, BoardResolver],
+    orphanedTypes: [ProgressChanged],
+    authChecker,
+    // Every subscription here brings its own `subscribe` (from the server's LiveHub); type-graphql
+    // still asks for a PubSub, which nothing publishes to.
+    pubSub: {
+      publish: () => { throw new Error('subscriptions publish through the LiveHub'); },
+      subscribe: () => { throw new Error('subscriptions subscribe through the LiveHub'); },
+    },
+    validate: { forbidUnknownValues: false },
+  });
+  return schema;
+}
+
+/** The schema as frontend teams read it: SDL, sorted. */
+export function printSortedSchema(): string {
+  return printSchema(lexicographicSortSchema(buildSchema()));
+}
