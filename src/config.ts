@@ -73,9 +73,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (now !== undefined && !isIsoDate(now)) {
     throw new ConfigError(`DUBAN_NOW must be a date as YYYY-MM-DD, not "${now}"`);
   }
+  const databaseUrl = url('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:']);
   let jwtSecret = env.JWT_SECRET ?? '';
   if (jwtSecret === '') {
-    if (nodeEnv === 'production' && env.DATABASE_URL) {
+    if (nodeEnv === 'production' && databaseUrl) {
       throw new ConfigError('JWT_SECRET is required when Duban runs against an external database');
     }
     // The embedded, single-process default: a secret of this process; tokens end with it.
@@ -93,7 +94,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     env: nodeEnv,
     port: integer('PORT', env.PORT, 4000, 0, 65535),
     host: env.HOST || '0.0.0.0',
-    databaseUrl: url('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:']),
+    databaseUrl,
     redisUrl: url('REDIS_URL', env.REDIS_URL, ['redis:', 'rediss:']),
     jwtSecret,
     jwtTtlSeconds: integer('JWT_TTL_SECONDS', env.JWT_TTL_SECONDS, 12 * 3600, 60, 30 * 24 * 3600),

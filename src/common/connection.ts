@@ -60,7 +60,7 @@ export class PageArgs {
   first: number = 50;
 
   @Field(() => String, { nullable: true, description: 'The endCursor of the previous page.' })
-  after?: string;
+  after?: string | null;
 }
 
 /** Cursors are opaque to clients: base64 of the sort key. */
@@ -78,7 +78,7 @@ export function decodeCursor(cursor: string): string {
  * Builds a page from `rows` fetched with `limit first + 1` after the cursor: the extra row only
  * says that there is a next page.
  */
-export function toConnection<T>(rows: T[], first: number, totalCount: number, keyOf: (row: T) => string, after?: string): ConnectionShape<T> {
+export function toConnection<T>(rows: T[], first: number, totalCount: number, keyOf: (row: T) => string, after?: string | null): ConnectionShape<T> {
   const nodes = rows.slice(0, first);
   const edges = nodes.map((node) => ({ cursor: encodeCursor(keyOf(node)), node }));
   return {
@@ -87,7 +87,7 @@ export function toConnection<T>(rows: T[], first: number, totalCount: number, ke
     edges,
     pageInfo: {
       hasNextPage: rows.length > first,
-      hasPreviousPage: after !== undefined,
+      hasPreviousPage: after != null,
       startCursor: edges[0]?.cursor ?? null,
       endCursor: edges.at(-1)?.cursor ?? null,
     },

@@ -23,6 +23,7 @@ export function ormConfig(clientUrl: string, overrides: Partial<Options> = {}): 
       snapshotName: '.snapshot-duban',
       transactional: true,
       allOrNothing: true,
+      silent: true,
     },
     // Batch references and collections by construction (no query per parent).
     dataloader: true,

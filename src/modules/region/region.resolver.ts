@@ -25,7 +25,7 @@ export class RegionResolver {
   @FieldResolver(() => RegionConnection, { description: 'The regions one level down, by code.' })
   async children(@Root() region: Region, @Args() { first, after }: PageArgs, @Ctx() ctx: Context): Promise<RegionConnection> {
     const all = await ctx.loaders.region.children.load(region.code);
-    const from = after === undefined ? '' : decodeCursor(after);
+    const from = after == null ? '' : decodeCursor(after);
     const rows = all.filter((r) => r.code > from).slice(0, first + 1);
     return toConnection(rows, first, all.length, (r) => r.code, after) as RegionConnection;
   }

@@ -61,7 +61,7 @@ export class SubmissionResolver {
     if (f.from && f.to && f.from > f.to) throw new BadInputError('from is after to', 'from');
     if (f.from || f.to) where.asOf = { ...(f.from ? { $gte: f.from } : {}), ...(f.to ? { $lte: f.to } : {}) };
     const totalCount = await ctx.em.count(Submission, where);
-    const page: FilterQuery<Submission> = after === undefined ? where : { $and: [where, { id: { $lt: decodeId(after) } }] };
+    const page: FilterQuery<Submission> = after == null ? where : { $and: [where, { id: { $lt: decodeId(after) } }] };
     const rows = await ctx.em.find(Submission, page, { orderBy: { id: 'desc' }, limit: first + 1 });
     return toConnection(rows, first, totalCount, (s) => s.id, after) as SubmissionConnection;
   }

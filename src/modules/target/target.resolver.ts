@@ -39,7 +39,7 @@ export class TargetResolver {
     if (f.synthetic !== undefined && f.synthetic !== null) where.synthetic = f.synthetic;
     const totalCount = await ctx.em.count(Target, where);
     let page = where;
-    if (after !== undefined) {
+    if (after != null) {
       const id = Number(decodeCursor(after));
       if (!Number.isInteger(id)) throw new BadInputError('after is not a cursor of this list', 'after');
       page = { $and: [where, { id: { $gt: id } }] };

@@ -1,0 +1,57 @@
+import { createClock, dateInZone } from '../src/clock';
+import { ConfigError, isIsoDate, loadConfig } from '../src/config';
+
+describe('loadConfig', () => {
+  it('has the defaults of the embedded, single-process start', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({ env: 'production', port: 4000, demo: true, timeZone: 'Asia/Shanghai' });
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.jwtSecret).toHaveLength(64);
+    expect(config.dataDir).toMatch(/\.duban$/);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT must be an integer/],
+    [{ PORT: '70000' }, /PORT must be an integer from 0 to 65535/],
+    [{ DUBAN_NOW: '2019-02-30' }, /DUBAN_NOW must be a date/],
+    [{ DUBAN_NOW: '30/06/2019' }, /DUBAN_NOW must be a date/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL must start with postgres/],
+    [{ DATABASE_URL: 'not a url' }, /DATABASE_URL is not a URL/],
+    [{ REDIS_URL: 'http://x' }, /REDIS_URL must start with redis/],
+    [{ JWT_SECRET: 'short' }, /at least 32 characters/],
+    [{ DATABASE_URL: 'postgres://db/duban' }, /JWT_SECRET is required/],
+    [{ DUBAN_DEMO: 'maybe' }, /DUBAN_DEMO must be on or off/],
+    [{ DUBAN_TIME_ZONE: 'Mars/Olympus' }, /not a time zone/],
+    [{ NODE_ENV: 'staging' }, /NODE_ENV must be/],
+  ])('refuses %j', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads what is given', () => {
+    const config = loadConfig({ PORT: '8080', DUBAN_NOW: '2019-09-01', DUBAN_DEMO: 'off', JWT_SECRET: 'x'.repeat(32), DATABASE_URL: 'postgresql://db/duban' });
+    expect(config).toMatchObject({ port: 8080, now: '2019-09-01', demo: false, jwtSecret: 'x'.repeat(32), databaseUrl: 'postgresql://db/duban' });
+  });
+
+  it('knows a real date', () => {
+    expect(isIsoDate('2019-06-30')).toBe(true);
+    expect(isIsoDate('2019-06-31')).toBe(false);
+    expect(isIsoDate('2020-02-29')).toBe(true);
+  });
+});
+
+describe('clock', () => {
+  it('keeps a pinned day in its time zone while instants move on', () => {
+    const clock = createClock({ pinnedDay: '2019-06-30', timeZone: 'Asia/Shanghai' });
+    const a = clock.now();
+    expect(clock.today()).toBe('2019-06-30');
+    expect(dateInZone(a, 'Asia/Shanghai')).toBe('2019-06-30');
+    expect(clock.now().getTime()).toBeGreaterThanOrEqual(a.getTime());
+  });
+
+  it('reads the wall clock when not pinned', () => {
+    const clock = createClock({ timeZone: 'UTC' });
+    expect(Math.abs(clock.now().getTime() - Date.now())).toBeLessThan(1000);
+    expect(clock.today()).toBe(new Date().toISOString().slice(0, 10));
+  });
+});

@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type GraphQLFormattedError } from 'graphql';
+import { Client } from 'pg';
+import { createClock } from '../../src/clock';
+import { loadConfig, type Config } from '../../src/config';
+import { openOrm, type MikroORM } from '../../src/db/orm';
+import { LiveHub } from '../../src/modules/board/live-hub';
+import { DEMO_DAY, DEMO_PASSWORD } from '../../src/modules/demo/demo.loader';
+import type { Services } from '../../src/server/context';
+import { startHttpServer } from '../../src/server/http';
+
+export interface GraphQLResponse<TData> {
+  data?: TData | null;
+  errors?: GraphQLFormattedError[];
+}
+
+export interface TestServer {
+  url: string;
+  wsUrl: string;
+  orm: MikroORM;
+  services: Services;
+  config: Config;
+  /** Sends a typed operation over HTTP, as a client would. */
+  gql<TData, TVars>(doc: TypedDocumentNode<TData, TVars>, variables?: TVars, token?: string): Promise<GraphQLResponse<TData>>;
+  /** Sends a raw body (for what a typed client cannot send). */
+  post(body: string, token?: string): Promise<{ status: number; json: GraphQLResponse<unknown> }>;
+  /** A token for a demo account (password demo), cached per server. */
+  token(username: string): Promise<string>;
+  /** Rows in a table, for "nothing was written". */
+  count(table: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export interface TestServerOptions {
+  /** The server's day; the demo's 2019-06-30 by default. */
+  today?: string;
+  env?: NodeJS.ProcessEnv;
+  connectionInitWaitTimeout?: number;
+}
+
+const LOGIN = `mutation TestLogin($username: String!, $password: String!) { login(username: $username, password: $password) { token } }`;
+
+/** A Duban server on port 0 over a database of its own, cloned from the run's migrated demo template. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const adminUrl = process.env.DUBAN_TEST_ADMIN_URL!;
+  const template = process.env.DUBAN_TEST_TEMPLATE!;
+  const database = `${template.replace(/_template$/, '')}_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`create database "${database}" template "${template}"`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${database}`;
+
+  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: url.toString(), ...options.env });
+  const orm = await openOrm(url.toString(), { pool: { min: 0, max: 5 } });
+  const clock = createClock({ pinnedDay: options.today ?? DEMO_DAY, timeZone: config.timeZone });
+  const services: Services = { em: orm.em, clock, config, hub: new LiveHub() };
+  const server = await startHttpServer(services, { port: 0, host: '127.0.0.1', connectionInitWaitTimeout: options.connectionInitWaitTimeout });
+  const tokens = new Map<string, Promise<string>>();
+
+  const post = async (body: string, token?: string) => {
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body,
+    });
+    return { status: res.status, json: (await res.json()) as GraphQLResponse<unknown> };
+  };
+  const gql = async <TData, TVars>(doc: TypedDocumentNode<TData, TVars>, variables?: TVars, token?: string) =>
+    (await post(JSON.stringify({ query: print(doc), variables }), token)).json as GraphQLResponse<TData>;
+
+  return {
+    url: server.url,
+    wsUrl: server.wsUrl,
+    orm,
+    services,
+    config,
+    gql,
+    post,
+    token(username) {
+      let token = tokens.get(username);
+      if (!token) {
+        token = post(JSON.stringify({ query: LOGIN, variables: { username, password: DEMO_PASSWORD } })).then(({ json }) => {
+          const data = json.data as { login?: { token: string } } | null;
+          if (!data?.login) throw new Error(`login ${username} failed: ${JSON.stringify(json.errors)}`);
+          return data.login.token;
+        });
+        tokens.set(username, token);
+      }
+      return token;
+    },
+    async count(table) {
+      const rows = await orm.em.getConnection().execute(`select count(*)::int as n from "${table}"`);
+      return rows[0].n as number;
+    },
+    async close() {
+      await server.stop();
+      await orm.close();
+      const a = new Client({ connectionString: adminUrl });
+      await a.connect();
+      await a.query(`drop database if exists "${database}" with (force)`);
+      await a.end();
+    },
+  };
+}
+
+/** The codes of a response's errors, in order. */
+export function codes(response: GraphQLResponse<unknown>): unknown[] {
+  return (response.errors ?? []).map((e) => e.extensions?.code);
+}
