@@ -1,5 +1,5 @@
-import { RegionDocument } from './generated/graphql';
-import { codes, startTestServer, type TestServer } from './helpers/test-server';
+import { RegionDocument, type RegionQuery } from './generated/graphql';
+import { codes, startTestServer, type GraphQLResponse, type TestServer } from './helpers/test-server';
 
 let server: TestServer;
 let token: string;
@@ -26,8 +26,8 @@ describe('region (contract: region.graphql)', () => {
     let after: string | null = null;
     let pages = 0;
     do {
-      const { data } = await server.gql(RegionDocument, { code: '330300', first: 5, after }, token);
-      const children = data!.region.children;
+      const res: GraphQLResponse<RegionQuery> = await server.gql(RegionDocument, { code: '330300', first: 5, after }, token);
+      const children = res.data!.region.children;
       expect(children.totalCount).toBe(12);
       seen.push(...children.nodes.map((n) => n.code));
       after = children.pageInfo.hasNextPage ? children.pageInfo.endCursor : null;

@@ -137,10 +137,11 @@ class DemoBuilder {
       // A ratio of sums: allocate a denominator, and the numerator in proportion, so that Σn / Σd is the city's figure.
       const denominator = figure.denominator ?? 100 * 10 ** indicator.decimals;
       const numerator = figure.numerator ?? Math.round((figure.value / 100) * denominator);
-      const ds = allocate(denominator, 0, weights);
+      // Every region gets at least one of the denominator (a share of nothing is no figure).
+      const ds = allocate(denominator - reporters.length, 0, weights).map((d) => d + 1);
       const ns = allocate(numerator, 0, ds);
       reporters.forEach((region, i) => {
-        const value = ds[i] === 0 ? 0 : Math.round((100 * ns[i] / ds[i]) * 10 ** indicator.decimals) / 10 ** indicator.decimals;
+        const value = Math.round((100 * ns[i] / ds[i]) * 10 ** indicator.decimals) / 10 ** indicator.decimals;
         this.submission(indicator, region, figure, value, true, [ns[i], ds[i]]);
       });
       return;
