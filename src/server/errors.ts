@@ -5,36 +5,41 @@ import { ArgumentValidationError } from 'type-graphql';
 
 export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT';
 
-/** The errors a client may see, each with a fixed `extensions.code`. */
+/** The errors a client may see, each with a fixed `extensions.code`, on HTTP and WebSocket alike. */
 export abstract class AppError extends GraphQLError {
-  abstract readonly code: ErrorCode;
-  constructor(message: string, extensions: Record<string, unknown> = {}) {
-    super(message, { extensions });
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { ...extensions, code } });
+    this.code = code;
     this.name = new.target.name;
   }
 }
 
 export class UnauthenticatedError extends AppError {
-  readonly code = 'UNAUTHENTICATED';
+  constructor(message: string) {
+    super('UNAUTHENTICATED', message);
+  }
 }
 export class ForbiddenError extends AppError {
-  readonly code = 'FORBIDDEN';
+  constructor(message: string) {
+    super('FORBIDDEN', message);
+  }
 }
 /** Input that cannot be right; `field` names the input field at fault. */
 export class BadInputError extends AppError {
-  readonly code = 'BAD_USER_INPUT';
   constructor(message: string, field?: string) {
-    super(message, field ? { field } : {});
+    super('BAD_USER_INPUT', message, field ? { field } : {});
   }
 }
 export class NotFoundError extends AppError {
-  readonly code = 'NOT_FOUND';
   constructor(what: string, key: string) {
-    super(`${what} "${key}" does not exist`, { what, key });
+    super('NOT_FOUND', `${what} "${key}" does not exist`, { what, key });
   }
 }
 export class ConflictError extends AppError {
-  readonly code = 'CONFLICT';
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super('CONFLICT', message, extensions);
+  }
 }
 
 /** Codes that graphql-js and Apollo attach to request errors the client caused. */

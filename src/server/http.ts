@@ -6,6 +6,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
+import type { GraphQLError } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { User } from '../modules/user/user.entity';
@@ -53,6 +54,9 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   const schema = buildSchema();
   const app = express();
   const httpServer = createHttpServer(app);
+  const formatError = createFormatError({ exposeUnknown: services.config.env === 'development' });
+  // The same masking on the socket as over HTTP.
+  const formatAll = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e));
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
   const wsCleanup = useServer<{ authorization?: unknown }>({
     schema,
@@ -64,11 +68,13 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
       return true;
     },
     context: (ctx) => createContext(services, (ctx.extra as { user?: User }).user),
+    onError: (_ctx, _id, _payload, errors) => formatAll(errors),
+    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatAll(result.errors) } : result),
   }, wsServer);
 
   const apollo = new ApolloServer<Context>({
     schema,
-    formatError: createFormatError({ exposeUnknown: services.config.env === 'development' }),
+    formatError,
     includeStacktraceInErrorResponses: services.config.env === 'development',
     introspection: true,
     plugins: [

@@ -20,6 +20,11 @@ export class LiveHub {
     return String(this.sequence);
   }
 
+  /** How many subscribers listen now. */
+  subscriberCount(): number {
+    return this.emitter.listenerCount('event');
+  }
+
   publish(event: BoardEvent): void {
     this.emitter.emit('event', event);
   }

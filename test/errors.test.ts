@@ -1,0 +1,42 @@
+import { MeDocument, RegionDocument } from './generated/graphql';
+import { codes, startTestServer } from './helpers/test-server';
+
+describe('errors', () => {
+  it('masks an unknown error in production: an id to quote, no SQL, no stack', async () => {
+    const server = await startTestServer();
+    const token = await server.token('screen');
+    const logged: string[] = [];
+    const spy = jest.spyOn(console, 'error').mockImplementation((...args: unknown[]) => { logged.push(String(args[0])); });
+    try {
+      // The database goes away under a running server.
+      await server.orm.em.getConnection().execute('select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+      await server.orm.close(true);
+      const res = await server.gql(RegionDocument, { code: '330300' }, token);
+      expect(codes(res)).toEqual(['INTERNAL_SERVER_ERROR']);
+      const { message, extensions } = res.errors![0];
+      expect(extensions!.errorId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(message).toBe(`Internal server error (id ${extensions!.errorId})`);
+      expect(JSON.stringify(res)).not.toMatch(/select|region|stack|pool|knex/i);
+      expect(logged.some((line) => line.includes(String(extensions!.errorId)))).toBe(true);
+    } finally {
+      spy.mockRestore();
+      await server.close().catch(() => undefined);
+    }
+  });
+
+  it('passes request errors through with their code', async () => {
+    const server = await startTestServer();
+    try {
+      const token = await server.token('screen');
+      const syntax = await server.post(JSON.stringify({ query: '{ region(code: ' }), token);
+      expect(codes(syntax.json)).toEqual(['GRAPHQL_PARSE_FAILED']);
+      const unknownField = await server.post(JSON.stringify({ query: '{ region(code: "330300") { population } }' }), token);
+      expect(codes(unknownField.json)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+      const missingVariable = await server.gql(RegionDocument, {} as never, token);
+      expect(codes(missingVariable)).toEqual(['BAD_USER_INPUT']);
+      expect(codes(await server.gql(MeDocument, {}, token))).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,0 +1,22 @@
+import { startTestServer, type TestServer } from './helpers/test-server';
+
+let server: TestServer;
+beforeAll(async () => { server = await startTestServer(); });
+afterAll(() => server.close());
+
+describe('migrations', () => {
+  it('describe exactly what the entities declare (npm run migration:create when they differ)', async () => {
+    expect(await server.orm.getMigrator().checkMigrationNeeded()).toBe(false);
+    expect(await server.orm.getMigrator().getPendingMigrations()).toEqual([]);
+  });
+
+  it('keep submissions append-only: a figure cannot be changed or deleted, only reviewed', async () => {
+    const conn = server.orm.em.fork().getConnection();
+    const [{ id, value }] = await conn.execute('select id, value from submission order by id limit 1');
+    await expect(conn.execute('update submission set value = value + 1 where id = ?', [id])).rejects.toThrow(/append-only/);
+    await expect(conn.execute('delete from submission where id = ?', [id])).rejects.toThrow(/append-only/);
+    await conn.execute(`update submission set status = 'RETURNED' where id = ?`, [id]);
+    const [row] = await conn.execute('select value, status from submission where id = ?', [id]);
+    expect(row).toEqual({ value, status: 'RETURNED' });
+  });
+});
