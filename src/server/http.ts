@@ -77,6 +77,8 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
     formatError,
     includeStacktraceInErrorResponses: services.config.env === 'development',
     introspection: true,
+    // Shutdown is the process's (main.ts), in its order: Apollo must not act on signals itself.
+    stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
