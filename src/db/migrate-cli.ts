@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureDatabase } from './database';
@@ -20,7 +20,6 @@ async function main(command: string | undefined): Promise<number> {
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
     dir = mkdtempSync(join(tmpdir(), 'duban-migrate-'));
-    chmodSync(dir, 0o755); // run as root, PostgreSQL runs as its own user and must reach the directory
     embedded = await startEmbeddedPostgres({ dir: join(dir, 'pg'), persistent: false });
     adminUrl = embedded.url('postgres');
   }

@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MetadataStorage } from '@mikro-orm/core';
@@ -20,7 +20,6 @@ export default async function globalSetup(): Promise<void> {
   let adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
     const dir = mkdtempSync(join(tmpdir(), 'duban-test-'));
-    chmodSync(dir, 0o755); // as root, PostgreSQL runs as its own user and must reach the directory
     const db = await startEmbeddedPostgres({ dir: join(dir, 'pg'), persistent: false });
     globalThis.__DUBAN_EMBEDDED__ = { db, dir };
     adminUrl = db.url('postgres');
