@@ -3,7 +3,7 @@ import { wrap, type EntityName } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock';
 import { Indicator } from '../modules/indicator/indicator.entity';
-import { createProgressLoader, type ProgressLoader } from '../modules/progress/progress.loader';
+import { createProgressLoaders, type ProgressLoaders } from '../modules/progress/progress.loader';
 import { createRegionLoaders, type RegionLoaders } from '../modules/region/region.loader';
 
 /** Per-request loaders: every lookup a field resolver makes is batched with its siblings'. */
@@ -14,7 +14,9 @@ export interface Loaders {
   ensure<T extends object>(entity: T): Promise<T>;
   region: RegionLoaders;
   indicatorsByProgramme: DataLoader<number, Indicator[]>;
-  progress: ProgressLoader;
+  progress: ProgressLoaders['progress'];
+  history: ProgressLoaders['history'];
+  childTargets: ProgressLoaders['childTargets'];
 }
 
 export function createLoaders(em: EntityManager, clock: Clock): Loaders {
@@ -33,6 +35,8 @@ export function createLoaders(em: EntityManager, clock: Clock): Loaders {
     }
     return loader.load(pk) as Promise<T>;
   };
+  const region = createRegionLoaders(em);
+  const progress = createProgressLoaders(em, clock, region);
   return {
     entity,
     ensure: async <T extends object>(e: T): Promise<T> => {
@@ -40,12 +44,12 @@ export function createLoaders(em: EntityManager, clock: Clock): Loaders {
       if (w.isInitialized()) return e;
       return entity(w.__meta.class as EntityName<T>, w.getPrimaryKey() as string | number);
     },
-    region: createRegionLoaders(em),
+    region,
     indicatorsByProgramme: new DataLoader(async (ids) => {
       const rows = await em.find(Indicator, { programme: { $in: [...ids] } }, { orderBy: { position: 'asc' } });
       return ids.map((id) => rows.filter((r) => wrap(r.programme, true).getPrimaryKey() === id));
     }),
-    progress: createProgressLoader(em, clock),
+    ...progress,
   };
 }
 

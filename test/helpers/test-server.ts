@@ -27,6 +27,10 @@ export interface TestServer {
   post(body: string, token?: string): Promise<{ status: number; json: GraphQLResponse<unknown> }>;
   /** A token for a demo account (password demo), cached per server. */
   token(username: string): Promise<string>;
+  /** Moves the server's clock to another day (figures are entered as of the clock's day). */
+  setToday(day: string): void;
+  /** Counts the SQL statements `work` sends. */
+  countStatements(work: () => Promise<unknown>): Promise<number>;
   /** Rows in a table, for "nothing was written". */
   count(table: string): Promise<number>;
   close(): Promise<void>;
@@ -90,6 +94,21 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         tokens.set(username, token);
       }
       return token;
+    },
+    setToday(day) {
+      services.clock = createClock({ pinnedDay: day, timeZone: config.timeZone });
+    },
+    async countStatements(work) {
+      const knex = orm.em.getConnection().getKnex();
+      let statements = 0;
+      const onQuery = (q: { sql: string }) => { statements += 1; if (process.env.DUBAN_LOG_SQL) console.log(q.sql.replace(/\s+/g, ' ').slice(0, 160)); };
+      knex.on('query', onQuery);
+      try {
+        await work();
+      } finally {
+        knex.removeListener('query', onQuery);
+      }
+      return statements;
     },
     async count(table) {
       const rows = await orm.em.getConnection().execute(`select count(*)::int as n from "${table}"`);

@@ -1,40 +1,104 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
+import { pgArray } from '../../common/pg-array';
 import { Indicator } from '../indicator/indicator.entity';
 import { Region } from '../region/region.entity';
+import type { RegionLoaders } from '../region/region.loader';
 import { Target } from '../target/target.entity';
-import { judge, rollUp, type ProgressKey } from './progress.service';
+import { history, judge, judgeByChildren, rollUp, type HistoryPoint, type ProgressKey } from './progress.service';
 import type { Progress } from './progress.types';
 
-export type ProgressLoader = DataLoader<ProgressKey, Progress, string>;
+export interface ProgressLoaders {
+  /** Progress for indicator × region × day. */
+  progress: DataLoader<ProgressKey, Progress, string>;
+  /** The figure on every day something below was reported, up to the day. */
+  history: DataLoader<ProgressKey, HistoryPoint[], string>;
+  /** The targets of the children of a region for an indicator: `${indicatorId}|${parentCode}`. */
+  childTargets: DataLoader<string, Target[]>;
+}
+
+const keyOf = (k: ProgressKey) => `${k.indicatorId}|${k.regionCode}|${k.asOf}`;
+
+function byDay(keys: readonly ProgressKey[]): Map<string, ProgressKey[]> {
+  const days = new Map<string, ProgressKey[]>();
+  for (const key of keys) days.set(key.asOf, [...(days.get(key.asOf) ?? []), key]);
+  return days;
+}
+
 
 /**
- * Progress for indicator × region × day, batched: whatever the number of keys asked in one tick,
- * one batch costs four statements (indicators, regions, targets, the roll-up per day asked).
+ * The progress engine's loaders, per request. However many keys a tick asks for, a batch costs a
+ * fixed number of statements (indicators, regions, targets, which pairs have targets below, and one
+ * roll-up per day asked); a region judged by its children ("n of m met") asks for them in one more
+ * batch. So a board costs the same number of statements for 12 counties or 120.
  */
-export function createProgressLoader(em: EntityManager, clock: Clock): ProgressLoader {
-  return new DataLoader<ProgressKey, Progress, string>(async (keys) => {
+export function createProgressLoaders(em: EntityManager, clock: Clock, regions: RegionLoaders): ProgressLoaders {
+  // Indicators with their programmes, once per request however many batches ask.
+  const indicator = new DataLoader<number, Indicator | undefined>(async (ids) => {
+    const rows = await em.find(Indicator, { id: { $in: [...ids] } }, { populate: ['programme'] });
+    return ids.map((id) => rows.find((i) => i.id === id));
+  });
+  const indicatorsById = async (ids: number[]) =>
+    new Map((await indicator.loadMany(ids)).filter((i): i is Indicator => i instanceof Indicator).map((i) => [i.id, i]));
+
+  const childTargets = new DataLoader<string, Target[]>(async (pairs) => {
+    const indicatorIds = [...new Set(pairs.map((p) => Number(p.split('|')[0])))];
+    const parents = [...new Set(pairs.map((p) => p.split('|')[1]))];
+    const rows = await em.find(Target, { indicator: { id: { $in: indicatorIds } }, region: { parent: { code: { $in: parents } } } }, { populate: ['region'] });
+    return pairs.map((pair) => rows.filter((t) => `${t.indicator.id}|${t.region.parent?.code}` === pair));
+  });
+
+  const progress: DataLoader<ProgressKey, Progress, string> = new DataLoader(async (keys) => {
     const indicatorIds = [...new Set(keys.map((k) => k.indicatorId))];
     const regionCodes = [...new Set(keys.map((k) => k.regionCode))];
-    const [indicators, regions, targets] = await Promise.all([
-      em.find(Indicator, { id: { $in: indicatorIds } }, { populate: ['programme'] }),
-      em.find(Region, { code: { $in: regionCodes } }),
+    const [indicators, regionRows, targets, judgedBelow] = await Promise.all([
+      indicatorsById(indicatorIds),
+      regions.byCode.loadMany(regionCodes),
       em.find(Target, { indicator: { id: { $in: indicatorIds } }, region: { code: { $in: regionCodes } } }),
+      // Which indicator × region pairs have targets on the regions one level down.
+      em.getConnection().execute<{ pair: string }[]>(
+        `select distinct t.indicator_id || '|' || r.parent_code as pair from target t join region r on r.code = t.region_code
+         where t.indicator_id = any(?::int[]) and r.parent_code = any(?::text[])`, [pgArray(indicatorIds), pgArray(regionCodes)]),
     ]);
-    const indicatorById = new Map(indicators.map((i) => [i.id, i]));
-    const regionByCode = new Map(regions.map((r) => [r.code, r]));
-    const byDay = new Map<string, ProgressKey[]>();
-    for (const key of keys) byDay.set(key.asOf, [...(byDay.get(key.asOf) ?? []), key]);
+    const regionByCode = new Map(regionRows.filter((r): r is Region => r instanceof Region).map((r) => [r.code, r]));
+    const withTargetsBelow = new Set(judgedBelow.map((r) => r.pair));
     const figures = new Map<string, Awaited<ReturnType<typeof rollUp>>>();
-    for (const [day, dayKeys] of byDay) figures.set(day, await rollUp(em, indicatorById, dayKeys, day, clock.timeZone));
-    return keys.map((key) => {
-      const indicator = indicatorById.get(key.indicatorId);
+    for (const [day, dayKeys] of byDay(keys)) figures.set(day, await rollUp(em, indicators, dayKeys, day, clock.timeZone));
+    const judged = keys.map((key) => {
+      const indicator = indicators.get(key.indicatorId);
       const region = regionByCode.get(key.regionCode);
       const f = figures.get(key.asOf)?.get(`${key.indicatorId}|${key.regionCode}`);
-      if (!indicator || !region || !f) return new Error(`no progress for ${key.indicatorId} in ${key.regionCode}`);
+      if (!indicator || !region || !f) return new Error(`no progress for indicator ${key.indicatorId} in ${key.regionCode}`);
       const own = targets.filter((t) => t.indicator.id === key.indicatorId && t.region.code === key.regionCode);
-      return judge(indicator, region, key, f, own, indicator.programme.startsOn);
+      return judge(indicator, region, key, f, own);
     });
-  }, { cacheKeyFn: (k) => `${k.indicatorId}|${k.regionCode}|${k.asOf}` });
+    // Regions without a target of their own, above regions with one: judged by their children.
+    // Children asked in this same batch are taken from it (awaiting them would wait on this batch
+    // itself); the others come in one more batch. Deepest regions are judged first.
+    const needing = keys.map((key, i) => ({ key, progress: judged[i] }))
+      .filter((n): n is { key: ProgressKey; progress: Progress } => !(n.progress instanceof Error) && !n.progress.target
+        && withTargetsBelow.has(`${n.key.indicatorId}|${n.key.regionCode}`))
+      .sort((a, b) => b.progress.region.path.length - a.progress.region.path.length);
+    if (needing.length) {
+      const local = new Map(keys.map((key, i) => [keyOf(key), judged[i]]));
+      const childKeys = await Promise.all(needing.map(async ({ key }) =>
+        (await regions.children.load(key.regionCode)).map((c) => ({ ...key, regionCode: c.code }))));
+      const missing = [...new Map(childKeys.flat().filter((k) => !local.has(keyOf(k))).map((k) => [keyOf(k), k])).values()];
+      (await progress.loadMany(missing)).forEach((p, i) => local.set(keyOf(missing[i]), p));
+      needing.forEach(({ progress: p }, i) => {
+        judgeByChildren(p, childKeys[i].map((k) => local.get(keyOf(k))).filter((c): c is Progress => c !== undefined && !(c instanceof Error)));
+      });
+    }
+    return judged;
+  }, { cacheKeyFn: keyOf });
+
+  const historyLoader = new DataLoader<ProgressKey, HistoryPoint[], string>(async (keys) => {
+    const indicators = await indicatorsById([...new Set(keys.map((k) => k.indicatorId))]);
+    const points = new Map<string, Map<string, HistoryPoint[]>>();
+    for (const [day, dayKeys] of byDay(keys)) points.set(day, await history(em, indicators, dayKeys, day, clock.timeZone));
+    return keys.map((k) => points.get(k.asOf)?.get(`${k.indicatorId}|${k.regionCode}`) ?? []);
+  }, { cacheKeyFn: keyOf });
+
+  return { progress, history: historyLoader, childTargets };
 }

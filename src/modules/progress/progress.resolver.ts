@@ -1,9 +1,11 @@
-import { Arg, Authorized, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Float, Resolver, Root } from 'type-graphql';
 import { DateScalar } from '../../common/scalars';
 import type { Context } from '../../server/context';
 import { NotFoundError } from '../../server/errors';
-import { Indicator } from '../indicator/indicator.entity';
-import { Progress } from './progress.types';
+import { Aggregation, Indicator } from '../indicator/indicator.entity';
+import { Comparator } from '../target/target.entity';
+import { forecast } from './progress.service';
+import { Progress, ProgressPoint, TargetAllocation } from './progress.types';
 
 @Authorized()
 @Resolver(() => Indicator)
@@ -21,13 +23,49 @@ export class IndicatorProgressResolver {
   }
 }
 
+const keyOf = (p: Progress) => ({ indicatorId: p.indicator.id, regionCode: p.region.code, asOf: p.asOf });
+
 @Authorized()
 @Resolver(() => Progress)
 export class ProgressResolver {
   @FieldResolver(() => [Progress], { description: 'The same progress for each child region, by code.' })
   async children(@Root() progress: Progress, @Ctx() ctx: Context): Promise<Progress[]> {
     const children = await ctx.loaders.region.children.load(progress.region.code);
-    return ctx.loaders.progress.loadMany(children.map((c) => ({ indicatorId: progress.indicator.id, regionCode: c.code, asOf: progress.asOf })))
-      .then((rows) => rows.map((r) => { if (r instanceof Error) throw r; return r; }));
+    const rows = await ctx.loaders.progress.loadMany(children.map((c) => ({ ...keyOf(progress), regionCode: c.code })));
+    return rows.map((r) => { if (r instanceof Error) throw r; return r; });
+  }
+
+  @FieldResolver(() => [ProgressPoint], { description: 'The figure on every day a region below reported, up to asOf, oldest first.' })
+  history(@Root() progress: Progress, @Ctx() ctx: Context): Promise<ProgressPoint[]> {
+    return ctx.loaders.history.load(keyOf(progress));
+  }
+
+  @FieldResolver(() => Float, {
+    nullable: true,
+    description: 'The figure projected to the deadline from its history (least squares; a count of the year\'s work starts at its starting value). Null with fewer than two points.',
+  })
+  async forecast(@Root() progress: Progress, @Ctx() ctx: Context): Promise<number | null> {
+    if (!progress.target && !progress.metOf) return null;
+    return forecast(progress.indicator, progress.target, await ctx.loaders.history.load(keyOf(progress)), progress.asOf);
+  }
+
+  @FieldResolver(() => TargetAllocation, { nullable: true, description: 'For a target split over the regions below: does it add up? Null when it is not split.' })
+  async allocation(@Root() progress: Progress, @Ctx() ctx: Context): Promise<TargetAllocation | null> {
+    const { target, indicator, region } = progress;
+    if (!target || target.value == null || target.comparator === Comparator.RANGE || indicator.aggregation !== Aggregation.SUM) return null;
+    const [children, targets] = await Promise.all([
+      ctx.loaders.region.children.load(region.code),
+      ctx.loaders.childTargets.load(`${indicator.id}|${region.code}`),
+    ]);
+    const same = targets.filter((t) => (t.deadline ?? null) === (target.deadline ?? null) && t.value != null);
+    if (same.length === 0) return null;
+    const childrenSum = same.reduce((a, t) => a + t.value!, 0);
+    return {
+      target: target.value,
+      childrenSum,
+      childrenWithTarget: same.length,
+      childrenCount: children.length,
+      mismatch: same.length < children.length || Math.abs(childrenSum - target.value) > 1e-9 * Math.max(1, Math.abs(target.value)),
+    };
   }
 }

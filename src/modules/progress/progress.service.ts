@@ -22,11 +22,12 @@ export interface Figures {
   reportedCount: number;
   expectedCount: number;
   lastReportedAt: Date | null;
+  /** The latest as-of date among the figures rolled up. */
+  lastAsOf: string | null;
 }
 
-interface FigureRow {
-  indicator_id: number;
-  region_code: string;
+/** One row of a roll-up: the aggregates of the latest figures of the regions below. */
+interface AggregateRow {
   expected: string;
   reported: string;
   total: string | null;
@@ -36,10 +37,55 @@ interface FigureRow {
   numerator: string | null;
   denominator: string | null;
   with_ratio: string;
-  last_reported_at: Date | null;
 }
 
 const num = (v: string | null): number | null => (v === null ? null : Number(v));
+
+/** The figure an aggregate row stands for, as the indicator rolls up. */
+export function aggregate(aggregation: Aggregation, row: AggregateRow): number | null {
+  const reported = Number(row.reported);
+  if (reported === 0) return null;
+  switch (aggregation) {
+    case Aggregation.RATIO:
+      // Ratio of sums where every figure carries its numerator and denominator; else the mean.
+      return Number(row.with_ratio) === reported && Number(row.denominator) > 0
+        ? (100 * Number(row.numerator)) / Number(row.denominator)
+        : num(row.average);
+    case Aggregation.AVERAGE: return num(row.average);
+    case Aggregation.MIN: return num(row.minimum);
+    case Aggregation.MAX: return num(row.maximum);
+    default: return num(row.total);
+  }
+}
+
+/**
+ * SQL shared by the roll-up and the history: `keys` (indicator × region with its path and the
+ * indicator's reporting level, from two array parameters) and `counted` (the submissions that
+ * count as of the end of a day: not returned, entered by then).
+ */
+const KEYS = `
+  keys as (
+    select k.indicator_id, k.region_code, r.path, i.reporting_level
+    from unnest(?::int[], ?::text[]) as k(indicator_id, region_code)
+    join region r on r.code = k.region_code
+    join indicator i on i.id = k.indicator_id
+  ), counted as (
+    select s.* from submission s
+    where s.indicator_id in (select indicator_id from keys)
+      and s.as_of <= ?::date
+      and s.submitted_at < ((?::date + 1)::timestamp at time zone ?)
+      and s.status <> 'RETURNED'
+  )`;
+
+const AGGREGATES = `
+  count(d.code) as expected, count(l.region_code) as reported,
+  sum(l.value) as total, avg(l.value) as average, min(l.value) as minimum, max(l.value) as maximum,
+  sum(l.numerator) as numerator, sum(l.denominator) as denominator,
+  count(l.denominator) filter (where l.numerator is not null and l.denominator is not null) as with_ratio`;
+
+function keyParams(keys: { indicatorId: number; regionCode: string }[], asOf: string, timeZone: string): unknown[] {
+  return [pgArray(keys.map((k) => k.indicatorId)), pgArray(keys.map((k) => k.regionCode)), asOf, asOf, timeZone];
+}
 
 /**
  * Rolls up the figures of many indicator × region pairs for one day in one statement: for each
@@ -47,57 +93,69 @@ const num = (v: string | null): number | null => (v === null ? null : Number(v))
  * subtree, as it stood at the end of the day, aggregated as the indicator says.
  */
 export async function rollUp(em: EntityManager, indicators: Map<number, Indicator>, keys: { indicatorId: number; regionCode: string }[], asOf: string, timeZone: string): Promise<Map<string, Figures>> {
-  const rows: FigureRow[] = await em.getConnection().execute(`
-    with keys as (
-      select k.indicator_id, k.region_code, r.path, i.reporting_level
-      from unnest(?::int[], ?::text[]) as k(indicator_id, region_code)
-      join region r on r.code = k.region_code
-      join indicator i on i.id = k.indicator_id
-    ), latest as (
-      select distinct on (s.indicator_id, s.region_code)
-        s.indicator_id, s.region_code, s.value, s.numerator, s.denominator, s.submitted_at
-      from submission s
-      where s.indicator_id in (select indicator_id from keys)
-        and s.as_of <= ?::date
-        and s.submitted_at < ((?::date + 1)::timestamp at time zone ?)
-        and s.status <> 'RETURNED'
+  const rows: (AggregateRow & { indicator_id: number; region_code: string; last_reported_at: Date | null; last_as_of: string | null })[] =
+    await em.getConnection().execute(`
+    with ${KEYS}, latest as (
+      select distinct on (s.indicator_id, s.region_code) s.indicator_id, s.region_code, s.value, s.numerator, s.denominator, s.as_of, s.submitted_at
+      from counted s
       order by s.indicator_id, s.region_code, s.as_of desc, s.submitted_at desc, s.id desc
     )
-    select k.indicator_id, k.region_code,
-      count(d.code) as expected, count(l.region_code) as reported,
-      sum(l.value) as total, avg(l.value) as average, min(l.value) as minimum, max(l.value) as maximum,
-      sum(l.numerator) as numerator, sum(l.denominator) as denominator,
-      count(l.denominator) filter (where l.numerator is not null and l.denominator > 0) as with_ratio,
-      max(l.submitted_at) as last_reported_at
+    select k.indicator_id, k.region_code, ${AGGREGATES},
+      max(l.submitted_at) as last_reported_at, to_char(max(l.as_of), 'YYYY-MM-DD') as last_as_of
     from keys k
     left join region d on d.path like k.path || '%' and d.level = k.reporting_level
     left join latest l on l.indicator_id = k.indicator_id and l.region_code = d.code
-    group by k.indicator_id, k.region_code`,
-    [pgArray(keys.map((k) => k.indicatorId)), pgArray(keys.map((k) => k.regionCode)), asOf, asOf, timeZone]);
+    group by k.indicator_id, k.region_code`, keyParams(keys, asOf, timeZone));
   const byKey = new Map<string, Figures>();
   for (const row of rows) {
-    const reported = Number(row.reported);
-    let actual: number | null = null;
-    if (reported > 0) {
-      switch (indicators.get(Number(row.indicator_id))?.aggregation) {
-        case Aggregation.RATIO:
-          // Ratio of sums where every figure carries its numerator and denominator; else the mean.
-          actual = Number(row.with_ratio) === reported
-            ? (100 * Number(row.numerator)) / Number(row.denominator)
-            : num(row.average);
-          break;
-        case Aggregation.AVERAGE: actual = num(row.average); break;
-        case Aggregation.MIN: actual = num(row.minimum); break;
-        case Aggregation.MAX: actual = num(row.maximum); break;
-        default: actual = num(row.total);
-      }
-    }
+    const indicator = indicators.get(Number(row.indicator_id))!;
     byKey.set(`${row.indicator_id}|${row.region_code}`, {
-      actual,
-      reportedCount: reported,
+      actual: aggregate(indicator.aggregation, row),
+      reportedCount: Number(row.reported),
       expectedCount: Number(row.expected),
       lastReportedAt: row.last_reported_at ? new Date(row.last_reported_at) : null,
+      lastAsOf: row.last_as_of,
     });
+  }
+  return byKey;
+}
+
+export interface HistoryPoint {
+  asOf: string;
+  actual: number;
+}
+
+/**
+ * The rolled-up figure of many indicator × region pairs on every day a figure below was reported,
+ * up to `asOf`, as known at its end: one statement.
+ */
+export async function history(em: EntityManager, indicators: Map<number, Indicator>, keys: { indicatorId: number; regionCode: string }[], asOf: string, timeZone: string): Promise<Map<string, HistoryPoint[]>> {
+  const rows: (AggregateRow & { indicator_id: number; region_code: string; day: string })[] = await em.getConnection().execute(`
+    with ${KEYS}, below as (
+      select k.indicator_id, k.region_code, d.code as reporter
+      from keys k join region d on d.path like k.path || '%' and d.level = k.reporting_level
+    ), days as (
+      select distinct b.indicator_id, b.region_code, c.as_of as day
+      from below b join counted c on c.indicator_id = b.indicator_id and c.region_code = b.reporter
+    )
+    select t.indicator_id, t.region_code, to_char(t.day, 'YYYY-MM-DD') as day, ${AGGREGATES}
+    from days t
+    join below d0 on d0.indicator_id = t.indicator_id and d0.region_code = t.region_code
+    join region d on d.code = d0.reporter
+    left join lateral (
+      select c.region_code, c.value, c.numerator, c.denominator from counted c
+      where c.indicator_id = t.indicator_id and c.region_code = d.code and c.as_of <= t.day
+      order by c.as_of desc, c.submitted_at desc, c.id desc limit 1
+    ) l on true
+    group by t.indicator_id, t.region_code, t.day
+    order by t.day`, keyParams(keys, asOf, timeZone));
+  const byKey = new Map<string, HistoryPoint[]>();
+  for (const row of rows) {
+    const indicator = indicators.get(Number(row.indicator_id))!;
+    const actual = aggregate(indicator.aggregation, row);
+    if (actual === null) continue;
+    const key = `${row.indicator_id}|${row.region_code}`;
+    byKey.set(key, [...(byKey.get(key) ?? []), { asOf: row.day, actual }]);
   }
   return byKey;
 }
@@ -113,57 +171,132 @@ export function applicableTarget(targets: Target[], asOf: string): Target | null
 }
 
 const DAY = 86_400_000;
-const days = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / DAY;
+/** Days from one date to another, both `YYYY-MM-DD`. */
+export const daysBetween = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / DAY;
 
 export function isMet(indicator: Indicator, target: Target, actual: number): boolean {
   if (indicator.kind === IndicatorKind.MILESTONE && target.value == null) return actual >= 1;
   switch (target.comparator) {
     case Comparator.GTE: return actual >= target.value!;
     case Comparator.LTE: return actual <= target.value!;
-    case Comparator.EQ: return actual === target.value;
+    case Comparator.EQ: return Math.abs(actual - target.value!) < 1e-9;
     case Comparator.RANGE: return actual >= target.min! && actual <= target.max!;
   }
 }
 
-/** The value the target asks for, for completion and pace: the value, or the low end of a range, or 1 for a milestone. */
+/** The value the target asks for, for completion and pace: the value, the low end of a range, 1 for a milestone. */
 function goal(indicator: Indicator, target: Target): number | null {
   if (target.comparator === Comparator.RANGE) return target.min ?? null;
   if (target.value != null) return target.value;
   return indicator.kind === IndicatorKind.MILESTONE ? 1 : null;
 }
 
+/** Whether less is better for this target: a DOWN indicator, or an upper bound. */
+function lessIsBetter(indicator: Indicator, target: Target): boolean {
+  return target.comparator === Comparator.LTE || (indicator.direction === Direction.DOWN && target.comparator !== Comparator.GTE && target.comparator !== Comparator.RANGE);
+}
+
+/** The deadline a target runs to: its own, else the end of the programme. */
+export function deadlineOf(indicator: Indicator, target: Target | null): string {
+  return target?.deadline ?? indicator.programme.endsOn;
+}
+
+/** Where the figure started: the baseline, or 0 for a count of what was done in the year. */
+export function startingValue(indicator: Indicator): number | null {
+  if (indicator.baseline != null) return indicator.baseline;
+  const cumulative = indicator.aggregation === Aggregation.SUM && (indicator.kind === IndicatorKind.COUNT || indicator.kind === IndicatorKind.AMOUNT);
+  return cumulative && indicator.direction === Direction.UP ? 0 : null;
+}
+
 /** Judges rolled-up figures against the target that applies: completion, pace and status. */
-export function judge(indicator: Indicator, region: Region, key: ProgressKey, figures: Figures, targets: Target[], startsOn: string): Progress {
+export function judge(indicator: Indicator, region: Region, key: ProgressKey, figures: Figures, targets: Target[]): Progress {
   const target = applicableTarget(targets, key.asOf);
+  const { lastAsOf, ...shown } = figures;
   const progress: Progress = Object.assign(new Progress(), {
-    indicator, region, asOf: key.asOf, ...figures, target,
-    completion: null, expectedByNow: null, status: ProgressStatus.NO_TARGET, forecast: null,
+    indicator, region, asOf: key.asOf, ...shown, target,
+    completion: null, expectedByNow: null, status: ProgressStatus.NO_TARGET, met: null, metOf: null, doneOn: null,
   });
-  if (!target) return progress;
   const { actual } = figures;
+  if (indicator.kind === IndicatorKind.MILESTONE && actual !== null && actual >= 1) progress.doneOn = lastAsOf;
+  if (!target) return progress;
   const want = goal(indicator, target);
-  const down = indicator.direction === Direction.DOWN || target.comparator === Comparator.LTE;
+  const down = lessIsBetter(indicator, target);
+  const deadline = deadlineOf(indicator, target);
+  const startsOn = indicator.programme.startsOn;
+  const overdue = key.asOf > deadline;
   if (want !== null) {
-    const deadline = target.deadline ?? `${startsOn.slice(0, 4)}-12-31`;
-    const share = Math.min(1, Math.max(0, (days(startsOn, key.asOf) + 1) / (days(startsOn, deadline) + 1)));
+    // The share of the days from the programme's start to the deadline that have passed, both ends counted.
+    const share = Math.min(1, Math.max(0, (daysBetween(startsOn, key.asOf) + 1) / (daysBetween(startsOn, deadline) + 1)));
+    // From the baseline (or zero) towards the target; an upper bound without a baseline holds all along.
     const from = indicator.baseline ?? (down ? null : 0);
-    progress.expectedByNow = from === null ? want : from + (want - from) * share;
-    if (actual !== null) {
-      progress.completion = down ? (actual === 0 ? null : want / actual) : want === 0 ? null : actual / want;
-    }
+    progress.expectedByNow = from === null || target.comparator === Comparator.EQ ? want : from + (want - from) * share;
+    if (actual !== null) progress.completion = down ? (actual === 0 ? null : want / actual) : want === 0 ? null : actual / want;
   }
-  if (actual === null) {
-    progress.status = target.deadline && key.asOf > target.deadline ? ProgressStatus.OVERDUE : ProgressStatus.NOT_STARTED;
-  } else if (isMet(indicator, target, actual)) {
+  if (actual !== null && isMet(indicator, target, actual)) {
     progress.status = ProgressStatus.ACHIEVED;
-  } else if (target.deadline && key.asOf > target.deadline) {
+  } else if (overdue) {
     progress.status = ProgressStatus.OVERDUE;
-  } else if (progress.expectedByNow === null || indicator.kind === IndicatorKind.MILESTONE) {
+  } else if (actual === null) {
     progress.status = ProgressStatus.NOT_STARTED;
+  } else if (indicator.kind === IndicatorKind.MILESTONE || progress.expectedByNow === null) {
+    // A milestone reported as not yet done, before its deadline: under way.
+    progress.status = ProgressStatus.ON_TRACK;
   } else {
     const expected = progress.expectedByNow;
     const pace = down ? (actual === 0 ? Infinity : expected / actual) : expected === 0 ? Infinity : actual / expected;
     progress.status = pace >= ON_TRACK_FROM ? ProgressStatus.ON_TRACK : pace >= AT_RISK_FROM ? ProgressStatus.AT_RISK : ProgressStatus.BEHIND;
   }
   return progress;
+}
+
+/** Of the regions below that must each meet their own target, the worst standing first. */
+const WORST_FIRST = [ProgressStatus.OVERDUE, ProgressStatus.BEHIND, ProgressStatus.AT_RISK, ProgressStatus.NOT_STARTED, ProgressStatus.ON_TRACK];
+
+/**
+ * A region without a target of its own, above regions that each have one (every county must
+ * meet it, or the named counties): "n of m met". Completion is n / m; the status is ACHIEVED when
+ * all are met, else the worst of those not met (NOT_STARTED only when none has started).
+ */
+export function judgeByChildren(progress: Progress, children: Progress[]): Progress {
+  const judged = children.filter((c) => c.target || c.metOf);
+  if (progress.target || judged.length === 0) return progress;
+  const met = judged.filter((c) => c.status === ProgressStatus.ACHIEVED).length;
+  const open = judged.filter((c) => c.status !== ProgressStatus.ACHIEVED).map((c) => c.status);
+  progress.met = met;
+  progress.metOf = judged.length;
+  progress.completion = met / judged.length;
+  if (open.length === 0) progress.status = ProgressStatus.ACHIEVED;
+  else if (open.every((s) => s === ProgressStatus.NOT_STARTED)) progress.status = ProgressStatus.NOT_STARTED;
+  else progress.status = WORST_FIRST.find((s) => s !== ProgressStatus.NOT_STARTED && open.includes(s)) ?? ProgressStatus.BEHIND;
+  if (progress.indicator.kind === IndicatorKind.MILESTONE && open.length === 0) {
+    progress.doneOn = judged.map((c) => c.doneOn ?? '').sort().at(-1) || null;
+  }
+  return progress;
+}
+
+/**
+ * The figure at the deadline, projected from the history by least squares over (day, figure);
+ * a count of the year's work also starts from its starting value on the programme's first day.
+ * Null with fewer than two points, or where no deadline lies ahead.
+ */
+export function forecast(indicator: Indicator, target: Target | null, points: HistoryPoint[], asOf: string): number | null {
+  const deadline = deadlineOf(indicator, target);
+  if (deadline < asOf) return null;
+  const startsOn = indicator.programme.startsOn;
+  const from = startingValue(indicator);
+  const xy = points.map((p) => [daysBetween(startsOn, p.asOf) + 1, p.actual] as const);
+  if (from !== null && !points.some((p) => p.asOf === startsOn)) xy.unshift([0, from]);
+  if (xy.length < 2) return null;
+  const n = xy.length;
+  const mx = xy.reduce((a, [x]) => a + x, 0) / n;
+  const my = xy.reduce((a, [, y]) => a + y, 0) / n;
+  const sxx = xy.reduce((a, [x]) => a + (x - mx) ** 2, 0);
+  if (sxx === 0) return null;
+  const slope = xy.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx;
+  const value = my + slope * (daysBetween(startsOn, deadline) + 1 - mx);
+  const kind = indicator.kind;
+  // A share stays within 0..100; a count of the year's work does not fall below zero.
+  if (kind === IndicatorKind.PERCENT) return Math.min(100, Math.max(0, value));
+  if (kind === IndicatorKind.MILESTONE) return Math.min(1, Math.max(0, value));
+  return from === 0 ? Math.max(0, value) : value;
 }

@@ -53,9 +53,6 @@ export class Progress {
   @Field(() => ProgressStatus)
   status!: ProgressStatus;
 
-  @Field(() => Float, { nullable: true, description: 'The figure projected to the deadline from its history; null with fewer than two points.' })
-  forecast!: number | null;
-
   @Field(() => Int, { description: 'How many regions at the reporting level below have reported.' })
   reportedCount!: number;
 
@@ -64,4 +61,40 @@ export class Progress {
 
   @Field(() => DateTimeScalar, { nullable: true })
   lastReportedAt!: Date | null;
+
+  @Field(() => Int, { nullable: true, description: 'Where the regions below each have their own target (every county must meet it): how many have met it.' })
+  met!: number | null;
+
+  @Field(() => Int, { nullable: true, description: '… out of how many; completion is met / metOf.' })
+  metOf!: number | null;
+
+  @Field(() => DateScalar, { nullable: true, description: 'A milestone: the day of the figure that made it done.' })
+  doneOn!: string | null;
+}
+
+@ObjectType({ description: 'The figure on a day a region below reported: a point for a chart.' })
+export class ProgressPoint {
+  @Field(() => DateScalar)
+  asOf!: string;
+
+  @Field(() => Float)
+  actual!: number;
+}
+
+@ObjectType({ description: 'A target allocated to the regions below: the parent\'s beside the sum of the children\'s.' })
+export class TargetAllocation {
+  @Field(() => Float, { description: 'The target of this region.' })
+  target!: number;
+
+  @Field(() => Float, { description: 'The sum of the children\'s targets with the same deadline.' })
+  childrenSum!: number;
+
+  @Field(() => Int, { description: 'How many children have such a target.' })
+  childrenWithTarget!: number;
+
+  @Field(() => Int)
+  childrenCount!: number;
+
+  @Field({ description: 'True when the children\'s targets do not add up to the parent\'s, or some child has none.' })
+  mismatch!: boolean;
 }

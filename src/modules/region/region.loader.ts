@@ -9,14 +9,17 @@ export interface RegionLoaders {
 }
 
 export function createRegionLoaders(em: EntityManager): RegionLoaders {
+  const byCode = new DataLoader<string, Region | undefined>(async (codes) => {
+    const rows = await em.find(Region, { code: { $in: [...codes] } });
+    const map = new Map(rows.map((r) => [r.code, r]));
+    return codes.map((c) => map.get(c));
+  });
   return {
-    byCode: new DataLoader(async (codes) => {
-      const rows = await em.find(Region, { code: { $in: [...codes] } });
-      const map = new Map(rows.map((r) => [r.code, r]));
-      return codes.map((c) => map.get(c));
-    }),
+    byCode,
     children: new DataLoader(async (codes) => {
       const rows = await em.find(Region, { parent: { code: { $in: [...codes] } } }, { orderBy: { code: 'asc' } });
+      // A child fetched here is then known by its code too.
+      for (const r of rows) byCode.prime(r.code, r);
       return codes.map((c) => rows.filter((r) => r.parent?.code === c));
     }),
   };
