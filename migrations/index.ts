@@ -1,7 +1,9 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261128121652 } from './Migration20261128121652';
+import { Migration20261128124720 } from './Migration20261128124720';
 
 /** Every migration, in order. `npm run migration:create` writes a new file; add it here. */
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128121652', class: Migration20261128121652 },
+  { name: 'Migration20261128124720', class: Migration20261128124720 },
 ];

@@ -21,6 +21,14 @@ export interface Config {
   dataDir: string;
   /** The time zone in which a day (an as-of date, "today") starts and ends. */
   timeZone: string;
+  /** How long the outbox keeps events for clients to resume from, in hours. */
+  eventRetentionHours: number;
+  /** How often an instance reads the outbox without an announcement, in ms. */
+  eventPollMs: number;
+  /** Subscriptions one WebSocket may hold at once. */
+  wsMaxSubscriptions: number;
+  /** Events queued for one subscriber that does not keep up before it is cut off. */
+  wsMaxQueuedEvents: number;
 }
 
 export class ConfigError extends Error {}
@@ -102,5 +110,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: flag('DUBAN_DEMO', env.DUBAN_DEMO, true),
     dataDir: resolve(env.DUBAN_DATA_DIR || '.duban'),
     timeZone,
+    eventRetentionHours: integer('DUBAN_EVENT_RETENTION_HOURS', env.DUBAN_EVENT_RETENTION_HOURS, 72, 1, 24 * 365),
+    eventPollMs: integer('DUBAN_EVENT_POLL_MS', env.DUBAN_EVENT_POLL_MS, 1000, 50, 60_000),
+    wsMaxSubscriptions: integer('DUBAN_WS_MAX_SUBSCRIPTIONS', env.DUBAN_WS_MAX_SUBSCRIPTIONS, 20, 1, 1000),
+    wsMaxQueuedEvents: integer('DUBAN_WS_MAX_QUEUED_EVENTS', env.DUBAN_WS_MAX_QUEUED_EVENTS, 1000, 1, 1_000_000),
   };
 }

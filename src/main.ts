@@ -3,7 +3,7 @@ import { createClock } from './clock';
 import { ConfigError, loadConfig } from './config';
 import { ensureDatabase, openMigrated } from './db/database';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded';
-import { LiveHub } from './modules/board/live-hub';
+import { startEvents } from './modules/events/events';
 import { DEMO_DAY, loadDemoIfEmpty } from './modules/demo/demo.loader';
 import { startHttpServer } from './server/http';
 
@@ -30,13 +30,15 @@ async function main(): Promise<void> {
   }
   const clock = createClock({ pinnedDay: config.now ?? (config.demo ? DEMO_DAY : undefined), timeZone: config.timeZone });
   if (config.demo && (await loadDemoIfEmpty(orm.em))) console.log('Loaded the Wenzhou 2019 demo (demo accounts: admin, yanglao, lucheng, wuma, screen; password demo)');
-  const server = await startHttpServer({ em: orm.em, clock, config, hub: new LiveHub() }, { port: config.port, host: config.host });
+  const events = await startEvents(orm.em, config, databaseUrl, () => clock.now());
+  const server = await startHttpServer({ em: orm.em, clock, config, events: events.stream }, { port: config.port, host: config.host });
   const origin = server.url.replace(/\/graphql$/, '');
   console.log([
     `Duban is running${embedded ? ' on its embedded PostgreSQL' : ''}; today is ${clock.today()}.`,
     `  API (HTTP):       ${server.url}`,
     `  API (WebSocket):  ${server.wsUrl}`,
     `  Playground:       ${origin}/playground`,
+    `  Live events:      outbox followed over ${events.stream.busName === 'redis' ? 'Redis pub/sub' : 'PostgreSQL LISTEN/NOTIFY'}`,
   ].join('\n'));
 
   let stopping = false;
@@ -45,7 +47,9 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`${signal}: shutting down`);
     setTimeout(() => { console.error('shutdown took too long; exiting'); process.exit(1); }, SHUTDOWN_GRACE_MS).unref();
+    // Stop accepting; sockets close with 1001 so clients reconnect elsewhere; in-flight requests finish.
     await server.stop();
+    await events.stop();
     await orm.close();
     await stopEmbedded();
     process.exit(0);

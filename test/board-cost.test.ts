@@ -5,7 +5,8 @@ import { startTestServer, type TestServer } from './helpers/test-server';
 let server: TestServer;
 let token: string;
 beforeAll(async () => {
-  server = await startTestServer();
+  // The outbox is read only when announced here: a poll must not count among the board's statements.
+  server = await startTestServer({ env: { DUBAN_EVENT_POLL_MS: '60000' } });
   token = await server.token('screen');
 });
 afterAll(() => server.close());

@@ -60,7 +60,7 @@ describe('boardEvents (contract: board-events.graphql)', () => {
         complete: () => undefined,
       });
     });
-    await until(() => server.services.hub.subscriberCount() === 1);
+    await until(() => server.services.events.listenerCount === 1);
     const submitted = await server.gql(SubmitDocument, { input: { indicator: 'P3-01', region: '330302', value: 6, asOf: '2019-06-30' } }, await server.token('lucheng'));
     expect(submitted.errors).toBeUndefined();
     await twoEvents;

@@ -1,4 +1,5 @@
 import { Department } from '../modules/department/department.entity';
+import { OutboxEvent, OutboxSequence } from '../modules/events/outbox.entity';
 import { Indicator } from '../modules/indicator/indicator.entity';
 import { Programme } from '../modules/programme/programme.entity';
 import { Region } from '../modules/region/region.entity';
@@ -6,4 +7,4 @@ import { Submission } from '../modules/submission/submission.entity';
 import { Target } from '../modules/target/target.entity';
 import { User } from '../modules/user/user.entity';
 
-export const entities = [Region, Department, Programme, Indicator, Target, Submission, User];
+export const entities = [Region, Department, Programme, Indicator, Target, Submission, User, OutboxEvent, OutboxSequence];

@@ -5,7 +5,7 @@ import { createLoaders, type Loaders } from './loaders';
 import type { User } from '../modules/user/user.entity';
 import { ForbiddenError, UnauthenticatedError } from './errors';
 import { Role } from '../modules/user/user.entity';
-import type { LiveHub } from '../modules/board/live-hub';
+import type { EventStream } from '../modules/events/event-stream';
 
 /** What every resolver gets: its own EntityManager, the signed-in user, loaders, the clock. */
 export interface Context {
@@ -14,8 +14,9 @@ export interface Context {
   loaders: Loaders;
   clock: Clock;
   config: Config;
-  hub: LiveHub;
   services: Services;
+  /** On a WebSocket: closes this client's connection (a subscriber too slow to keep up). */
+  closeConnection?: (code: number, reason: string) => void;
   /** Why a token sent was refused (invalid or expired), for the UNAUTHENTICATED message. */
   authProblem?: string;
 }
@@ -25,13 +26,14 @@ export interface Services {
   em: EntityManager;
   clock: Clock;
   config: Config;
-  hub: LiveHub;
+  /** This instance's follower of the outbox. */
+  events: EventStream;
 }
 
 /** One context per request (and per subscription event): a fresh identity map, fresh loaders. */
 export function createContext(services: Services, user?: User): Context {
   const em = services.em.fork();
-  return { em, user, loaders: createLoaders(em, services.clock), clock: services.clock, config: services.config, hub: services.hub, services };
+  return { em, user, loaders: createLoaders(em, services.clock), clock: services.clock, config: services.config, services };
 }
 
 export function requireUser(ctx: Context): User {

@@ -6,21 +6,21 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import type { GraphQLError } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
 import { User } from '../modules/user/user.entity';
 import { bearer, verifyToken } from '../modules/user/token';
 import { createContext, type Context, type Services } from './context';
 import { createFormatError } from './errors';
 import { playgroundRouter } from './playground';
 import { buildSchema } from './schema';
+import { startWebSocketServer } from './websocket';
 
 export interface HttpServerOptions {
   port: number;
   host?: string;
   /** How long a client may wait before connection_init, in ms. */
   connectionInitWaitTimeout?: number;
+  /** WebSocket keep-alive ping interval, in ms. */
+  keepAliveMs?: number;
 }
 
 export interface RunningServer {
@@ -55,22 +55,13 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   const app = express();
   const httpServer = createHttpServer(app);
   const formatError = createFormatError({ exposeUnknown: services.config.env === 'development' });
-  // The same masking on the socket as over HTTP.
-  const formatAll = (errors: readonly GraphQLError[]) => errors.map((e) => formatError(e.toJSON(), e));
-  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH });
-  const wsCleanup = useServer<{ authorization?: unknown }>({
-    schema,
+  const ws = startWebSocketServer(httpServer, schema, services, {
+    path: GRAPHQL_PATH,
     connectionInitWaitTimeout: options.connectionInitWaitTimeout ?? 3_000,
-    onConnect: async (ctx) => {
-      const user = await authenticate(services, ctx.connectionParams?.authorization);
-      if (!user || user === 'invalid') return false; // closes with 4403 Forbidden
-      (ctx.extra as { user?: User }).user = user;
-      return true;
-    },
-    context: (ctx) => createContext(services, (ctx.extra as { user?: User }).user),
-    onError: (_ctx, _id, _payload, errors) => formatAll(errors),
-    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatAll(result.errors) } : result),
-  }, wsServer);
+    keepAliveMs: options.keepAliveMs ?? 12_000,
+    formatError,
+    authenticate: (authorization) => authenticate(services, authorization),
+  });
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -81,7 +72,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      { async serverWillStart() { return { async drainServer() { await wsCleanup.dispose(); } }; } },
+      { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
       ApolloServerPluginLandingPageDisabled(),
     ],
   });

@@ -5,7 +5,7 @@ import { Client } from 'pg';
 import { createClock } from '../../src/clock';
 import { loadConfig, type Config } from '../../src/config';
 import { openOrm, type MikroORM } from '../../src/db/orm';
-import { LiveHub } from '../../src/modules/board/live-hub';
+import { startEvents, type Events } from '../../src/modules/events/events';
 import { DEMO_DAY, DEMO_PASSWORD } from '../../src/modules/demo/demo.loader';
 import type { Services } from '../../src/server/context';
 import { startHttpServer } from '../../src/server/http';
@@ -60,7 +60,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: url.toString(), ...options.env });
   const orm = await openOrm(url.toString(), { pool: { min: 0, max: 5 } });
   const clock = createClock({ pinnedDay: options.today ?? DEMO_DAY, timeZone: config.timeZone });
-  const services: Services = { em: orm.em, clock, config, hub: new LiveHub() };
+  const services = { em: orm.em, clock, config } as Services;
+  const events: Events = await startEvents(orm.em, config, url.toString(), () => services.clock.now());
+  services.events = events.stream;
   const server = await startHttpServer(services, { port: 0, host: '127.0.0.1', connectionInitWaitTimeout: options.connectionInitWaitTimeout });
   const tokens = new Map<string, Promise<string>>();
 
@@ -116,6 +118,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     async close() {
       await server.stop();
+      await events.stop();
       await orm.close();
       const a = new Client({ connectionString: adminUrl });
       await a.connect();

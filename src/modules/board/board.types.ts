@@ -3,6 +3,7 @@ import { DateTimeScalar } from '../../common/scalars';
 import { Indicator } from '../indicator/indicator.entity';
 import { Progress } from '../progress/progress.types';
 import { Region } from '../region/region.entity';
+import { Target } from '../target/target.entity';
 
 @InterfaceType({ description: 'Something that happened on a board.', resolveType: (value: BoardEvent) => value.constructor.name })
 export abstract class BoardEvent {
@@ -26,4 +27,10 @@ export class ProgressChanged extends BoardEvent {
 
   @Field(() => Progress)
   progress!: Progress;
+}
+
+@ObjectType({ implements: BoardEvent, description: 'A target of the board\'s programme, in the region or a child, was set or changed.' })
+export class TargetChanged extends BoardEvent {
+  @Field(() => Target)
+  target!: Target;
 }

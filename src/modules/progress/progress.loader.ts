@@ -57,7 +57,7 @@ export function createProgressLoaders(em: EntityManager, clock: Clock, regions: 
       regions.byCode.loadMany(regionCodes),
       em.find(Target, { indicator: { id: { $in: indicatorIds } }, region: { code: { $in: regionCodes } } }),
       // Which indicator × region pairs have targets on the regions one level down.
-      em.getConnection().execute<{ pair: string }[]>(
+      em.execute<{ pair: string }[]>(
         `select distinct t.indicator_id || '|' || r.parent_code as pair from target t join region r on r.code = t.region_code
          where t.indicator_id = any(?::int[]) and r.parent_code = any(?::text[])`, [pgArray(indicatorIds), pgArray(regionCodes)]),
     ]);

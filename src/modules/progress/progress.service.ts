@@ -94,7 +94,7 @@ function keyParams(keys: { indicatorId: number; regionCode: string }[], asOf: st
  */
 export async function rollUp(em: EntityManager, indicators: Map<number, Indicator>, keys: { indicatorId: number; regionCode: string }[], asOf: string, timeZone: string): Promise<Map<string, Figures>> {
   const rows: (AggregateRow & { indicator_id: number; region_code: string; last_reported_at: Date | null; last_as_of: string | null })[] =
-    await em.getConnection().execute(`
+    await em.execute(`
     with ${KEYS}, latest as (
       select distinct on (s.indicator_id, s.region_code) s.indicator_id, s.region_code, s.value, s.numerator, s.denominator, s.as_of, s.submitted_at
       from counted s
@@ -130,7 +130,7 @@ export interface HistoryPoint {
  * up to `asOf`, as known at its end: one statement.
  */
 export async function history(em: EntityManager, indicators: Map<number, Indicator>, keys: { indicatorId: number; regionCode: string }[], asOf: string, timeZone: string): Promise<Map<string, HistoryPoint[]>> {
-  const rows: (AggregateRow & { indicator_id: number; region_code: string; day: string })[] = await em.getConnection().execute(`
+  const rows: (AggregateRow & { indicator_id: number; region_code: string; day: string })[] = await em.execute(`
     with ${KEYS}, below as (
       select k.indicator_id, k.region_code, d.code as reporter
       from keys k join region d on d.path like k.path || '%' and d.level = k.reporting_level

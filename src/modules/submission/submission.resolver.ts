@@ -3,7 +3,6 @@ import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType,
 import { Connection, PageArgs, decodeCursor, toConnection } from '../../common/connection';
 import { requireUser, type Context } from '../../server/context';
 import { BadInputError, NotFoundError } from '../../server/errors';
-import { publishProgressChanged } from '../board/board.publisher';
 import { Indicator } from '../indicator/indicator.entity';
 import { Progress } from '../progress/progress.types';
 import { Region } from '../region/region.entity';
@@ -30,12 +29,8 @@ export class SubmissionResolver {
   @Mutation(() => SubmitFigurePayload, { description: 'Report a figure; see SubmitFigureInput.' })
   async submitFigure(@Arg('input', () => SubmitFigureInput) input: SubmitFigureInput, @Ctx() ctx: Context): Promise<SubmitFigurePayload> {
     const user = requireUser(ctx);
-    const { submission, created } = await submitFigure(ctx.em, ctx.clock, user, input);
-    if (created) {
-      // Boards move after the commit; a failure to publish does not undo the figure.
-      publishProgressChanged(ctx.services, submission.indicator, submission.region, ctx.clock.today())
-        .catch((error) => console.error('publishing progress failed:', error));
-    }
+    const { submission, lastSeq } = await submitFigure(ctx.em, ctx.clock, user, input);
+    ctx.services.events.announce(lastSeq);
     const progress = await ctx.loaders.progress.load({
       indicatorId: submission.indicator.id, regionCode: submission.region.code, asOf: submission.asOf,
     });

@@ -8,6 +8,8 @@ import { Region } from '../region/region.entity';
 import { assertMayWrite } from '../user/user.scope';
 import { User } from '../user/user.entity';
 import { Submission, SubmissionStatus } from './submission.entity';
+import { progressChangedEvents } from '../board/board.events';
+import { appendEvents } from '../events/outbox.service';
 import type { SubmitFigureInput } from './submission.input';
 
 /** How far value may stray from 100 × numerator / denominator (rounding in the report). */
@@ -17,6 +19,8 @@ export interface SubmitResult {
   submission: Submission;
   /** False when the idempotency key returned an earlier submission. */
   created: boolean;
+  /** The outbox's last sequence after this submission's events, to announce after the commit. */
+  lastSeq?: string;
 }
 
 async function resolveCodes(em: EntityManager, input: SubmitFigureInput) {
@@ -83,12 +87,18 @@ export async function submitFigure(em: EntityManager, clock: Clock, user: User, 
   const earlier = await existing();
   if (earlier) return replay(earlier);
   try {
-    const submission = await em.transactional(async (tx) => tx.create(Submission, {
+    const { submission, lastSeq } = await em.transactional(async (tx) => {
+      const row = tx.create(Submission, {
         indicator, region, value: input.value, numerator: input.numerator ?? undefined, denominator: input.denominator ?? undefined,
         asOf: input.asOf, note, status: SubmissionStatus.SUBMITTED, submittedBy: tx.getReference(User, user.id),
         submittedAt: clock.now(), idempotencyKey: input.idempotencyKey, synthetic: false,
-    }));
-    return { submission, created: true };
+      });
+      await tx.flush();
+      // The boards' events, in the same transaction: they commit with the figure or not at all.
+      const events = await progressChangedEvents(tx, clock, indicator, region);
+      return { submission: row, lastSeq: await appendEvents(tx, events, clock.now()) };
+    });
+    return { submission, created: true, lastSeq };
   } catch (error) {
     // A concurrent request with the same key won the race: answer as the replay would.
     if (error instanceof UniqueConstraintViolationException) {

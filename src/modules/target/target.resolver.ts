@@ -16,8 +16,10 @@ export class TargetConnection extends Connection(Target) {}
 @Resolver(() => Target)
 export class TargetResolver {
   @Mutation(() => Target, { description: 'Set a target; ADMIN, or the DEPARTMENT that leads the programme.' })
-  setTarget(@Arg('input', () => SetTargetInput) input: SetTargetInput, @Ctx() ctx: Context): Promise<Target> {
-    return setTarget(ctx.em, ctx.clock, requireUser(ctx), input);
+  async setTarget(@Arg('input', () => SetTargetInput) input: SetTargetInput, @Ctx() ctx: Context): Promise<Target> {
+    const { target, lastSeq } = await setTarget(ctx.em, ctx.clock, requireUser(ctx), input);
+    ctx.services.events.announce(lastSeq);
+    return target;
   }
 
   @Query(() => TargetConnection, { description: 'Targets, by indicator, then region, then deadline.' })

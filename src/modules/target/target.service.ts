@@ -9,6 +9,8 @@ import { User } from '../user/user.entity';
 import { assertMayWrite } from '../user/user.scope';
 import { Comparator, Target } from './target.entity';
 import type { SetTargetInput } from './target.input';
+import { progressChangedEvents, targetChangedEvent } from '../board/board.events';
+import { appendEvents } from '../events/outbox.service';
 
 function checkShape(indicator: Indicator, input: SetTargetInput): void {
   if (input.comparator === Comparator.RANGE) {
@@ -28,7 +30,7 @@ function checkShape(indicator: Indicator, input: SetTargetInput): void {
 }
 
 /** Creates the target for indicator × region × deadline, or changes it when expectedVersion is current. */
-export async function setTarget(em: EntityManager, clock: Clock, user: User, input: SetTargetInput): Promise<Target> {
+export async function setTarget(em: EntityManager, clock: Clock, user: User, input: SetTargetInput): Promise<{ target: Target; lastSeq?: string }> {
   const indicator = await em.findOne(Indicator, { code: input.indicator }, { populate: ['programme'] });
   if (!indicator) throw new NotFoundError('Indicator', input.indicator);
   const region = await em.findOne(Region, { code: input.region });
@@ -47,17 +49,22 @@ export async function setTarget(em: EntityManager, clock: Clock, user: User, inp
       comparator: input.comparator, value: input.value ?? undefined, min: input.min ?? undefined, max: input.max ?? undefined,
       note: input.note?.trim() || undefined, synthetic: false, updatedBy: tx.getReference(User, user.id), updatedAt: clock.now(),
     };
+    let target: Target;
     if (!existing) {
       if (input.expectedVersion != null) throw new NotFoundError('Target', `${indicator.code} ${region.code} ${deadline ?? 'without deadline'}`);
-      return tx.create(Target, { indicator, region, deadline: deadline ?? undefined, ...values });
+      target = tx.create(Target, { indicator, region, deadline: deadline ?? undefined, ...values });
+    } else {
+      if (input.expectedVersion !== existing.version) {
+        throw new ConflictError(
+          `The target was changed (version ${existing.version}); read it again and pass expectedVersion ${existing.version}`,
+          { version: existing.version });
+      }
+      // Unset columns must be cleared too (a RANGE becoming a GTE loses its min and max).
+      tx.assign(existing, { ...values, value: input.value ?? null, min: input.min ?? null, max: input.max ?? null } as never);
+      target = existing;
     }
-    if (input.expectedVersion !== existing.version) {
-      throw new ConflictError(
-        `The target was changed (version ${existing.version}); read it again and pass expectedVersion ${existing.version}`,
-        { version: existing.version });
-    }
-    // Unset columns must be cleared too (a RANGE becoming a GTE loses its min and max).
-    tx.assign(existing, { ...values, value: input.value ?? null, min: input.min ?? null, max: input.max ?? null } as never);
-    return existing;
+    await tx.flush();
+    const events = [targetChangedEvent(target, indicator.programme.id), ...await progressChangedEvents(tx, clock, indicator, region)];
+    return { target, lastSeq: await appendEvents(tx, events, clock.now()) };
   });
 }

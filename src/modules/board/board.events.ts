@@ -1,0 +1,77 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Clock } from '../../clock';
+import { createLoaders } from '../../server/loaders';
+import type { NewEvent } from '../events/outbox.service';
+import type { OutboxEvent } from '../events/outbox.entity';
+import { Indicator } from '../indicator/indicator.entity';
+import { Progress } from '../progress/progress.types';
+import { Region } from '../region/region.entity';
+import { Target } from '../target/target.entity';
+import { BoardEvent, ProgressChanged, TargetChanged } from './board.types';
+
+/** The codes of a region and its ancestors, from its materialised path, the region first. */
+export function selfAndAncestors(region: Region): string[] {
+  return region.path.split('/').filter(Boolean).reverse();
+}
+
+/** What a ProgressChanged event keeps of the progress: the figures, as they stood after the commit. */
+type ProgressSnapshot = Pick<Progress, 'actual' | 'completion' | 'expectedByNow' | 'status' | 'reportedCount' | 'expectedCount' | 'met' | 'metOf' | 'doneOn'>
+  & { lastReportedAt: string | null; targetId: number | null };
+
+/**
+ * In the writer's transaction, after its change: the indicator's progress today in the region and
+ * every ancestor (one batch), as one ProgressChanged event each, for the outbox.
+ */
+export async function progressChangedEvents(tx: EntityManager, clock: Clock, indicator: Indicator, region: Region): Promise<NewEvent[]> {
+  const loaders = createLoaders(tx, clock);
+  const asOf = clock.today();
+  const codes = selfAndAncestors(region);
+  const rows = await loaders.progress.loadMany(codes.map((regionCode) => ({ indicatorId: indicator.id, regionCode, asOf })));
+  return rows.filter((p): p is Progress => !(p instanceof Error)).map((p) => {
+    const progress: ProgressSnapshot = {
+      actual: p.actual, completion: p.completion, expectedByNow: p.expectedByNow, status: p.status,
+      reportedCount: p.reportedCount, expectedCount: p.expectedCount, met: p.met, metOf: p.metOf, doneOn: p.doneOn,
+      lastReportedAt: p.lastReportedAt?.toISOString() ?? null, targetId: p.target?.id ?? null,
+    };
+    return {
+      type: 'ProgressChanged', programmeId: p.indicator.programme.id, regionCode: p.region.code, parentCode: p.region.parent?.code,
+      payload: { indicatorId: indicator.id, regionCode: p.region.code, asOf, progress },
+    };
+  });
+}
+
+export function targetChangedEvent(target: Target, programmeId: number): NewEvent {
+  return {
+    type: 'TargetChanged', programmeId, regionCode: target.region.code, parentCode: target.region.parent?.code,
+    payload: { targetId: target.id, version: target.version },
+  };
+}
+
+/** The objects subscribers receive for a page of outbox rows: entities loaded once for the page. */
+export async function buildBoardEvents(em: EntityManager, rows: OutboxEvent[]): Promise<BoardEvent[]> {
+  const ids = (key: string) => [...new Set(rows.map((r) => r.payload[key]).filter((v) => v != null))] as never[];
+  const progressTargets = rows.map((r) => (r.payload.progress as ProgressSnapshot | undefined)?.targetId).filter((v) => v != null);
+  const [indicators, regions, targets] = await Promise.all([
+    em.find(Indicator, { id: { $in: ids('indicatorId') } }, { populate: ['programme'] }),
+    em.find(Region, { code: { $in: [...new Set([...ids('regionCode'), ...rows.map((r) => r.regionCode)].filter(Boolean))] as string[] } }),
+    em.find(Target, { id: { $in: [...new Set([...ids('targetId'), ...progressTargets])] as number[] } }, { populate: ['indicator', 'region'] }),
+  ]);
+  const indicator = new Map(indicators.map((i) => [i.id, i]));
+  const region = new Map(regions.map((r) => [r.code, r]));
+  const target = new Map(targets.map((t) => [t.id, t]));
+  return rows.map((row) => {
+    const common = { cursor: row.seq, at: row.createdAt, programmeId: row.programmeId ?? 0 };
+    if (row.type === 'TargetChanged') {
+      return Object.assign(new TargetChanged(), common, { target: target.get(row.payload.targetId as number)! });
+    }
+    const snapshot = row.payload.progress as ProgressSnapshot;
+    const i = indicator.get(row.payload.indicatorId as number)!;
+    const r = region.get(row.payload.regionCode as string)!;
+    const progress = Object.assign(new Progress(), snapshot, {
+      indicator: i, region: r, asOf: row.payload.asOf as string,
+      lastReportedAt: snapshot.lastReportedAt ? new Date(snapshot.lastReportedAt) : null,
+      target: snapshot.targetId ? target.get(snapshot.targetId) ?? null : null,
+    });
+    return Object.assign(new ProgressChanged(), common, { indicator: i, region: r, progress });
+  });
+}

@@ -1,0 +1,138 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EventBus } from './bus/bus';
+import { OutboxEvent } from './outbox.entity';
+import { outboxBounds } from './outbox.service';
+
+/** An outbox row with the object subscribers receive, built once for all of them. */
+export interface StreamEvent<T = unknown> {
+  seq: bigint;
+  row: OutboxEvent;
+  root: T;
+}
+
+/** Which events a subscriber wants: the outbox's columns, matched in SQL on replay and in memory live. */
+export interface EventFilter {
+  programmeId?: number;
+  /** The region itself or one of its children. */
+  regionOrChildOf?: string;
+  userId?: number;
+  types?: string[];
+}
+
+export function matches(row: OutboxEvent, filter: EventFilter): boolean {
+  if (filter.programmeId !== undefined && row.programmeId !== filter.programmeId) return false;
+  if (filter.regionOrChildOf !== undefined && row.regionCode !== filter.regionOrChildOf && row.parentCode !== filter.regionOrChildOf) return false;
+  if (filter.userId !== undefined && row.userId !== filter.userId) return false;
+  if (filter.types !== undefined && !filter.types.includes(row.type)) return false;
+  return true;
+}
+
+export interface EventStreamOptions {
+  /** Reads the outbox this often even without an announcement (a writer killed after its commit). */
+  pollMs: number;
+  /** Rows read per statement. */
+  pageSize: number;
+}
+
+/** Builds the subscribers' objects for a page of rows, once per row. */
+export type EventBuilder = (em: EntityManager, rows: OutboxEvent[]) => Promise<unknown[]>;
+
+/**
+ * One per instance: follows the outbox in sequence order and hands every new event to this
+ * instance's listeners. The bus only says "there is more"; the rows themselves come from the
+ * outbox, so nothing is lost when an announcement is.
+ */
+export class EventStream {
+  private headSeq = 0n;
+  private readonly listeners = new Set<(event: StreamEvent) => void>();
+  private draining: Promise<void> | undefined;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly bus: EventBus,
+    private readonly build: EventBuilder,
+    private readonly options: EventStreamOptions = { pollMs: 1000, pageSize: 500 },
+    private readonly onError: (error: unknown) => void = (error) => console.error('event stream:', error),
+  ) {}
+
+  /** The last sequence handed to listeners. */
+  get head(): bigint {
+    return this.headSeq;
+  }
+
+  get busName(): string {
+    return this.bus.name;
+  }
+
+  async start(): Promise<void> {
+    this.headSeq = (await outboxBounds(this.em.fork())).lastSeq;
+    await this.bus.subscribe(() => this.poke());
+    this.timer = setInterval(() => this.poke(), this.options.pollMs);
+    this.timer.unref();
+  }
+
+  /** After a commit that appended events up to `seq`: tell every instance. */
+  announce(seq: string | undefined): void {
+    if (seq === undefined || this.stopped) return;
+    this.bus.announce(seq).catch(this.onError);
+    this.poke();
+  }
+
+  listen(listener: (event: StreamEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  /** Reads whatever is new; one reader at a time, and once more if poked while reading. */
+  poke(): void {
+    if (this.stopped) return;
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.draining = this.drain().catch(this.onError).finally(() => { this.draining = undefined; });
+  }
+
+  private async drain(): Promise<void> {
+    do {
+      this.again = false;
+      for (;;) {
+        const page = await this.read(this.headSeq, {});
+        if (page.length === 0 || this.stopped) break;
+        for (const event of page) {
+          this.headSeq = event.seq;
+          for (const listener of this.listeners) listener(event);
+        }
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  /** Events after `after` that match, in sequence order, one page (built). */
+  async read(after: bigint, filter: EventFilter, upTo?: bigint): Promise<StreamEvent[]> {
+    const em = this.em.fork();
+    const where: Record<string, unknown> = { seq: { $gt: String(after), ...(upTo !== undefined ? { $lte: String(upTo) } : {}) } };
+    if (filter.programmeId !== undefined) where.programmeId = filter.programmeId;
+    if (filter.regionOrChildOf !== undefined) where.$or = [{ regionCode: filter.regionOrChildOf }, { parentCode: filter.regionOrChildOf }];
+    if (filter.userId !== undefined) where.userId = filter.userId;
+    if (filter.types !== undefined) where.type = { $in: filter.types };
+    const rows = await em.find(OutboxEvent, where, { orderBy: { seq: 'asc' }, limit: this.options.pageSize });
+    // bigint columns come back as strings, and sort as numbers in SQL.
+    const roots = await this.build(em, rows);
+    return rows.map((row, i) => ({ seq: BigInt(row.seq), row, root: roots[i] }));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await this.draining;
+    await this.bus.close();
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,35 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Config } from '../../config';
+import { buildBoardEvents } from '../board/board.events';
+import type { EventBus } from './bus/bus';
+import { createPostgresBus } from './bus/postgres';
+import { createRedisBus } from './bus/redis';
+import { EventStream } from './event-stream';
+import { pruneOutbox } from './outbox.service';
+
+/** The bus the configuration asks for: Redis pub/sub with REDIS_URL, else PostgreSQL's LISTEN/NOTIFY. */
+export function createBus(config: Pick<Config, 'redisUrl'>, databaseUrl: string): EventBus {
+  return config.redisUrl ? createRedisBus(config.redisUrl) : createPostgresBus(databaseUrl);
+}
+
+export interface Events {
+  stream: EventStream;
+  stop(): Promise<void>;
+}
+
+/** This instance's outbox follower, started, and the pruning of events past their retention. */
+export async function startEvents(em: EntityManager, config: Config, databaseUrl: string, now: () => Date): Promise<Events> {
+  const stream = new EventStream(em, createBus(config, databaseUrl), buildBoardEvents, { pollMs: config.eventPollMs, pageSize: 500 });
+  await stream.start();
+  const retentionMs = config.eventRetentionHours * 3_600_000;
+  const prune = () => pruneOutbox(em.fork(), retentionMs, now()).catch((error) => console.error('pruning the outbox:', error));
+  const timer = setInterval(prune, Math.min(retentionMs / 4, 600_000));
+  timer.unref();
+  return {
+    stream,
+    async stop() {
+      clearInterval(timer);
+      await stream.stop();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { OutboxEvent } from './outbox.entity';
+
+export interface NewEvent {
+  type: string;
+  programmeId?: number;
+  regionCode?: string;
+  parentCode?: string;
+  userId?: number;
+  payload: Record<string, unknown>;
+}
+
+/**
+ * Appends events to the outbox inside the writer's transaction. The sequence row is updated
+ * first, and its row lock is held until commit: a second writer waits for it, so sequences become
+ * visible in the order they were given (a plain serial would not: a later number can commit
+ * first, and a reader that moved past it would never see the earlier one). Returns the last seq.
+ */
+export async function appendEvents(tx: EntityManager, events: NewEvent[], at: Date): Promise<string | undefined> {
+  if (events.length === 0) return undefined;
+  const [{ last_seq: last }] = await tx.execute<{ last_seq: string }[]>(
+    'update outbox_sequence set last_seq = last_seq + ? where id returning last_seq', [events.length]);
+  const first = BigInt(last) - BigInt(events.length) + 1n;
+  events.forEach((e, i) => tx.create(OutboxEvent, { ...e, seq: String(first + BigInt(i)), createdAt: at }));
+  await tx.flush();
+  return last;
+}
+
+/** The outbox's bounds: the last sequence given, and up to which it has been pruned. */
+export async function outboxBounds(em: EntityManager): Promise<{ lastSeq: bigint; prunedThrough: bigint }> {
+  const [row] = await em.execute<{ last_seq: string; pruned_through: string }[]>(
+    'select last_seq, pruned_through from outbox_sequence where id');
+  return { lastSeq: BigInt(row.last_seq), prunedThrough: BigInt(row.pruned_through) };
+}
+
+/** Deletes events older than `retentionMs`; a cursor at or before the highest deleted seq can no longer resume. */
+export async function pruneOutbox(em: EntityManager, retentionMs: number, now: Date): Promise<void> {
+  await em.execute(`
+    with gone as (delete from outbox_event where created_at < ? returning seq)
+    update outbox_sequence set pruned_through = greatest(pruned_through, (select coalesce(max(seq), 0) from gone)) where id`,
+  [new Date(now.getTime() - retentionMs)]);
+}
