@@ -1,12 +1,16 @@
 import { createClient, type Client } from 'graphql-ws';
 import { print } from 'graphql';
 import WebSocket from 'ws';
-import { BoardEventsDocument, SubmitDocument, type BoardEventsSubscription } from './generated/graphql';
+import { BoardEventsDocument, ProgressDocument, SetTargetDocument, SubmitDocument, type BoardEventsSubscription } from './generated/graphql';
 import { startTestServer, type TestServer } from './helpers/test-server';
 
 let server: TestServer;
 const clients: Client[] = [];
-beforeAll(async () => { server = await startTestServer({ connectionInitWaitTimeout: 500 }); });
+const tokens: { screen?: string } = {};
+beforeAll(async () => {
+  server = await startTestServer({ connectionInitWaitTimeout: 500 });
+  tokens.screen = await server.token('screen');
+});
 afterEach(async () => { await Promise.all(clients.splice(0).map((c) => c.dispose())); });
 afterAll(() => server.close());
 
@@ -72,14 +76,126 @@ describe('boardEvents (contract: board-events.graphql)', () => {
     expect(events.every((e) => !Number.isNaN(Date.parse(e.at)))).toBe(true);
   });
 
-  it('answers NOT_FOUND for an unknown programme, and refuses a cursor it cannot replay', async () => {
-    const c = client(await server.token('screen'));
-    const run = (variables: Record<string, unknown>) => new Promise<unknown>((resolve) => {
-      c.subscribe({ query: print(BoardEventsDocument), variables }, { next: (r) => resolve(r.errors), error: resolve, complete: () => undefined });
-    });
-    const unknown = (await run({ programme: 'P9', region: '330300' })) as { extensions: { code: string } }[];
-    expect(unknown[0].extensions.code).toBe('NOT_FOUND');
-    const resume = (await run({ programme: 'P3', region: '330300', after: '5' })) as { extensions: { code: string } }[];
-    expect(resume[0].extensions.code).toBe('BAD_USER_INPUT');
+  it('answers NOT_FOUND for an unknown programme', async () => {
+    const errors = (await subscribeErrors({ programme: 'P9', region: '330300' })) as { extensions: { code: string } }[];
+    expect(errors[0].extensions.code).toBe('NOT_FOUND');
+  });
+
+  it('moves the county and the city when a township reports (P3-05, 五马街道)', async () => {
+    const received = collect({ programme: 'P3', region: '330300' });
+    await until(() => server.services.events.listenerCount === 1);
+    const res = await server.gql(SubmitDocument, { input: { indicator: 'P3-05', region: '330302006', value: 40, asOf: '2019-06-30' } }, await server.token('wuma'));
+    expect(res.errors).toBeUndefined();
+    const events = await received.take(2);
+    const changed = events.map((e) => (e.__typename === 'ProgressChanged' ? [e.indicator.code, e.region.code] : []));
+    expect(changed).toEqual([['P3-05', '330302'], ['P3-05', '330300']]);
+    const city = await server.gql(ProgressDocument, { indicator: 'P3-05', region: '330300' }, await server.token('screen'));
+    const last = events[1];
+    expect(last.__typename === 'ProgressChanged' && last.progress.actual).toBe(city.data!.indicator.progress.actual);
+  });
+
+  it('resumes after a cursor: every event after it from the outbox, then live, no gap and no repeat', async () => {
+    const lucheng = await server.token('lucheng');
+    const submit = (value: number) => server.gql(SubmitDocument, { input: { indicator: 'P3-01', region: '330302', value, asOf: '2019-06-30' } }, lucheng);
+    const first = collect({ programme: 'P3', region: '330300' });
+    await until(() => server.services.events.listenerCount === 1);
+    await submit(11);
+    const seen = await first.take(2);
+    await first.close();
+    // Away: two figures come in.
+    await submit(12);
+    await submit(13);
+    const cursor = seen[1].cursor;
+    const resumed = collect({ programme: 'P3', region: '330300', after: cursor });
+    const replayed = await resumed.take(4);
+    await submit(14);
+    const live = await resumed.take(2);
+    const cursors = [...seen, ...replayed, ...live].map((e) => Number(e.cursor));
+    expect(cursors).toEqual([...cursors].sort((a, b) => a - b));
+    expect(new Set(cursors).size).toBe(8);
+    const actuals = [...replayed, ...live].filter((e) => e.__typename === 'ProgressChanged' && e.region.code === '330302')
+      .map((e) => (e.__typename === 'ProgressChanged' ? e.progress.actual : null));
+    expect(actuals).toEqual([12, 13, 14]);
+    // The outbox holds exactly these for this board after the cursor: none missed.
+    const rows = await server.orm.em.fork().getConnection().execute<{ seq: string }[]>(
+      `select seq from outbox_event where seq > ? and programme_id = (select id from programme where code = 'P3') and (region_code = '330300' or parent_code = '330300') order by seq`, [cursor]);
+    expect(rows.map((r) => Number(r.seq))).toEqual(cursors.slice(2));
+  });
+
+  it('tells a target change to the board', async () => {
+    const received = collect({ programme: 'P3', region: '330300' });
+    await until(() => server.services.events.listenerCount === 1);
+    const set = await server.gql(SetTargetDocument, { input: { indicator: 'P3-16', region: '330302', comparator: 'GTE', value: 2, deadline: '2019-11-30', expectedVersion: 1 } }, await server.token('admin'));
+    expect(set.errors).toBeUndefined();
+    const events = await received.take(1);
+    expect(events[0].__typename).toBe('TargetChanged');
+  });
+
+  it.each([
+    ['ahead of the stream', '999999999', 'BAD_USER_INPUT', undefined],
+    ['not a cursor', 'yesterday', 'BAD_USER_INPUT', undefined],
+    ['older than what the outbox keeps', '1', 'BAD_USER_INPUT', 'CURSOR_EXPIRED'],
+  ])('refuses a cursor %s', async (_what, after, code, reason) => {
+    if (reason) {
+      // Retention has passed over the first events.
+      await server.orm.em.fork().getConnection().execute('update outbox_sequence set pruned_through = 2 where id');
+    }
+    const errors = (await subscribeErrors({ programme: 'P3', region: '330300', after })) as { message: string; extensions: { code: string; reason?: string } }[];
+    expect(errors[0].extensions.code).toBe(code);
+    expect(errors[0].extensions.reason).toBe(reason);
+    if (reason) expect(errors[0].message).toMatch(/reload the board/);
+  });
+
+  it('holds at most the configured number of subscriptions on one connection', async () => {
+    const capped = await startTestServer({ env: { DUBAN_WS_MAX_SUBSCRIPTIONS: '2' } });
+    try {
+      const c = createClient({ url: capped.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${await capped.token('screen')}` } });
+      clients.push(c);
+      const outcomes: unknown[] = [];
+      for (let i = 0; i < 3; i++) {
+        c.subscribe({ query: print(BoardEventsDocument), variables: { programme: 'P3', region: '330300' } }, {
+          next: () => undefined, error: (e) => outcomes.push(e), complete: () => undefined,
+        });
+      }
+      await until(() => outcomes.length === 1);
+      expect((outcomes[0] as { extensions: { code: string } }[])[0].extensions.code).toBe('BAD_USER_INPUT');
+      await until(() => capped.services.events.listenerCount === 2);
+      expect(outcomes).toHaveLength(1);
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.dispose()));
+      await capped.close();
+    }
   });
 });
+
+type BoardEvent = BoardEventsSubscription['boardEvents'];
+
+/** Subscribes to a board; `take(n)` resolves with the next n events. */
+function collect(variables: { programme: string; region: string; after?: string }) {
+  const c = client(tokens.screen);
+  const buffer: BoardEvent[] = [];
+  let waiter: { n: number; resolve: (events: BoardEvent[]) => void; reject: (e: unknown) => void } | undefined;
+  const flush = () => {
+    if (waiter && buffer.length >= waiter.n) {
+      const { n, resolve } = waiter;
+      waiter = undefined;
+      resolve(buffer.splice(0, n));
+    }
+  };
+  c.subscribe<BoardEventsSubscription>({ query: print(BoardEventsDocument), variables }, {
+    next: ({ data, errors }) => { if (errors) waiter?.reject(errors); else { buffer.push(data!.boardEvents); flush(); } },
+    error: (e) => waiter?.reject(e),
+    complete: () => undefined,
+  });
+  return {
+    take: (n: number) => new Promise<BoardEvent[]>((resolve, reject) => { waiter = { n, resolve, reject }; flush(); }),
+    close: () => c.dispose(),
+  };
+}
+
+function subscribeErrors(variables: Record<string, unknown>): Promise<unknown> {
+  const c = client(tokens.screen);
+  return new Promise<unknown>((resolve) => {
+    c.subscribe({ query: print(BoardEventsDocument), variables }, { next: (r) => resolve(r.errors), error: resolve, complete: () => undefined });
+  });
+}
