@@ -45,8 +45,8 @@ export interface TestServerOptions {
 
 const LOGIN = `mutation TestLogin($username: String!, $password: String!) { login(username: $username, password: $password) { token } }`;
 
-/** A Duban server on port 0 over a database of its own, cloned from the run's migrated demo template. */
-export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+/** A database of its own, cloned from the run's migrated demo template; `drop()` removes it. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const adminUrl = process.env.DUBAN_TEST_ADMIN_URL!;
   const template = process.env.DUBAN_TEST_TEMPLATE!;
   const database = `${template.replace(/_template$/, '')}_${randomBytes(4).toString('hex')}`;
@@ -56,6 +56,21 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${database}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const a = new Client({ connectionString: adminUrl });
+      await a.connect();
+      await a.query(`drop database if exists "${database}" with (force)`);
+      await a.end();
+    },
+  };
+}
+
+/** A Duban server on port 0 over a database of its own, cloned from the run's migrated demo template. */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const db = await createTestDatabase();
+  const url = new URL(db.url);
 
   const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: url.toString(), ...options.env });
   const orm = await openOrm(url.toString(), { pool: { min: 0, max: 5 } });
@@ -120,10 +135,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       await server.stop();
       await events.stop();
       await orm.close();
-      const a = new Client({ connectionString: adminUrl });
-      await a.connect();
-      await a.query(`drop database if exists "${database}" with (force)`);
-      await a.end();
+      await db.drop();
     },
   };
 }

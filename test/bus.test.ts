@@ -1,0 +1,61 @@
+import type { EventBus } from '../src/modules/events/bus/bus';
+import { createPostgresBus } from '../src/modules/events/bus/postgres';
+import { createRedisBus } from '../src/modules/events/bus/redis';
+
+/** One suite, every adapter (as graphql-ws runs one suite over every socket library). */
+const adapters: [string, (() => EventBus) | undefined, string][] = [
+  ['postgres', () => createPostgresBus(process.env.DUBAN_TEST_ADMIN_URL!), ''],
+  ['redis', process.env.REDIS_URL ? () => createRedisBus(process.env.REDIS_URL!) : undefined,
+    'REDIS_URL is not set: the Redis bus suite is skipped (.ci/run sets it to the Redis on 127.0.0.1:6379)'],
+];
+
+/** Resolves once `condition` holds, checking on every turn of the event loop. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((r) => setTimeout(r, 5));
+}
+
+describe.each(adapters)('the %s event bus', (name, create, skipped) => {
+  if (!create) {
+    it.skip(`is skipped: ${skipped}`, () => undefined);
+    // Say so in the run's output, not only in the skipped test's name.
+    beforeAll(() => console.warn(skipped));
+    return;
+  }
+  const buses: EventBus[] = [];
+  const open = () => { const bus = create(); buses.push(bus); return bus; };
+  afterEach(async () => { await Promise.all(buses.splice(0).map((b) => b.close())); });
+
+  it('carries every announcement, in order, to every instance, the announcing one included', async () => {
+    const a = open();
+    const b = open();
+    const gotA: string[] = [];
+    const gotB: string[] = [];
+    await a.subscribe((seq) => gotA.push(seq));
+    await b.subscribe((seq) => gotB.push(seq));
+    for (let seq = 1; seq <= 50; seq++) await a.announce(String(seq));
+    await until(() => gotA.length === 50 && gotB.length === 50);
+    const expected = Array.from({ length: 50 }, (_, i) => String(i + 1));
+    expect(gotA).toEqual(expected);
+    expect(gotB).toEqual(expected);
+    expect(a.name).toBe(name);
+  });
+
+  it('stops delivering once closed, and closes twice without harm', async () => {
+    const a = open();
+    const b = open();
+    const got: string[] = [];
+    await b.subscribe((seq) => got.push(seq));
+    await a.announce('1');
+    await until(() => got.length === 1);
+    await b.close();
+    await b.close();
+    await a.announce('2');
+    // A third instance hears the second one; the closed one must not have.
+    const c = open();
+    const heard: string[] = [];
+    await c.subscribe((seq) => heard.push(seq));
+    await a.announce('3');
+    await until(() => heard.includes('3'));
+    expect(got).toEqual(['1']);
+  });
+});
