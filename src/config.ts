@@ -113,6 +113,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventRetentionHours: integer('DUBAN_EVENT_RETENTION_HOURS', env.DUBAN_EVENT_RETENTION_HOURS, 72, 1, 24 * 365),
     eventPollMs: integer('DUBAN_EVENT_POLL_MS', env.DUBAN_EVENT_POLL_MS, 1000, 50, 60_000),
     wsMaxSubscriptions: integer('DUBAN_WS_MAX_SUBSCRIPTIONS', env.DUBAN_WS_MAX_SUBSCRIPTIONS, 20, 1, 1000),
-    wsMaxQueuedEvents: integer('DUBAN_WS_MAX_QUEUED_EVENTS', env.DUBAN_WS_MAX_QUEUED_EVENTS, 1000, 1, 1_000_000),
+    wsMaxQueuedEvents: integer('DUBAN_WS_MAX_QUEUED_EVENTS', env.DUBAN_WS_MAX_QUEUED_EVENTS, 10_000, 1, 1_000_000),
   };
 }

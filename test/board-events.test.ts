@@ -199,3 +199,60 @@ function subscribeErrors(variables: Record<string, unknown>): Promise<unknown> {
     c.subscribe({ query: print(BoardEventsDocument), variables }, { next: (r) => resolve(r.errors), error: resolve, complete: () => undefined });
   });
 }
+
+/** A client that reads the connection_ack, then never reads again (it still writes). */
+class StopsReading extends WebSocket {
+  static last: StopsReading | undefined;
+  constructor(...args: ConstructorParameters<typeof WebSocket>) {
+    super(...args);
+    StopsReading.last = this;
+    this.once('message', () => this.raw().pause());
+  }
+
+  raw(): { pause(): void; resume(): void } {
+    return (this as unknown as { _socket: { pause(): void; resume(): void } })._socket;
+  }
+}
+
+describe('a subscriber that stops reading', () => {
+  it('is cut off with 4013 once its queue passes the bound, and leaves nothing behind', async () => {
+    const slow = await startTestServer({ env: { DUBAN_WS_MAX_QUEUED_EVENTS: '50' } });
+    try {
+      const token = await slow.token('screen');
+      const closed = new Promise<{ code: number; reason: string }>((resolve) => {
+        const c = createClient({
+          url: slow.wsUrl, webSocketImpl: StopsReading, retryAttempts: 0,
+          connectionParams: { authorization: `Bearer ${token}` },
+          on: { closed: (e) => { const { code, reason } = e as { code: number; reason: string }; resolve({ code, reason }); } },
+        });
+        clients.push(c);
+        c.subscribe({ query: print(BoardEventsDocument), variables: { programme: 'P3', region: '330300' } }, {
+          next: () => undefined, error: () => undefined, complete: () => undefined,
+        });
+      });
+      await until(() => slow.services.events.listenerCount === 1);
+      // One real figure, then two thousand more events like its own in the outbox, announced at once.
+      const res = await slow.gql(SubmitDocument, { input: { indicator: 'P3-01', region: '330302', value: 9, asOf: '2019-06-30' } }, await slow.token('lucheng'));
+      expect(res.errors).toBeUndefined();
+      const conn = slow.orm.em.fork().getConnection();
+      await conn.execute(`
+        insert into outbox_event (seq, type, programme_id, region_code, parent_code, payload, created_at)
+        select (select last_seq from outbox_sequence) + n, type, programme_id, region_code, parent_code, payload, created_at
+        from outbox_event, generate_series(1, 2000) as n
+        where seq = (select max(seq) from outbox_event where region_code = '330302')`);
+      const [{ last }] = await conn.execute<{ last: string }[]>('update outbox_sequence set last_seq = last_seq + 2000 returning last_seq as last');
+      slow.services.events.announce(last);
+      // The server gives up on it: the subscription ends, its queue goes with it.
+      await until(() => slow.services.events.listenerCount === 0);
+      // Reading again, the client finds why.
+      StopsReading.last!.raw().resume();
+      const { code, reason } = await closed;
+      expect(code).toBe(4013);
+      expect(reason).toMatch(/reconnect with your last cursor/);
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.dispose()));
+      await slow.close();
+    }
+  });
+});
+

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import WebSocket from 'ws';
 
 /**
  * `npm start` as a user runs it: the built server on its embedded PostgreSQL, in a data directory
@@ -46,6 +47,15 @@ async function failure(env: NodeJS.ProcessEnv): Promise<{ code: number; lines: s
   }
 }
 
+async function tokenOf(url: string): Promise<string> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ query: 'mutation { login(username: "screen", password: "demo") { token } }' }),
+  });
+  return ((await res.json()) as { data: { login: { token: string } } }).data.login.token;
+}
+
 async function login(url: string): Promise<unknown> {
   const res = await fetch(url, {
     method: 'POST',
@@ -80,7 +90,19 @@ describe('npm start', () => {
     expect(again.lines.join('\n')).not.toMatch(/Loaded the Wenzhou/);
     expect(again.lines.join('\n')).toMatch(/today is 2019-09-01/);
     expect(await login(again.url)).toEqual({ data: { login: { user: { role: 'VIEWER' } } } });
-    again.child.kill('SIGTERM');
+
+    // SIGTERM: sockets close with 1001 (going away: reconnect elsewhere), and the process exits 0
+    // (past its 10 s grace it would exit 1).
+    const token = await tokenOf(again.url);
+    const closeCode = new Promise<number>((resolve) => {
+      const socket = new WebSocket(again.url.replace(/^http/, 'ws'), 'graphql-transport-ws');
+      socket.on('open', () => socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } })));
+      socket.on('message', (data) => {
+        if (JSON.parse(String(data)).type === 'connection_ack') again.child.kill('SIGTERM');
+      });
+      socket.on('close', (code) => resolve(code));
+    });
+    expect(await closeCode).toBe(1001);
     expect(await again.exited).toBe(0);
   });
 
