@@ -1,3 +1,4 @@
+import { Comment } from '../modules/comment/comment.entity';
 import { Department } from '../modules/department/department.entity';
 import { OutboxEvent, OutboxSequence } from '../modules/events/outbox.entity';
 import { Indicator } from '../modules/indicator/indicator.entity';
@@ -7,4 +8,4 @@ import { Submission } from '../modules/submission/submission.entity';
 import { Target } from '../modules/target/target.entity';
 import { User } from '../modules/user/user.entity';
 
-export const entities = [Region, Department, Programme, Indicator, Target, Submission, User, OutboxEvent, OutboxSequence];
+export const entities = [Region, Department, Programme, Indicator, Target, Submission, User, OutboxEvent, OutboxSequence, Comment];

@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchemaSync, type AuthChecker } from 'type-graphql';
 import { BoardResolver } from '../modules/board/board.resolver';
-import { ProgressChanged } from '../modules/board/board.types';
+import { CommentAdded, ProgressChanged, SubmissionReviewed, TargetChanged } from '../modules/board/board.types';
+import { CommentResolver } from '../modules/comment/comment.resolver';
+import { NotificationResolver } from '../modules/notification/notification.resolver';
 import { IndicatorResolver } from '../modules/indicator/indicator.resolver';
 import { ProgrammeResolver } from '../modules/programme/programme.resolver';
 import { IndicatorProgressResolver, ProgressResolver } from '../modules/progress/progress.resolver';
@@ -26,8 +28,8 @@ let schema: GraphQLSchema | undefined;
 export function buildSchema(): GraphQLSchema {
   schema ??= buildSchemaSync({
     resolvers: [AuthResolver, RegionResolver, ProgrammeResolver, IndicatorResolver, IndicatorProgressResolver, ProgressResolver,
-      TargetResolver, SubmissionResolver, BoardResolver],
-    orphanedTypes: [ProgressChanged],
+      TargetResolver, SubmissionResolver, CommentResolver, BoardResolver, NotificationResolver],
+    orphanedTypes: [ProgressChanged, TargetChanged, SubmissionReviewed, CommentAdded],
     authChecker,
     // Every subscription here brings its own `subscribe` (from the server's LiveHub); type-graphql
     // still asks for a PubSub, which nothing publishes to.

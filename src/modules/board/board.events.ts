@@ -7,7 +7,10 @@ import { Indicator } from '../indicator/indicator.entity';
 import { Progress } from '../progress/progress.types';
 import { Region } from '../region/region.entity';
 import { Target } from '../target/target.entity';
-import { BoardEvent, ProgressChanged, TargetChanged } from './board.types';
+import { CommentAdded, ProgressChanged, SubmissionReviewed, TargetChanged } from './board.types';
+import { Comment } from '../comment/comment.entity';
+import { Submission } from '../submission/submission.entity';
+import { Notification, type NotificationKind } from '../notification/notification.types';
 
 /** The codes of a region and its ancestors, from its materialised path, the region first. */
 export function selfAndAncestors(region: Region): string[] {
@@ -48,30 +51,47 @@ export function targetChangedEvent(target: Target, programmeId: number): NewEven
 }
 
 /** The objects subscribers receive for a page of outbox rows: entities loaded once for the page. */
-export async function buildBoardEvents(em: EntityManager, rows: OutboxEvent[]): Promise<BoardEvent[]> {
-  const ids = (key: string) => [...new Set(rows.map((r) => r.payload[key]).filter((v) => v != null))] as never[];
-  const progressTargets = rows.map((r) => (r.payload.progress as ProgressSnapshot | undefined)?.targetId).filter((v) => v != null);
-  const [indicators, regions, targets] = await Promise.all([
-    em.find(Indicator, { id: { $in: ids('indicatorId') } }, { populate: ['programme'] }),
-    em.find(Region, { code: { $in: [...new Set([...ids('regionCode'), ...rows.map((r) => r.regionCode)].filter(Boolean))] as string[] } }),
-    em.find(Target, { id: { $in: [...new Set([...ids('targetId'), ...progressTargets])] as number[] } }, { populate: ['indicator', 'region'] }),
+export async function buildEvents(em: EntityManager, rows: OutboxEvent[]): Promise<unknown[]> {
+  const ids = <T>(key: string) => [...new Set(rows.map((r) => r.payload[key]).filter((v) => v != null))] as T[];
+  const progressTargets = rows.map((r) => (r.payload.progress as ProgressSnapshot | undefined)?.targetId).filter((v): v is number => v != null);
+  const [indicators, regions, targets, submissions, comments] = await Promise.all([
+    em.find(Indicator, { id: { $in: ids<number>('indicatorId') } }, { populate: ['programme'] }),
+    em.find(Region, { code: { $in: [...new Set([...ids<string>('regionCode'), ...rows.map((r) => r.regionCode)].filter((c): c is string => !!c))] } }),
+    em.find(Target, { id: { $in: [...new Set([...ids<number>('targetId'), ...progressTargets])] } }, { populate: ['indicator', 'region'] }),
+    em.find(Submission, { id: { $in: ids<string>('submissionId') } }),
+    em.find(Comment, { id: { $in: ids<string>('commentId') } }),
   ]);
   const indicator = new Map(indicators.map((i) => [i.id, i]));
   const region = new Map(regions.map((r) => [r.code, r]));
   const target = new Map(targets.map((t) => [t.id, t]));
+  const submission = new Map(submissions.map((x) => [x.id, x]));
+  const comment = new Map(comments.map((c) => [c.id, c]));
   return rows.map((row) => {
     const common = { cursor: row.seq, at: row.createdAt, programmeId: row.programmeId ?? 0 };
-    if (row.type === 'TargetChanged') {
-      return Object.assign(new TargetChanged(), common, { target: target.get(row.payload.targetId as number)! });
+    switch (row.type) {
+      case 'TargetChanged':
+        return Object.assign(new TargetChanged(), common, { target: target.get(row.payload.targetId as number)! });
+      case 'SubmissionReviewed':
+        return Object.assign(new SubmissionReviewed(), common, { submission: submission.get(row.payload.submissionId as string)! });
+      case 'CommentAdded':
+        return Object.assign(new CommentAdded(), common, { comment: comment.get(row.payload.commentId as string)! });
+      case 'Notification':
+        return Object.assign(new Notification(), {
+          cursor: row.seq, at: row.createdAt, kind: row.payload.kind as NotificationKind, message: row.payload.message as string,
+          submission: row.payload.submissionId ? submission.get(row.payload.submissionId as string) ?? null : null,
+          comment: row.payload.commentId ? comment.get(row.payload.commentId as string) ?? null : null,
+        });
+      default: {
+        const snapshot = row.payload.progress as ProgressSnapshot;
+        const i = indicator.get(row.payload.indicatorId as number)!;
+        const r = region.get(row.payload.regionCode as string)!;
+        const progress = Object.assign(new Progress(), snapshot, {
+          indicator: i, region: r, asOf: row.payload.asOf as string,
+          lastReportedAt: snapshot.lastReportedAt ? new Date(snapshot.lastReportedAt) : null,
+          target: snapshot.targetId ? target.get(snapshot.targetId) ?? null : null,
+        });
+        return Object.assign(new ProgressChanged(), common, { indicator: i, region: r, progress });
+      }
     }
-    const snapshot = row.payload.progress as ProgressSnapshot;
-    const i = indicator.get(row.payload.indicatorId as number)!;
-    const r = region.get(row.payload.regionCode as string)!;
-    const progress = Object.assign(new Progress(), snapshot, {
-      indicator: i, region: r, asOf: row.payload.asOf as string,
-      lastReportedAt: snapshot.lastReportedAt ? new Date(snapshot.lastReportedAt) : null,
-      target: snapshot.targetId ? target.get(snapshot.targetId) ?? null : null,
-    });
-    return Object.assign(new ProgressChanged(), common, { indicator: i, region: r, progress });
   });
 }

@@ -4,6 +4,8 @@ import { Indicator } from '../indicator/indicator.entity';
 import { Progress } from '../progress/progress.types';
 import { Region } from '../region/region.entity';
 import { Target } from '../target/target.entity';
+import { Submission } from '../submission/submission.entity';
+import { Comment } from '../comment/comment.entity';
 
 @InterfaceType({ description: 'Something that happened on a board.', resolveType: (value: BoardEvent) => value.constructor.name })
 export abstract class BoardEvent {
@@ -33,4 +35,16 @@ export class ProgressChanged extends BoardEvent {
 export class TargetChanged extends BoardEvent {
   @Field(() => Target)
   target!: Target;
+}
+
+@ObjectType({ implements: BoardEvent, description: 'A submission in the region or a child was approved or returned.' })
+export class SubmissionReviewed extends BoardEvent {
+  @Field(() => Submission)
+  submission!: Submission;
+}
+
+@ObjectType({ implements: BoardEvent, description: 'A comment (批示) on an indicator in the region or a child.' })
+export class CommentAdded extends BoardEvent {
+  @Field(() => Comment)
+  comment!: Comment;
 }

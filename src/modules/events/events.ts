@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../../config';
-import { buildBoardEvents } from '../board/board.events';
+import { buildEvents } from '../board/board.events';
 import type { EventBus } from './bus/bus';
 import { createPostgresBus } from './bus/postgres';
 import { createRedisBus } from './bus/redis';
@@ -19,7 +19,7 @@ export interface Events {
 
 /** This instance's outbox follower, started, and the pruning of events past their retention. */
 export async function startEvents(em: EntityManager, config: Config, databaseUrl: string, now: () => Date): Promise<Events> {
-  const stream = new EventStream(em, createBus(config, databaseUrl), buildBoardEvents, { pollMs: config.eventPollMs, pageSize: 500 });
+  const stream = new EventStream(em, createBus(config, databaseUrl), buildEvents, { pollMs: config.eventPollMs, pageSize: 500 });
   await stream.start();
   const retentionMs = config.eventRetentionHours * 3_600_000;
   const prune = () => pruneOutbox(em.fork(), retentionMs, now()).catch((error) => console.error('pruning the outbox:', error));

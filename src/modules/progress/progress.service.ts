@@ -59,6 +59,11 @@ export function aggregate(aggregation: Aggregation, row: AggregateRow): number |
 }
 
 /**
+ * A subtree is a range of the path index (text_pattern_ops, byte order whatever the collation):
+ * paths are digits and slashes, so every path under
+ * `/330000/330300/` sorts from it to it followed by '~' (a per-key range scan, where LIKE with a
+ * pattern from a column could not use the index).
+ *
  * SQL shared by the roll-up and the history: `keys` (indicator × region with its path and the
  * indicator's reporting level, from two array parameters) and `counted` (the submissions that
  * count as of the end of a day: not returned, entered by then).
@@ -103,7 +108,7 @@ export async function rollUp(em: EntityManager, indicators: Map<number, Indicato
     select k.indicator_id, k.region_code, ${AGGREGATES},
       max(l.submitted_at) as last_reported_at, to_char(max(l.as_of), 'YYYY-MM-DD') as last_as_of
     from keys k
-    left join region d on d.path like k.path || '%' and d.level = k.reporting_level
+    left join region d on d.path ~>=~ k.path and d.path ~<~ (k.path || '~') and d.level = k.reporting_level
     left join latest l on l.indicator_id = k.indicator_id and l.region_code = d.code
     group by k.indicator_id, k.region_code`, keyParams(keys, asOf, timeZone));
   const byKey = new Map<string, Figures>();
@@ -133,7 +138,7 @@ export async function history(em: EntityManager, indicators: Map<number, Indicat
   const rows: (AggregateRow & { indicator_id: number; region_code: string; day: string })[] = await em.execute(`
     with ${KEYS}, below as (
       select k.indicator_id, k.region_code, d.code as reporter
-      from keys k join region d on d.path like k.path || '%' and d.level = k.reporting_level
+      from keys k join region d on d.path ~>=~ k.path and d.path ~<~ (k.path || '~') and d.level = k.reporting_level
     ), days as (
       select distinct b.indicator_id, b.region_code, c.as_of as day
       from below b join counted c on c.indicator_id = b.indicator_id and c.region_code = b.reporter

@@ -72,6 +72,17 @@ export class Submission {
   @Property({ type: 'string', length: 200, nullable: true })
   idempotencyKey?: string;
 
+  @ManyToOne(() => User, { nullable: true })
+  reviewedBy?: Rel<User>;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  @Property({ type: 'timestamptz', nullable: true })
+  reviewedAt?: Date;
+
+  @Field({ nullable: true, description: 'Why it was returned, or a note on its approval.' })
+  @Property({ type: 'text', nullable: true })
+  reviewNote?: string;
+
   @Field({ description: 'True where the demo allocated a city figure over the regions below.' })
   @Property({ type: 'boolean', default: false })
   synthetic: boolean = false;

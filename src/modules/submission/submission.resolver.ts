@@ -10,6 +10,8 @@ import { User } from '../user/user.entity';
 import { Submission } from './submission.entity';
 import { SubmissionFilter, SubmitFigureInput } from './submission.input';
 import { submitFigure } from './submission.service';
+import { ReviewSubmissionInput } from './review.input';
+import { reviewSubmission } from './review.service';
 
 @ObjectType()
 export class SubmissionConnection extends Connection(Submission) {}
@@ -35,6 +37,13 @@ export class SubmissionResolver {
       indicatorId: submission.indicator.id, regionCode: submission.region.code, asOf: submission.asOf,
     });
     return { submission, progress };
+  }
+
+  @Mutation(() => Submission, { description: 'Approve or return a submitted figure: ADMIN, or the DEPARTMENT that leads its programme.' })
+  async reviewSubmission(@Arg('input', () => ReviewSubmissionInput) input: ReviewSubmissionInput, @Ctx() ctx: Context): Promise<Submission> {
+    const { submission, lastSeq } = await reviewSubmission(ctx.em, ctx.clock, requireUser(ctx), input);
+    ctx.services.events.announce(lastSeq);
+    return submission;
   }
 
   @Query(() => SubmissionConnection, { description: 'Submissions, newest first.' })
@@ -69,6 +78,11 @@ export class SubmissionResolver {
   @FieldResolver(() => Region)
   region(@Root() s: Submission, @Ctx() ctx: Context): Promise<Region> {
     return ctx.loaders.ensure(s.region);
+  }
+
+  @FieldResolver(() => User, { nullable: true })
+  async reviewedBy(@Root() s: Submission, @Ctx() ctx: Context): Promise<User | null> {
+    return s.reviewedBy ? ctx.loaders.ensure(s.reviewedBy) : null;
   }
 
   @FieldResolver(() => User)

@@ -9,10 +9,10 @@ export function inScope(user: User, region: Region): boolean {
 }
 
 /**
- * Who may write figures and targets of a programme for a region: ADMIN anywhere; DEPARTMENT for
- * the programmes it leads; REPORTER inside its region scope; VIEWER never.
+ * Who may write figures, targets and reviews of a programme for a region: ADMIN anywhere;
+ * DEPARTMENT for the programmes it leads; REPORTER figures inside its region scope; VIEWER never.
  */
-export function assertMayWrite(user: User, programme: Programme, region: Region, what: 'figures' | 'targets'): void {
+export function assertMayWrite(user: User, programme: Programme, region: Region, what: 'figures' | 'targets' | 'reviews'): void {
   switch (user.role) {
     case Role.ADMIN:
       return;
@@ -20,7 +20,7 @@ export function assertMayWrite(user: User, programme: Programme, region: Region,
       if (user.department && programme.lead.id === user.department.id) return;
       throw new ForbiddenError(`Your department does not lead ${programme.code}; it cannot write its ${what}`);
     case Role.REPORTER:
-      if (what === 'targets') throw new ForbiddenError('Reporters enter figures; targets are set by the city');
+      if (what !== 'figures') throw new ForbiddenError(`Reporters enter figures; ${what} are the city's`);
       if (inScope(user, region)) return;
       throw new ForbiddenError(`${region.name} (${region.code}) is outside your region ${user.region?.name ?? ''}`.trim());
     default:

@@ -1,0 +1,41 @@
+import { Entity, Index, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { DateTimeScalar } from '../../common/scalars';
+import { Indicator } from '../indicator/indicator.entity';
+import { Region } from '../region/region.entity';
+import { Submission } from '../submission/submission.entity';
+import { User } from '../user/user.entity';
+
+/** A comment (批示) on an indicator in a region, or on one submission of it. */
+@ObjectType()
+@Entity()
+@Index({ properties: ['indicator', 'region', 'createdAt'] })
+export class Comment {
+  @Field(() => ID)
+  @PrimaryKey({ type: 'bigint', autoincrement: true })
+  id!: string;
+
+  @Field(() => Indicator)
+  @ManyToOne(() => Indicator)
+  indicator!: Rel<Indicator>;
+
+  @Field(() => Region)
+  @ManyToOne(() => Region, { fieldName: 'region_code' })
+  region!: Rel<Region>;
+
+  @Field(() => Submission, { nullable: true })
+  @ManyToOne(() => Submission, { nullable: true })
+  submission?: Rel<Submission>;
+
+  @Field()
+  @Property({ type: 'text' })
+  text!: string;
+
+  @Field(() => User)
+  @ManyToOne(() => User)
+  author!: Rel<User>;
+
+  @Field(() => DateTimeScalar)
+  @Property({ type: 'timestamptz' })
+  createdAt!: Date;
+}

@@ -1,0 +1,19 @@
+import { MaxLength, MinLength } from 'class-validator';
+import { Field, ID, InputType } from 'type-graphql';
+
+@InputType({ description: 'A comment (批示) on an indicator in a region, or on one of its submissions.' })
+export class AddCommentInput {
+  @Field({ description: 'Indicator code.' })
+  indicator!: string;
+
+  @Field({ description: 'GB/T 2260 region code.' })
+  region!: string;
+
+  @Field(() => ID, { nullable: true, description: 'A submission of that indicator in that region.' })
+  submission?: string;
+
+  @Field()
+  @MinLength(1, { message: 'text is empty' })
+  @MaxLength(2000, { message: 'text is longer than 2000 characters' })
+  text!: string;
+}

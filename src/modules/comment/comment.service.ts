@@ -1,0 +1,43 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Clock } from '../../clock';
+import { BadInputError, ForbiddenError, NotFoundError } from '../../server/errors';
+import { appendEvents, type NewEvent } from '../events/outbox.service';
+import { Indicator } from '../indicator/indicator.entity';
+import { Region } from '../region/region.entity';
+import { Submission } from '../submission/submission.entity';
+import { Role, User } from '../user/user.entity';
+import { inScope } from '../user/user.scope';
+import { Comment } from './comment.entity';
+import type { AddCommentInput } from './comment.input';
+
+/** Adds a comment; the board hears of it, and so does the reporter of the submission it is on. */
+export async function addComment(em: EntityManager, clock: Clock, user: User, input: AddCommentInput): Promise<{ comment: Comment; lastSeq?: string }> {
+  const text = input.text.trim();
+  if (!text) throw new BadInputError('text is empty', 'text');
+  if (user.role === Role.VIEWER) throw new ForbiddenError('A VIEWER reads; it cannot comment');
+  const indicator = await em.findOne(Indicator, { code: input.indicator }, { populate: ['programme'] });
+  if (!indicator) throw new NotFoundError('Indicator', input.indicator);
+  const region = await em.findOne(Region, { code: input.region });
+  if (!region) throw new NotFoundError('Region', input.region);
+  if (user.role === Role.REPORTER && !inScope(user, region)) throw new ForbiddenError(`${region.name} (${region.code}) is outside your region`);
+  let submission: Submission | null = null;
+  if (input.submission != null) {
+    submission = /^\d{1,18}$/.test(input.submission) ? await em.findOne(Submission, { id: input.submission }) : null;
+    if (!submission) throw new NotFoundError('Submission', input.submission);
+    if (submission.indicator.id !== indicator.id || submission.region.code !== region.code) {
+      throw new BadInputError(`Submission ${submission.id} is not of ${indicator.code} in ${region.code}`, 'submission');
+    }
+  }
+  return em.transactional(async (tx) => {
+    const comment = tx.create(Comment, { indicator, region, submission: submission ?? undefined, text, author: tx.getReference(User, user.id), createdAt: clock.now() });
+    await tx.flush();
+    const events: NewEvent[] = [
+      { type: 'CommentAdded', programmeId: indicator.programme.id, regionCode: region.code, parentCode: region.parent?.code, payload: { commentId: comment.id } },
+    ];
+    if (submission && submission.submittedBy.id !== user.id) {
+      events.push({ type: 'Notification', userId: submission.submittedBy.id,
+        payload: { kind: 'COMMENT_ADDED', commentId: comment.id, submissionId: submission.id, message: `${user.username} 批示 ${indicator.code} ${region.name}：${text.slice(0, 100)}` } });
+    }
+    return { comment, lastSeq: await appendEvents(tx, events, clock.now()) };
+  });
+}

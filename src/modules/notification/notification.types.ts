@@ -1,0 +1,31 @@
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { DateTimeScalar } from '../../common/scalars';
+import { Comment } from '../comment/comment.entity';
+import { Submission } from '../submission/submission.entity';
+
+export enum NotificationKind {
+  SUBMISSION_REVIEWED = 'SUBMISSION_REVIEWED',
+  COMMENT_ADDED = 'COMMENT_ADDED',
+}
+registerEnumType(NotificationKind, { name: 'NotificationKind' });
+
+@ObjectType({ description: 'Something for the signed-in user: a figure of theirs reviewed, a comment on it.' })
+export class Notification {
+  @Field({ description: 'Strictly increasing; pass the last one seen as `after`.' })
+  cursor!: string;
+
+  @Field(() => DateTimeScalar)
+  at!: Date;
+
+  @Field(() => NotificationKind)
+  kind!: NotificationKind;
+
+  @Field()
+  message!: string;
+
+  @Field(() => Submission, { nullable: true })
+  submission?: Submission | null;
+
+  @Field(() => Comment, { nullable: true })
+  comment?: Comment | null;
+}
