@@ -1,7 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import { print } from 'graphql';
 import WebSocket from 'ws';
-import { BoardEventsDocument, ProgressDocument, SetTargetDocument, SubmitDocument, type BoardEventsSubscription } from './generated/graphql';
+import { BoardEventsDocument, BoardPresenceDocument, BoardWatchersDocument, ProgressDocument, SetTargetDocument, SubmitDocument, type BoardEventsSubscription } from './generated/graphql';
 import { startTestServer, type TestServer } from './helpers/test-server';
 
 let server: TestServer;
@@ -59,7 +59,11 @@ describe('boardEvents (contract: board-events.graphql)', () => {
     const events: BoardEventsSubscription['boardEvents'][] = [];
     const twoEvents = new Promise<void>((resolve, reject) => {
       c.subscribe<BoardEventsSubscription>({ query: print(BoardEventsDocument), variables: { programme: 'P3', region: '330300' } }, {
-        next: ({ data }) => { events.push(data!.boardEvents); if (events.length === 2) resolve(); },
+        next: ({ data }) => {
+          if (data!.boardEvents.__typename === 'PresenceChanged') return; // its own arrival; see the presence tests
+          events.push(data!.boardEvents);
+          if (events.length === 2) resolve();
+        },
         error: reject,
         complete: () => undefined,
       });
@@ -118,7 +122,7 @@ describe('boardEvents (contract: board-events.graphql)', () => {
     expect(actuals).toEqual([12, 13, 14]);
     // The outbox holds exactly these for this board after the cursor: none missed.
     const rows = await server.orm.em.fork().getConnection().execute<{ seq: string }[]>(
-      `select seq from outbox_event where seq > ? and programme_id = (select id from programme where code = 'P3') and (region_code = '330300' or parent_code = '330300') order by seq`, [cursor]);
+      `select seq from outbox_event where seq > ? and type <> 'PresenceChanged' and programme_id = (select id from programme where code = 'P3') and (region_code = '330300' or parent_code = '330300') order by seq`, [cursor]);
     expect(rows.map((r) => Number(r.seq))).toEqual(cursors.slice(2));
   });
 
@@ -146,6 +150,22 @@ describe('boardEvents (contract: board-events.graphql)', () => {
     if (reason) expect(errors[0].message).toMatch(/reload the board/);
   });
 
+  it('tells who watches: a person\'s first screen joins, their last leaves, the list is a query away', async () => {
+    const watching = collect({ programme: 'P6', region: '330300' }, tokens.screen, true);
+    const [own] = await watching.take(1);
+    expect(own).toMatchObject({ __typename: 'PresenceChanged', change: 'JOINED', watcher: { username: 'screen' }, watching: 1 });
+    const yanglao = await server.token('yanglao');
+    const other = collect({ programme: 'P6', region: '330300' }, yanglao, true);
+    expect(await watching.take(1)).toEqual([expect.objectContaining({ change: 'JOINED', watcher: expect.objectContaining({ username: 'yanglao', department: '养老服务处' }), watching: 2 })]);
+    const second = collect({ programme: 'P6', region: '330300' }, yanglao, true); // a second screen, same person: no news
+    await until(() => server.services.events.listenerCount === 3);
+    const list = await server.gql(BoardWatchersDocument, { programme: 'P6', region: '330300' }, tokens.screen);
+    expect(list.data!.boardWatchers.map((w) => w.username)).toEqual(['screen', 'yanglao']);
+    await second.close();
+    await other.close();
+    expect(await watching.take(1)).toEqual([expect.objectContaining({ change: 'LEFT', watcher: expect.objectContaining({ username: 'yanglao' }), watching: 1 })]);
+  });
+
   it('holds at most the configured number of subscriptions on one connection', async () => {
     const capped = await startTestServer({ env: { DUBAN_WS_MAX_SUBSCRIPTIONS: '2' } });
     try {
@@ -170,9 +190,9 @@ describe('boardEvents (contract: board-events.graphql)', () => {
 
 type BoardEvent = BoardEventsSubscription['boardEvents'];
 
-/** Subscribes to a board; `take(n)` resolves with the next n events. */
-function collect(variables: { programme: string; region: string; after?: string }) {
-  const c = client(tokens.screen);
+/** Subscribes to a board; `take(n)` resolves with the next n events (presence ones only if asked). */
+function collect(variables: { programme: string; region: string; after?: string }, token = tokens.screen, withPresence = false) {
+  const c = client(token);
   const buffer: BoardEvent[] = [];
   let waiter: { n: number; resolve: (events: BoardEvent[]) => void; reject: (e: unknown) => void } | undefined;
   const flush = () => {
@@ -182,8 +202,11 @@ function collect(variables: { programme: string; region: string; after?: string 
       resolve(buffer.splice(0, n));
     }
   };
-  c.subscribe<BoardEventsSubscription>({ query: print(BoardEventsDocument), variables }, {
-    next: ({ data, errors }) => { if (errors) waiter?.reject(errors); else { buffer.push(data!.boardEvents); flush(); } },
+  c.subscribe<BoardEventsSubscription>({ query: print(withPresence ? BoardPresenceDocument : BoardEventsDocument), variables }, {
+    next: ({ data, errors }) => {
+      if (errors) waiter?.reject(errors);
+      else if (withPresence || data!.boardEvents.__typename !== 'PresenceChanged') { buffer.push(data!.boardEvents); flush(); }
+    },
     error: (e) => waiter?.reject(e),
     complete: () => undefined,
   });

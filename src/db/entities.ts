@@ -1,4 +1,5 @@
 import { Comment } from '../modules/comment/comment.entity';
+import { BoardWatcher } from '../modules/presence/presence.entity';
 import { Department } from '../modules/department/department.entity';
 import { OutboxEvent, OutboxSequence } from '../modules/events/outbox.entity';
 import { Indicator } from '../modules/indicator/indicator.entity';
@@ -8,4 +9,4 @@ import { Submission } from '../modules/submission/submission.entity';
 import { Target } from '../modules/target/target.entity';
 import { User } from '../modules/user/user.entity';
 
-export const entities = [Region, Department, Programme, Indicator, Target, Submission, User, OutboxEvent, OutboxSequence, Comment];
+export const entities = [Region, Department, Programme, Indicator, Target, Submission, User, OutboxEvent, OutboxSequence, Comment, BoardWatcher];

@@ -5,6 +5,7 @@ import { BoardResolver } from '../modules/board/board.resolver';
 import { CommentAdded, ProgressChanged, SubmissionReviewed, TargetChanged } from '../modules/board/board.types';
 import { CommentResolver } from '../modules/comment/comment.resolver';
 import { NotificationResolver } from '../modules/notification/notification.resolver';
+import { PresenceChanged } from '../modules/presence/presence.types';
 import { IndicatorResolver } from '../modules/indicator/indicator.resolver';
 import { ProgrammeResolver } from '../modules/programme/programme.resolver';
 import { IndicatorProgressResolver, ProgressResolver } from '../modules/progress/progress.resolver';
@@ -29,7 +30,7 @@ export function buildSchema(): GraphQLSchema {
   schema ??= buildSchemaSync({
     resolvers: [AuthResolver, RegionResolver, ProgrammeResolver, IndicatorResolver, IndicatorProgressResolver, ProgressResolver,
       TargetResolver, SubmissionResolver, CommentResolver, BoardResolver, NotificationResolver],
-    orphanedTypes: [ProgressChanged, TargetChanged, SubmissionReviewed, CommentAdded],
+    orphanedTypes: [ProgressChanged, TargetChanged, SubmissionReviewed, CommentAdded, PresenceChanged],
     authChecker,
     // Every subscription here brings its own `subscribe` (from the server's LiveHub); type-graphql
     // still asks for a PubSub, which nothing publishes to.

@@ -11,6 +11,7 @@ import { CommentAdded, ProgressChanged, SubmissionReviewed, TargetChanged } from
 import { Comment } from '../comment/comment.entity';
 import { Submission } from '../submission/submission.entity';
 import { Notification, type NotificationKind } from '../notification/notification.types';
+import { PresenceChanged, type PresenceChange } from '../presence/presence.types';
 
 /** The codes of a region and its ancestors, from its materialised path, the region first. */
 export function selfAndAncestors(region: Region): string[] {
@@ -75,6 +76,13 @@ export async function buildEvents(em: EntityManager, rows: OutboxEvent[]): Promi
         return Object.assign(new SubmissionReviewed(), common, { submission: submission.get(row.payload.submissionId as string)! });
       case 'CommentAdded':
         return Object.assign(new CommentAdded(), common, { comment: comment.get(row.payload.commentId as string)! });
+      case 'PresenceChanged': {
+        const w = row.payload.watcher as { username: string; department?: string; since: string };
+        return Object.assign(new PresenceChanged(), common, {
+          change: row.payload.change as PresenceChange, watching: row.payload.watching as number,
+          watcher: { username: w.username, department: w.department, since: new Date(w.since) },
+        });
+      }
       case 'Notification':
         return Object.assign(new Notification(), {
           cursor: row.seq, at: row.createdAt, kind: row.payload.kind as NotificationKind, message: row.payload.message as string,

@@ -1,7 +1,9 @@
-import { Arg, Authorized, Resolver, Root, Subscription } from 'type-graphql';
-import type { Context } from '../../server/context';
+import { Arg, Authorized, Ctx, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { requireUser, type Context } from '../../server/context';
 import { NotFoundError } from '../../server/errors';
 import { checkCursor, follow } from '../events/follow';
+import { join, watchers } from '../presence/presence.service';
+import { Watcher } from '../presence/presence.types';
 import { Programme } from '../programme/programme.entity';
 import { Region } from '../region/region.entity';
 import { BoardEvent } from './board.types';
@@ -19,20 +21,27 @@ export const SLOW_CONSUMER_CLOSE = 4013;
 @Resolver()
 export class BoardResolver {
   @Subscription(() => BoardEvent, {
-    description: 'Every change to the progress (and targets) of a programme in the region or one of its children. '
-      + 'after: first every event after that cursor, then the live stream, with no gap and no repeat.',
+    description: 'Every change to the progress (and targets, reviews, comments) of a programme in the region or one of its children, '
+      + 'and who watches the board. after: first every event after that cursor, then the live stream, with no gap and no repeat.',
     subscribe: async ({ args, context }) => {
       const { programme: programmeCode, region: regionCode, after } = args as BoardArgs;
       const ctx = context as Context;
+      const user = requireUser(ctx);
       const programme = await ctx.em.findOne(Programme, { code: programmeCode });
       if (!programme) throw new NotFoundError('Programme', programmeCode);
       const region = await ctx.em.findOne(Region, { code: regionCode });
       if (!region) throw new NotFoundError('Region', regionCode);
       const from = after == null ? undefined : await checkCursor(ctx.em, after);
-      return follow(ctx.services.events, { programmeId: programme.id, regionOrChildOf: region.code }, from, {
+      let leave: Promise<() => Promise<void>> | undefined;
+      const events = follow(ctx.services.events, { programmeId: programme.id, regionOrChildOf: region.code }, from, {
         maxQueued: ctx.config.wsMaxQueuedEvents,
         onOverflow: () => ctx.closeConnection?.(SLOW_CONSUMER_CLOSE, 'Too slow: events piled up; reconnect with your last cursor'),
+        onEnd: () => { void leave?.then((go) => go()).catch((error) => console.error('presence:', error)); },
       });
+      // Listening first, then joining: the subscriber sees its own arrival.
+      leave = join(ctx.em, ctx.clock, ctx.services.events, user, programme.id, region.code);
+      await leave;
+      return events;
     },
   })
   boardEvents(
@@ -42,5 +51,12 @@ export class BoardResolver {
     @Arg('after', () => String, { nullable: true }) _after?: string,
   ): BoardEvent {
     return event;
+  }
+
+  @Query(() => [Watcher], { description: 'Who watches a board now (live boardEvents subscriptions), earliest first.' })
+  async boardWatchers(@Arg('programme', () => String) programmeCode: string, @Arg('region', () => String) regionCode: string, @Ctx() ctx: Context): Promise<Watcher[]> {
+    const programme = await ctx.em.findOne(Programme, { code: programmeCode });
+    if (!programme) throw new NotFoundError('Programme', programmeCode);
+    return watchers(ctx.em, programme.id, regionCode, ctx.clock.now());
   }
 }

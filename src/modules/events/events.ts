@@ -6,6 +6,8 @@ import { createPostgresBus } from './bus/postgres';
 import { createRedisBus } from './bus/redis';
 import { EventStream } from './event-stream';
 import { pruneOutbox } from './outbox.service';
+import { BoardWatcher } from '../presence/presence.entity';
+import { INSTANCE, startHeartbeat } from '../presence/presence.service';
 
 /** The bus the configuration asks for: Redis pub/sub with REDIS_URL, else PostgreSQL's LISTEN/NOTIFY. */
 export function createBus(config: Pick<Config, 'redisUrl'>, databaseUrl: string): EventBus {
@@ -25,11 +27,15 @@ export async function startEvents(em: EntityManager, config: Config, databaseUrl
   const prune = () => pruneOutbox(em.fork(), retentionMs, now()).catch((error) => console.error('pruning the outbox:', error));
   const timer = setInterval(prune, Math.min(retentionMs / 4, 600_000));
   timer.unref();
+  const stopHeartbeat = startHeartbeat(em, now);
   return {
     stream,
     async stop() {
       clearInterval(timer);
+      stopHeartbeat();
       await stream.stop();
+      // This instance's watchers go with it (a killed one's fade out instead).
+      await em.fork().nativeDelete(BoardWatcher, { instance: INSTANCE }).catch(() => undefined);
     },
   };
 }

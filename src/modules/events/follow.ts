@@ -25,6 +25,8 @@ export interface FollowOptions {
   /** Events waiting for a subscriber that does not keep up, at most; past it, `onOverflow` and the end. */
   maxQueued: number;
   onOverflow: () => void;
+  /** Called once when the subscriber goes (returns, overflows, or the server stops). */
+  onEnd?: () => void;
 }
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
@@ -59,6 +61,7 @@ export function follow(stream: EventStream, filter: EventFilter, after: bigint |
     if (finished) return;
     finished = true;
     stop();
+    options.onEnd?.();
     queue.length = 0;
     wake?.();
   };
