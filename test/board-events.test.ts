@@ -3,6 +3,7 @@ import { print } from 'graphql';
 import WebSocket from 'ws';
 import { BoardEventsDocument, BoardPresenceDocument, BoardWatchersDocument, ProgressDocument, SetTargetDocument, SubmitDocument, type BoardEventsSubscription } from './generated/graphql';
 import { startTestServer, type TestServer } from './helpers/test-server';
+import { until } from './helpers/until';
 
 let server: TestServer;
 const clients: Client[] = [];
@@ -26,11 +27,6 @@ function client(token: string | undefined, onClose?: (code: number) => void): Cl
   });
   clients.push(c);
   return c;
-}
-
-/** Resolves once `condition` holds, checking on every turn of the event loop. */
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((r) => setImmediate(r));
 }
 
 function closeCode(token: string | undefined): Promise<number> {

@@ -1,6 +1,7 @@
 import type { EventBus } from '../src/modules/events/bus/bus';
 import { createPostgresBus } from '../src/modules/events/bus/postgres';
 import { createRedisBus } from '../src/modules/events/bus/redis';
+import { until } from './helpers/until';
 
 /** One suite, every adapter (as graphql-ws runs one suite over every socket library). */
 const adapters: [string, (() => EventBus) | undefined, string][] = [
@@ -8,11 +9,6 @@ const adapters: [string, (() => EventBus) | undefined, string][] = [
   ['redis', process.env.REDIS_URL ? () => createRedisBus(process.env.REDIS_URL!) : undefined,
     'REDIS_URL is not set: the Redis bus suite is skipped (.ci/run sets it to the Redis on 127.0.0.1:6379)'],
 ];
-
-/** Resolves once `condition` holds, checking on every turn of the event loop. */
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((r) => setTimeout(r, 5));
-}
 
 describe.each(adapters)('the %s event bus', (name, create, skipped) => {
   if (!create) {

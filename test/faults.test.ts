@@ -8,6 +8,7 @@ import { Client as PgClient } from 'pg';
 import WebSocket from 'ws';
 import { BoardEventsDocument, type BoardEventsSubscription } from './generated/graphql';
 import { createTestDatabase } from './helpers/test-server';
+import { until } from './helpers/until';
 
 /**
  * Two server processes on one database: a client subscribed on B, another on A; figures
@@ -66,14 +67,6 @@ function subscriber(wsUrl: string, token: string, after?: string) {
     complete: () => undefined,
   });
   return { cursors, client, isClosed: () => closed };
-}
-
-async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 describe.each(buses)('two instances over the %s bus', (name, busEnv) => {

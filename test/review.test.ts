@@ -6,6 +6,7 @@ import {
   type BoardActivitySubscription, type NotificationsSubscription,
 } from './generated/graphql';
 import { codes, startTestServer, type TestServer } from './helpers/test-server';
+import { until } from './helpers/until';
 
 let server: TestServer;
 const clients: Client[] = [];
@@ -40,10 +41,6 @@ function subscribe<T>(token: string, query: string, variables: Record<string, un
     error: () => undefined, complete: () => undefined,
   });
   return { take: (n: number) => new Promise<T[]>((resolve) => { waiter = { n, resolve }; if (got.length >= n) resolve(got.splice(0, n)); }) };
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((r) => setImmediate(r));
 }
 
 describe('reviewSubmission', () => {
