@@ -10,22 +10,30 @@ describe('docker-compose.yml', () => {
     services: Record<string, { image?: string; build?: string; environment?: Record<string, string>; depends_on?: Record<string, unknown>; ports?: string[] }>;
   };
 
-  it('runs PostgreSQL and Duban against it', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['duban', 'postgres']);
+  it('runs two Duban instances on PostgreSQL and Redis, behind a balancer', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['balancer', 'duban-1', 'duban-2', 'postgres', 'redis']);
     expect(compose.services.postgres.image).toMatch(/^postgres:\d+/);
-    const duban = compose.services.duban;
-    expect(duban.build).toBe('.');
-    expect(duban.depends_on).toHaveProperty('postgres');
-    const url = new URL(duban.environment!.DATABASE_URL);
-    expect(url.hostname).toBe('postgres');
-    expect(url.username).toBe(compose.services.postgres.environment!.POSTGRES_USER);
-    expect(url.pathname).toBe(`/${compose.services.postgres.environment!.POSTGRES_DB}`);
-    expect(duban.ports).toContain('4000:4000');
+    expect(compose.services.redis.image).toMatch(/^redis:\d+/);
+    for (const name of ['duban-1', 'duban-2']) {
+      const duban = compose.services[name];
+      expect(duban.build).toBe('.');
+      expect(Object.keys(duban.depends_on!).sort()).toEqual(['postgres', 'redis']);
+      const url = new URL(duban.environment!.DATABASE_URL);
+      expect(url.hostname).toBe('postgres');
+      expect(url.username).toBe(compose.services.postgres.environment!.POSTGRES_USER);
+      expect(url.pathname).toBe(`/${compose.services.postgres.environment!.POSTGRES_DB}`);
+      expect(new URL(duban.environment!.REDIS_URL).hostname).toBe('redis');
+      // Each accepts its configuration.
+      expect(() => loadConfig({ ...duban.environment, JWT_SECRET: 's'.repeat(32), DUBAN_DEMO: 'on', DUBAN_NOW: '' })).not.toThrow();
+    }
+    expect(compose.services.balancer.ports).toContain('4000:80');
   });
 
-  it('gives Duban a configuration it accepts', () => {
-    const env = { ...compose.services.duban.environment, JWT_SECRET: 's'.repeat(32), DUBAN_DEMO: 'on', DUBAN_NOW: '' };
-    expect(() => loadConfig(env)).not.toThrow();
+  it('balances HTTP and WebSocket over both instances', () => {
+    const nginx = readFileSync(join(root, 'deploy', 'nginx.conf'), 'utf8');
+    expect(nginx).toMatch(/server duban-1:4000;/);
+    expect(nginx).toMatch(/server duban-2:4000;/);
+    expect(nginx).toMatch(/proxy_set_header Upgrade \$http_upgrade;/);
   });
 
   it('builds the image from the Dockerfile that starts the built server', () => {

@@ -17,14 +17,22 @@ export async function ensureDatabase(adminUrl: string, name: string, template?: 
   }
 }
 
-/** Opens the ORM on `url` and applies every pending migration. */
+/** An advisory lock key of Duban's migrations: instances starting together migrate one at a time. */
+const MIGRATION_LOCK = 2_260_330_300;
+
+/** Opens the ORM on `url` and applies every pending migration, one instance at a time. */
 export async function openMigrated(url: string): Promise<MikroORM> {
   const orm = await openOrm(url);
+  const lock = new Client({ connectionString: url });
   try {
+    await lock.connect();
+    await lock.query('select pg_advisory_lock($1)', [MIGRATION_LOCK]);
     await orm.getMigrator().up();
   } catch (error) {
     await orm.close();
     throw error;
+  } finally {
+    await lock.end().catch(() => undefined);
   }
   return orm;
 }
