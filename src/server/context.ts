@@ -36,6 +36,21 @@ export function createContext(services: Services, user?: User): Context {
   return { em, user, loaders: createLoaders(em, services.clock), clock: services.clock, config: services.config, services };
 }
 
+/**
+ * The same context for a long-lived subscription: its EntityManager and loaders are made only if
+ * used (a board's subscribe uses the EntityManager once), so an idle subscription holds little.
+ * Its events are executed with contexts of their own.
+ */
+export function createLazyContext(services: Services, user?: User): Context {
+  let em: EntityManager | undefined;
+  let loaders: Loaders | undefined;
+  return {
+    get em() { return (em ??= services.em.fork()); },
+    get loaders() { return (loaders ??= createLoaders(this.em, services.clock)); },
+    user, clock: services.clock, config: services.config, services,
+  };
+}
+
 export function requireUser(ctx: Context): User {
   if (!ctx.user) throw new UnauthenticatedError(ctx.authProblem ?? 'Sign in first: send Authorization: Bearer <token> from login');
   return ctx.user;

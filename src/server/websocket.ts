@@ -3,7 +3,7 @@ import { createSourceEventStream, execute, print, type ExecutionArgs, type Execu
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { User } from '../modules/user/user.entity';
-import { createContext, type Context, type Services } from './context';
+import { createContext, createLazyContext, type Context, type Services } from './context';
 import type { GraphQLFormattedError } from 'graphql';
 import { BadInputError } from './errors';
 
@@ -91,8 +91,7 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
       return undefined;
     },
     onComplete: (ctx) => { ctx.extra.subscriptions = Math.max(0, (ctx.extra.subscriptions ?? 1) - 1); },
-    context: (ctx) => ({
-      ...createContext(services, ctx.extra.user),
+    context: (ctx) => Object.assign(createLazyContext(services, ctx.extra.user), {
       closeConnection: (code: number, reason: string) => ctx.extra.socket.close(code, reason),
     }),
     subscribe: sharedSubscribe,
