@@ -27,11 +27,13 @@ export class BoardResolver {
       const { programme: programmeCode, region: regionCode, after } = args as BoardArgs;
       const ctx = context as Context;
       const user = requireUser(ctx);
-      const programme = await ctx.em.findOne(Programme, { code: programmeCode });
+      // A fork for these look-ups only: the subscription, which lives on, keeps no EntityManager.
+      const em = ctx.services.em.fork();
+      const programme = await em.findOne(Programme, { code: programmeCode });
       if (!programme) throw new NotFoundError('Programme', programmeCode);
-      const region = await ctx.em.findOne(Region, { code: regionCode });
+      const region = await em.findOne(Region, { code: regionCode });
       if (!region) throw new NotFoundError('Region', regionCode);
-      const from = after == null ? undefined : await checkCursor(ctx.em, after);
+      const from = after == null ? undefined : await checkCursor(em, after);
       let leave: Promise<() => Promise<void>> | undefined;
       const events = follow(ctx.services.events, { programmeId: programme.id, regionOrChildOf: region.code }, from, {
         maxQueued: ctx.config.wsMaxQueuedEvents,
@@ -39,7 +41,7 @@ export class BoardResolver {
         onEnd: () => { void leave?.then((go) => go()).catch((error) => console.error('presence:', error)); },
       });
       // Listening first, then joining: the subscriber sees its own arrival.
-      leave = join(ctx.em, ctx.clock, ctx.services.events, user, programme.id, region.code);
+      leave = join(ctx.services.em, ctx.clock, ctx.services.events, user, programme.id, region.code);
       await leave;
       return events;
     },
