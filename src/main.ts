@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     console.log(`${signal}: shutting down`);
     setTimeout(() => { console.error('shutdown took too long; exiting'); process.exit(1); }, SHUTDOWN_GRACE_MS).unref();
     // Stop accepting; sockets close with 1001 so clients reconnect elsewhere; in-flight requests finish.
+    events.stream.beginClosing();
     await server.stop();
     await events.stop();
     await orm.close();

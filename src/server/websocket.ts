@@ -33,6 +33,7 @@ const SHARED_FOR_MS = 30_000;
  */
 export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, services: Services, options: WebSocketOptions) {
   const shared = new Map<string, Promise<ExecutionResult>>();
+  const selections = new Map<string, number>();
   const formatAll = (errors: readonly GraphQLError[]) => errors.map((e) => options.formatError(e.toJSON(), e));
 
   async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
@@ -40,7 +41,13 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
     if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
     const { after: _after, ...variables } = (args.variableValues ?? {}) as Record<string, unknown>;
     const user = (args.contextValue as Context).user;
-    const selection = `${print(args.document)}|${args.operationName ?? ''}|${JSON.stringify(variables)}`;
+    // The selection, as a short id: the per-event key is then small, whatever the document's length.
+    const text = `${print(args.document)}|${args.operationName ?? ''}|${JSON.stringify(variables)}`;
+    let selection = selections.get(text);
+    if (selection === undefined) {
+      selection = selections.size;
+      selections.set(text, selection);
+    }
     const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     const mapped: AsyncIterableIterator<ExecutionResult> = {
       async next() {

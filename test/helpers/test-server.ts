@@ -132,6 +132,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       return rows[0].n as number;
     },
     async close() {
+      events.stream.beginClosing();
       await server.stop();
       await events.stop();
       await orm.close();

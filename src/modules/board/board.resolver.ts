@@ -38,7 +38,11 @@ export class BoardResolver {
       const events = follow(ctx.services.events, { programmeId: programme.id, regionOrChildOf: region.code }, from, {
         maxQueued: ctx.config.wsMaxQueuedEvents,
         onOverflow: () => ctx.closeConnection?.(SLOW_CONSUMER_CLOSE, 'Too slow: events piled up; reconnect with your last cursor'),
-        onEnd: () => { void leave?.then((go) => go()).catch((error) => console.error('presence:', error)); },
+        onEnd: () => {
+          // At shutdown the instance's watchers are removed at once (events.stop), not one by one.
+          if (ctx.services.events.isClosing) return;
+          void leave?.then((go) => go()).catch((error) => console.error('presence:', error));
+        },
       });
       // Listening first, then joining: the subscriber sees its own arrival.
       leave = join(ctx.services.em, ctx.clock, ctx.services.events, user, programme.id, region.code);

@@ -49,6 +49,7 @@ export class EventStream {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private closing = false;
 
   constructor(
     private readonly em: EntityManager,
@@ -126,6 +127,16 @@ export class EventStream {
     // bigint columns come back as strings, and sort as numbers in SQL.
     const roots = await this.build(em, rows);
     return rows.map((row, i) => ({ seq: BigInt(row.seq), row, root: roots[i] }));
+  }
+
+  /** True once this instance is shutting down: subscriptions that end now need not say goodbye one by one. */
+  get isClosing(): boolean {
+    return this.closing || this.stopped;
+  }
+
+  /** Marks the start of shutdown (before the sockets close). */
+  beginClosing(): void {
+    this.closing = true;
   }
 
   async stop(): Promise<void> {
