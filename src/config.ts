@@ -29,6 +29,8 @@ export interface Config {
   wsMaxSubscriptions: number;
   /** Events queued for one subscriber that does not keep up before it is cut off. */
   wsMaxQueuedEvents: number;
+  /** Board responses kept until the next write (0: off). */
+  figuresCacheEntries: number;
 }
 
 export class ConfigError extends Error {}
@@ -114,5 +116,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventPollMs: integer('DUBAN_EVENT_POLL_MS', env.DUBAN_EVENT_POLL_MS, 1000, 50, 60_000),
     wsMaxSubscriptions: integer('DUBAN_WS_MAX_SUBSCRIPTIONS', env.DUBAN_WS_MAX_SUBSCRIPTIONS, 20, 1, 1000),
     wsMaxQueuedEvents: integer('DUBAN_WS_MAX_QUEUED_EVENTS', env.DUBAN_WS_MAX_QUEUED_EVENTS, 10_000, 1, 1_000_000),
+    figuresCacheEntries: integer('DUBAN_FIGURES_CACHE_ENTRIES', env.DUBAN_FIGURES_CACHE_ENTRIES, 500, 0, 100_000),
   };
 }

@@ -1,12 +1,13 @@
-import { BoardDocument } from './generated/graphql';
+import { BoardDocument, SubmitDocument } from './generated/graphql';
 import { startTestServer, type TestServer } from './helpers/test-server';
 
 /** The board costs a constant number of SQL statements, whatever the size of the tree. */
 let server: TestServer;
 let token: string;
 beforeAll(async () => {
-  // The outbox is read only when announced here: a poll must not count among the board's statements.
-  server = await startTestServer({ env: { DUBAN_EVENT_POLL_MS: '60000' } });
+  // The outbox is read only when announced here: a poll must not count among the board's statements;
+  // and the board is computed every time (no figures cache), which is what is counted.
+  server = await startTestServer({ env: { DUBAN_EVENT_POLL_MS: '60000', DUBAN_FIGURES_CACHE_ENTRIES: '0' } });
   token = await server.token('screen');
 });
 afterAll(() => server.close());
@@ -55,3 +56,31 @@ describe('the Board query (contract: board.graphql)', () => {
     expect(bigCounty.statements).toBe(county.statements);
   });
 });
+
+describe('the figures cache', () => {
+  it('answers a board asked again from the cache until the next write, on any account', async () => {
+    const cached = await startTestServer({ env: { DUBAN_EVENT_POLL_MS: '60000' } });
+    try {
+      const screen = await cached.token('screen');
+      const admin = await cached.token('admin');
+      const board = (token: string) => cached.gql(BoardDocument, { programme: 'P3', region: '330300' }, token);
+      const p301 = (res: Awaited<ReturnType<typeof board>>) => res.data!.programme.indicators.find((i) => i.code === 'P3-01')!.progress;
+      let first!: Awaited<ReturnType<typeof board>>;
+      const cold = await cached.countStatements(async () => { first = await board(screen); });
+      let again!: Awaited<ReturnType<typeof board>>;
+      const warm = await cached.countStatements(async () => { again = await board(admin); });
+      expect(again).toEqual(first);
+      expect(warm).toBe(2); // the user behind the token, and the outbox's sequence
+      expect(cold).toBeGreaterThan(warm);
+
+      const before = p301(first).children.find((c) => c.region.code === '330302')!.actual!;
+      const submitted = await cached.gql(SubmitDocument, { input: { indicator: 'P3-01', region: '330302', value: before + 3, asOf: '2019-06-30' } }, await cached.token('lucheng'));
+      expect(submitted.errors).toBeUndefined();
+      const after = await board(screen);
+      expect(p301(after).actual).toBe(p301(first).actual! + 3);
+    } finally {
+      await cached.close();
+    }
+  });
+});
+

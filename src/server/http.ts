@@ -13,6 +13,7 @@ import { createFormatError } from './errors';
 import { playgroundRouter } from './playground';
 import { buildSchema } from './schema';
 import { startWebSocketServer } from './websocket';
+import { createFiguresCachePlugin } from '../modules/progress/figures-cache.plugin';
 
 export interface HttpServerOptions {
   port: number;
@@ -76,6 +77,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
       ApolloServerPluginLandingPageDisabled(),
       // No HTTP caching of GraphQL responses here; without it no per-field hook runs on every field.
       ApolloServerPluginCacheControlDisabled(),
+      createFiguresCachePlugin({ maxEntries: services.config.figuresCacheEntries }),
     ],
   });
   await apollo.start();

@@ -1,0 +1,56 @@
+import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
+import type { FormattedExecutionResult } from 'graphql';
+import type { Context } from '../../server/context';
+
+export interface FiguresCacheOptions {
+  /** Responses kept, least recently used first out; 0 turns the cache off. */
+  maxEntries: number;
+  /** Root fields whose answers change only through writes that append to the outbox. */
+  rootFields?: readonly string[];
+}
+
+const DEFAULT_ROOTS = ['programme', 'programmes', 'indicator', 'indicators', 'region'];
+
+/**
+ * Boards ask the same question again and again while nothing changes. Every write that can move a
+ * figure, a target or a status appends to the outbox in its transaction, so the outbox's last
+ * sequence versions everything these queries read: a response is kept under (sequence, today,
+ * query, variables) and served again until the next write anywhere, on any instance. A read costs
+ * one statement for the sequence; answers are the same for every signed-in user.
+ */
+export function createFiguresCachePlugin(options: FiguresCacheOptions): ApolloServerPlugin<Context> {
+  const roots = new Set(options.rootFields ?? DEFAULT_ROOTS);
+  const cache = new Map<string, FormattedExecutionResult>();
+  return {
+    async requestDidStart() {
+      if (options.maxEntries <= 0) return;
+      let key: string | undefined;
+      return {
+        async responseForOperation(rc) {
+          const { operation } = rc;
+          if (operation.operation !== 'query' || !rc.contextValue.user) return null;
+          const cacheable = operation.selectionSet.selections.every((s) => s.kind === 'Field' && roots.has(s.name.value));
+          if (!cacheable) return null;
+          try {
+            const [{ last_seq: seq }] = await rc.contextValue.em.execute<{ last_seq: string }[]>('select last_seq from outbox_sequence where id');
+            key = `${seq}|${rc.contextValue.clock.today()}|${rc.operationName ?? ''}|${JSON.stringify(rc.request.variables ?? {})}|${rc.source}`;
+          } catch {
+            return null; // the query runs as usual, and reports what is wrong
+          }
+          const hit = cache.get(key);
+          if (!hit) return null;
+          cache.delete(key);
+          cache.set(key, hit);
+          return { http: { status: undefined, headers: new HeaderMap() }, body: { kind: 'single', singleResult: hit } };
+        },
+        async willSendResponse(rc) {
+          if (!key || cache.has(key) || rc.response.body.kind !== 'single') return;
+          const result = rc.response.body.singleResult;
+          if (result.errors?.length) return;
+          cache.set(key, result);
+          if (cache.size > options.maxEntries) cache.delete(cache.keys().next().value!);
+        },
+      };
+    },
+  };
+}
