@@ -197,7 +197,9 @@ async function main() {
     const started = await Promise.allSettled([
       startServer({
         name: 'duban', cwd: ROOT, args: ['dist/src/main.js'], ready: /API \(HTTP\):\s+(\S+)/,
-        env: { ...common, DATABASE_URL: url, JWT_SECRET: randomBytes(24).toString('hex'), PORT: String(await freePort()), HOST: '127.0.0.1', DUBAN_DEMO: 'on', DUBAN_TIME_ZONE: TIME_ZONE },
+        env: { ...common, DATABASE_URL: url, JWT_SECRET: randomBytes(24).toString('hex'), PORT: String(await freePort()), HOST: '127.0.0.1', DUBAN_DEMO: 'on', DUBAN_TIME_ZONE: TIME_ZONE,
+          // The figures cache is on by default; DUBAN_FIGURES_CACHE_ENTRIES=0 measures every board computed anew.
+          DUBAN_FIGURES_CACHE_ENTRIES: process.env.DUBAN_FIGURES_CACHE_ENTRIES ?? '500' },
       }),
       startServer({
         name: 'postgraphile', cwd: ROOT, args: ['bench/board/postgraphile-server.mjs'], ready: /PostGraphile ready: (\S+)/,
