@@ -29,20 +29,13 @@ import { postmasterPid, startCpuMeter } from './cpu.mjs';
 import { startServer } from './processes.mjs';
 import { DUBAN_BOARD, DUBAN_BOARD_NO_FORECAST, LOGIN, POSTGRAPHILE_BOARD } from './queries.mjs';
 import { measureRollUpCost } from './rollup-cost.mjs';
+import { number } from '../env.mjs';
 import { viewsSql } from './sql.mjs';
 import { coverage, differences, fromDuban, fromPostGraphile } from './verify.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
-
-function number(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, not "${raw}"`);
-  return value;
-}
 
 const settings = {
   durationSeconds: number('BENCH_DURATION', 15),

@@ -47,6 +47,7 @@ import { postmasterPid, startCpuMeter } from '../board/cpu.mjs';
 import { startServer } from '../board/processes.mjs';
 import { split, startSubscriberProcess } from './clients.mjs';
 import { connectProfiler, inspectorUrl, summariseHeap, summariseProfile } from './profile.mjs';
+import { number } from '../env.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -60,14 +61,6 @@ const CITY = '330300';
 const GOALS = { p99Ms: 250, atN: 5000, overBare: 2, kbPerSubscription: 50 };
 
 const flag = (name, fallback) => !/^(0|off|false|no)$/i.test(process.env[name] ?? (fallback ? 'on' : 'off'));
-function number(name, fallback) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, not "${raw}"`);
-  return value;
-}
-
 const settings = {
   subscribers: (process.env.BENCH_FANOUT_N || '1000,5000').split(',').map((s) => Number(s.trim())),
   durationSeconds: number('BENCH_FANOUT_DURATION', 20),

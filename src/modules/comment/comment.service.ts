@@ -2,8 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
 import { BadInputError, ForbiddenError, NotFoundError } from '../../server/errors';
 import { appendEvents, type NewEvent } from '../events/outbox.service';
-import { Indicator } from '../indicator/indicator.entity';
-import { Region } from '../region/region.entity';
+import { findIndicatorAndRegion } from '../indicator/indicator.lookup';
 import { Submission } from '../submission/submission.entity';
 import { Role, User } from '../user/user.entity';
 import { inScope } from '../user/user.scope';
@@ -15,10 +14,7 @@ export async function addComment(em: EntityManager, clock: Clock, user: User, in
   const text = input.text.trim();
   if (!text) throw new BadInputError('text is empty', 'text');
   if (user.role === Role.VIEWER) throw new ForbiddenError('A VIEWER reads; it cannot comment');
-  const indicator = await em.findOne(Indicator, { code: input.indicator }, { populate: ['programme'] });
-  if (!indicator) throw new NotFoundError('Indicator', input.indicator);
-  const region = await em.findOne(Region, { code: input.region });
-  if (!region) throw new NotFoundError('Region', input.region);
+  const { indicator, region } = await findIndicatorAndRegion(em, input);
   if (user.role === Role.REPORTER && !inScope(user, region)) throw new ForbiddenError(`${region.name} (${region.code}) is outside your region`);
   let submission: Submission | null = null;
   if (input.submission != null) {

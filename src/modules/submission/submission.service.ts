@@ -1,8 +1,9 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
-import { BadInputError, ConflictError, NotFoundError } from '../../server/errors';
+import { BadInputError, ConflictError } from '../../server/errors';
 import { Indicator, IndicatorKind } from '../indicator/indicator.entity';
+import { findIndicatorAndRegion } from '../indicator/indicator.lookup';
 import { checkFigure, checkInYear } from '../indicator/indicator.rules';
 import { Region } from '../region/region.entity';
 import { assertMayWrite } from '../user/user.scope';
@@ -21,14 +22,6 @@ export interface SubmitResult {
   created: boolean;
   /** The outbox's last sequence after this submission's events, to announce after the commit. */
   lastSeq?: string;
-}
-
-async function resolveCodes(em: EntityManager, input: SubmitFigureInput) {
-  const indicator = await em.findOne(Indicator, { code: input.indicator }, { populate: ['programme'] });
-  if (!indicator) throw new NotFoundError('Indicator', input.indicator);
-  const region = await em.findOne(Region, { code: input.region });
-  if (!region) throw new NotFoundError('Region', input.region);
-  return { indicator, region };
 }
 
 function checkRatio(indicator: Indicator, input: SubmitFigureInput): void {
@@ -59,7 +52,7 @@ function samePayload(s: Submission, indicator: Indicator, region: Region, input:
  * with another figure, CONFLICT.
  */
 export async function submitFigure(em: EntityManager, clock: Clock, user: User, input: SubmitFigureInput): Promise<SubmitResult> {
-  const { indicator, region } = await resolveCodes(em, input);
+  const { indicator, region } = await findIndicatorAndRegion(em, input);
   assertMayWrite(user, indicator.programme, region, 'figures');
   if (region.level !== indicator.reportingLevel) {
     throw new BadInputError(

@@ -3,8 +3,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
 import { BadInputError, ConflictError, NotFoundError } from '../../server/errors';
 import { Indicator } from '../indicator/indicator.entity';
+import { findIndicatorAndRegion } from '../indicator/indicator.lookup';
 import { checkFigure, checkInYear } from '../indicator/indicator.rules';
-import { LEVEL_DEPTH, Region } from '../region/region.entity';
+import { LEVEL_DEPTH } from '../region/region.entity';
 import { User } from '../user/user.entity';
 import { assertMayWrite } from '../user/user.scope';
 import { Comparator, Target } from './target.entity';
@@ -31,10 +32,7 @@ function checkShape(indicator: Indicator, input: SetTargetInput): void {
 
 /** Creates the target for indicator × region × deadline, or changes it when expectedVersion is current. */
 export async function setTarget(em: EntityManager, clock: Clock, user: User, input: SetTargetInput): Promise<{ target: Target; lastSeq?: string }> {
-  const indicator = await em.findOne(Indicator, { code: input.indicator }, { populate: ['programme'] });
-  if (!indicator) throw new NotFoundError('Indicator', input.indicator);
-  const region = await em.findOne(Region, { code: input.region });
-  if (!region) throw new NotFoundError('Region', input.region);
+  const { indicator, region } = await findIndicatorAndRegion(em, input);
   assertMayWrite(user, indicator.programme, region, 'targets');
   if (LEVEL_DEPTH[region.level] > LEVEL_DEPTH[indicator.reportingLevel]) {
     throw new BadInputError(`${indicator.code} is reported by ${indicator.reportingLevel.toLowerCase()}; no target below that level`, 'region');
