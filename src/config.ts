@@ -31,6 +31,11 @@ export interface Config {
   wsMaxQueuedEvents: number;
   /** Board responses kept until the next write (0: off). */
   figuresCacheEntries: number;
+  /** Failed sign-ins for one username, within the window, before it is refused for the window. */
+  loginMaxFailuresPerUser: number;
+  /** Failed sign-ins from one address, within the window, before it is refused for the window. */
+  loginMaxFailuresPerAddress: number;
+  loginWindowMinutes: number;
 }
 
 export class ConfigError extends Error {}
@@ -117,5 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsMaxSubscriptions: integer('DUBAN_WS_MAX_SUBSCRIPTIONS', env.DUBAN_WS_MAX_SUBSCRIPTIONS, 20, 1, 1000),
     wsMaxQueuedEvents: integer('DUBAN_WS_MAX_QUEUED_EVENTS', env.DUBAN_WS_MAX_QUEUED_EVENTS, 10_000, 1, 1_000_000),
     figuresCacheEntries: integer('DUBAN_FIGURES_CACHE_ENTRIES', env.DUBAN_FIGURES_CACHE_ENTRIES, 500, 0, 100_000),
+    loginMaxFailuresPerUser: integer('DUBAN_LOGIN_MAX_FAILURES_PER_USER', env.DUBAN_LOGIN_MAX_FAILURES_PER_USER, 5, 1, 1000),
+    loginMaxFailuresPerAddress: integer('DUBAN_LOGIN_MAX_FAILURES_PER_ADDRESS', env.DUBAN_LOGIN_MAX_FAILURES_PER_ADDRESS, 50, 1, 100_000),
+    loginWindowMinutes: integer('DUBAN_LOGIN_WINDOW_MINUTES', env.DUBAN_LOGIN_WINDOW_MINUTES, 15, 1, 24 * 60),
   };
 }

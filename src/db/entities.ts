@@ -8,5 +8,10 @@ import { Region } from '../modules/region/region.entity';
 import { Submission } from '../modules/submission/submission.entity';
 import { Target } from '../modules/target/target.entity';
 import { User } from '../modules/user/user.entity';
+import { AuthSession } from '../modules/user/session.entity';
+import { LoginAttempt } from '../modules/user/login-attempt.entity';
+import { AuditEntry } from '../modules/audit/audit.entity';
+import { Urge } from '../modules/urge/urge.entity';
 
-export const entities = [Region, Department, Programme, Indicator, Target, Submission, User, OutboxEvent, OutboxSequence, Comment, BoardWatcher];
+export const entities = [Region, Department, Programme, Indicator, Target, Submission, User, OutboxEvent, OutboxSequence, Comment, BoardWatcher,
+  AuthSession, LoginAttempt, AuditEntry, Urge];

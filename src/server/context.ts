@@ -6,11 +6,17 @@ import type { User } from '../modules/user/user.entity';
 import { ForbiddenError, UnauthenticatedError } from './errors';
 import { Role } from '../modules/user/user.entity';
 import type { EventStream } from '../modules/events/event-stream';
+import type { AuthSession } from '../modules/user/session.entity';
+import type { Authenticated } from '../modules/user/session.service';
 
 /** What every resolver gets: its own EntityManager, the signed-in user, loaders, the clock. */
 export interface Context {
   em: EntityManager;
   user?: User;
+  /** The session the token names: a login, or a screen token limited to its boards. */
+  session?: AuthSession;
+  /** The client's address (throttling sign-ins). */
+  clientAddress?: string;
   loaders: Loaders;
   clock: Clock;
   config: Config;
@@ -31,9 +37,9 @@ export interface Services {
 }
 
 /** One context per request (and per subscription event): a fresh identity map, fresh loaders. */
-export function createContext(services: Services, user?: User): Context {
+export function createContext(services: Services, auth?: Authenticated): Context {
   const em = services.em.fork();
-  return { em, user, loaders: createLoaders(em, services.clock), clock: services.clock, config: services.config, services };
+  return { em, user: auth?.user, session: auth?.session, loaders: createLoaders(em, services.clock), clock: services.clock, config: services.config, services };
 }
 
 /**
@@ -41,13 +47,13 @@ export function createContext(services: Services, user?: User): Context {
  * used (a board's subscribe uses the EntityManager once), so an idle subscription holds little.
  * Its events are executed with contexts of their own.
  */
-export function createLazyContext(services: Services, user?: User): Context {
+export function createLazyContext(services: Services, auth?: Authenticated): Context {
   let em: EntityManager | undefined;
   let loaders: Loaders | undefined;
   return {
     get em() { return (em ??= services.em.fork()); },
     get loaders() { return (loaders ??= createLoaders(this.em, services.clock)); },
-    user, clock: services.clock, config: services.config, services,
+    user: auth?.user, session: auth?.session, clock: services.clock, config: services.config, services,
   };
 }
 

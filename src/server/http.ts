@@ -6,8 +6,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express from 'express';
-import { User } from '../modules/user/user.entity';
-import { bearer, verifyToken } from '../modules/user/token';
+import { authenticate } from '../modules/user/session.service';
 import { createContext, type Context, type Services } from './context';
 import { createFormatError } from './errors';
 import { playgroundRouter } from './playground';
@@ -33,20 +32,11 @@ export interface RunningServer {
 
 const GRAPHQL_PATH = '/graphql';
 
-/** The user a bearer token names; undefined without a token; 'invalid' for a bad or expired one. */
-async function authenticate(services: Services, header: unknown): Promise<User | 'invalid' | undefined> {
-  const token = bearer(header);
-  if (!token) return header === undefined || header === '' ? undefined : 'invalid';
-  const id = verifyToken(token, services.config.jwtSecret);
-  if (id === undefined) return 'invalid';
-  const user = await services.em.fork().findOne(User, { id }, { populate: ['region'] });
-  return user ?? 'invalid';
-}
-
-async function contextFor(services: Services, header: unknown): Promise<Context> {
-  const user = await authenticate(services, header);
-  const ctx = createContext(services, user === 'invalid' ? undefined : user);
-  if (user === 'invalid') ctx.authProblem = 'Your token is invalid or has expired; sign in again';
+async function contextFor(services: Services, header: unknown, clientAddress: string | undefined): Promise<Context> {
+  const auth = await authenticate(services.em, services.config.jwtSecret, header);
+  const ctx = createContext(services, auth === 'invalid' ? undefined : auth);
+  ctx.clientAddress = clientAddress;
+  if (auth === 'invalid') ctx.authProblem = 'Your token is invalid, has expired or was revoked; sign in again';
   return ctx;
 }
 
@@ -61,7 +51,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
     connectionInitWaitTimeout: options.connectionInitWaitTimeout ?? 3_000,
     keepAliveMs: options.keepAliveMs ?? 12_000,
     formatError,
-    authenticate: (authorization) => authenticate(services, authorization),
+    authenticate: (authorization) => authenticate(services.em, services.config.jwtSecret, authorization),
   });
 
   const apollo = new ApolloServer<Context>({
@@ -83,7 +73,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   await apollo.start();
 
   app.use(GRAPHQL_PATH, cors(), express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, { context: ({ req }) => contextFor(services, req.headers.authorization) }));
+    expressMiddleware(apollo, { context: ({ req }) => contextFor(services, req.headers.authorization, req.ip ?? req.socket.remoteAddress) }));
   app.use(playgroundRouter(GRAPHQL_PATH));
 
   await new Promise<void>((resolve, reject) => {

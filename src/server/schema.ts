@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchemaSync, type AuthChecker } from 'type-graphql';
 import { BoardResolver } from '../modules/board/board.resolver';
-import { CommentAdded, ProgressChanged, SubmissionReviewed, TargetChanged } from '../modules/board/board.types';
+import { CommentAdded, ProgrammeChanged, ProgressChanged, SubmissionReviewed, TargetChanged, UrgeChanged } from '../modules/board/board.types';
+import { AuditResolver } from '../modules/audit/audit.resolver';
+import { UrgeResolver } from '../modules/urge/urge.resolver';
 import { CommentResolver } from '../modules/comment/comment.resolver';
 import { NotificationResolver } from '../modules/notification/notification.resolver';
 import { PresenceChanged } from '../modules/presence/presence.types';
@@ -29,8 +31,8 @@ let schema: GraphQLSchema | undefined;
 export function buildSchema(): GraphQLSchema {
   schema ??= buildSchemaSync({
     resolvers: [AuthResolver, RegionResolver, ProgrammeResolver, IndicatorResolver, IndicatorProgressResolver, ProgressResolver,
-      TargetResolver, SubmissionResolver, CommentResolver, BoardResolver, NotificationResolver],
-    orphanedTypes: [ProgressChanged, TargetChanged, SubmissionReviewed, CommentAdded, PresenceChanged],
+      TargetResolver, SubmissionResolver, CommentResolver, BoardResolver, NotificationResolver, UrgeResolver, AuditResolver],
+    orphanedTypes: [ProgressChanged, TargetChanged, SubmissionReviewed, CommentAdded, PresenceChanged, UrgeChanged, ProgrammeChanged],
     authChecker,
     // Every subscription here brings its own `subscribe` (from the server's LiveHub); type-graphql
     // still asks for a PubSub, which nothing publishes to.

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { createSourceEventStream, execute, print, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { User } from '../modules/user/user.entity';
+import type { Authenticated } from '../modules/user/session.service';
 import { createContext, createLazyContext, type Context, type Services } from './context';
 import type { GraphQLFormattedError } from 'graphql';
 import { BadInputError } from './errors';
@@ -14,12 +14,12 @@ export interface WebSocketOptions {
   /** Pings every this many ms; a client that does not answer is dropped. */
   keepAliveMs: number;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
-  authenticate: (authorization: unknown) => Promise<User | 'invalid' | undefined>;
+  authenticate: (authorization: unknown) => Promise<Authenticated | 'invalid' | undefined>;
 }
 
 type Extra = {
   socket: WebSocket;
-  user?: User;
+  auth?: Authenticated;
   subscriptions?: number;
 };
 
@@ -40,7 +40,8 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
     const { after: _after, ...variables } = (args.variableValues ?? {}) as Record<string, unknown>;
-    const user = (args.contextValue as Context).user;
+    const { user, session } = args.contextValue as Context;
+    const auth = user && session ? { user, session } : undefined;
     // The selection, as a short id: the per-event key is then small, whatever the document's length.
     const text = `${print(args.document)}|${args.operationName ?? ''}|${JSON.stringify(variables)}`;
     let selection = selections.get(text);
@@ -58,7 +59,7 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
         let result = shared.get(key);
         if (!result) {
           // A context of its own per event: a fresh identity map, never one held for the subscription's life.
-          result = Promise.resolve(execute({ ...args, rootValue: root, contextValue: createContext(services, user) }));
+          result = Promise.resolve(execute({ ...args, rootValue: root, contextValue: createContext(services, auth) }));
           shared.set(key, result);
           setTimeout(() => shared.delete(key), SHARED_FOR_MS).unref();
         }
@@ -84,9 +85,9 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
     schema,
     connectionInitWaitTimeout: options.connectionInitWaitTimeout,
     onConnect: async (ctx) => {
-      const user = await options.authenticate(ctx.connectionParams?.authorization);
-      if (!user || user === 'invalid') return false; // graphql-ws closes with 4403 Forbidden
-      ctx.extra.user = user;
+      const auth = await options.authenticate(ctx.connectionParams?.authorization);
+      if (!auth || auth === 'invalid') return false; // graphql-ws closes with 4403 Forbidden
+      ctx.extra.auth = auth;
       ctx.extra.subscriptions = 0;
       return true;
     },
@@ -98,8 +99,9 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
       return undefined;
     },
     onComplete: (ctx) => { ctx.extra.subscriptions = Math.max(0, (ctx.extra.subscriptions ?? 1) - 1); },
-    context: (ctx) => Object.assign(createLazyContext(services, ctx.extra.user), {
+    context: (ctx) => Object.assign(createLazyContext(services, ctx.extra.auth), {
       closeConnection: (code: number, reason: string) => ctx.extra.socket.close(code, reason),
+      clientAddress: ctx.extra.request.socket.remoteAddress,
     }),
     subscribe: sharedSubscribe,
     onError: (_ctx, _id, _payload, errors) => formatAll(errors),

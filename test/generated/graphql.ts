@@ -8,6 +8,8 @@ import { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/
 export type AddCommentInput = {
   /** Indicator code. */
   indicator: string;
+  /** INSTRUCTION (批示): LEADER and ADMIN only. Default: a LEADER's comment is an instruction, anyone else's a comment. */
+  kind?: CommentKind | null | undefined;
   /** GB/T 2260 region code. */
   region: string;
   /** A submission of that indicator in that region. */
@@ -22,6 +24,12 @@ export type Aggregation =
   | 'MIN'
   | 'RATIO'
   | 'SUM';
+
+export type CommentKind =
+  /** A remark in the thread. */
+  | 'COMMENT'
+  /** A leader's instruction (批示): LEADER and ADMIN only, shown as such. */
+  | 'INSTRUCTION';
 
 export type Comparator =
   /** Exactly value. */
@@ -52,7 +60,8 @@ export type IndicatorKind =
 
 export type NotificationKind =
   | 'COMMENT_ADDED'
-  | 'SUBMISSION_REVIEWED';
+  | 'SUBMISSION_REVIEWED'
+  | 'URGED';
 
 export type PresenceChange =
   | 'JOINED'
@@ -96,13 +105,15 @@ export type ReviewSubmissionInput = {
 };
 
 export type Role =
-  /** Everything, everywhere. */
+  /** Everything, everywhere; manages users and screen tokens. */
   | 'ADMIN'
-  /** A city department: sets targets and reports figures for the programmes it leads. */
+  /** A city department: manages the indicators and targets of the programmes it leads, reviews their figures, urges. */
   | 'DEPARTMENT'
-  /** Reports figures for the regions inside its scope. */
+  /** A bureau leader: reads everything, writes instructions (批示) and urges (催办). */
+  | 'LEADER'
+  /** Submits and corrects figures for the regions inside its scope; reads only there. */
   | 'REPORTER'
-  /** Reads; a meeting-room board. */
+  /** Reads (inside its region scope, if it has one); a meeting-room board. */
   | 'VIEWER';
 
 /** A target for an indicator in a region by a deadline. Creates it, or changes the one with that deadline. */
@@ -189,9 +200,11 @@ export type BoardEventsSubscriptionVariables = Exact<{
 export type BoardEventsSubscription = { boardEvents:
     | { __typename: 'CommentAdded', cursor: string, at: string }
     | { __typename: 'PresenceChanged', cursor: string, at: string }
+    | { __typename: 'ProgrammeChanged', cursor: string, at: string }
     | { __typename: 'ProgressChanged', cursor: string, at: string, indicator: { code: string }, region: { code: string }, progress: { actual: number | null, completion: number | null, status: ProgressStatus } }
     | { __typename: 'SubmissionReviewed', cursor: string, at: string }
     | { __typename: 'TargetChanged', cursor: string, at: string }
+    | { __typename: 'UrgeChanged', cursor: string, at: string }
    };
 
 export type BoardQueryVariables = Exact<{
@@ -301,9 +314,11 @@ export type BoardActivitySubscriptionVariables = Exact<{
 export type BoardActivitySubscription = { boardEvents:
     | { __typename: 'CommentAdded', cursor: string, comment: { text: string, author: { username: string } } }
     | { __typename: 'PresenceChanged', cursor: string }
+    | { __typename: 'ProgrammeChanged', cursor: string }
     | { __typename: 'ProgressChanged', cursor: string, region: { code: string }, progress: { actual: number | null } }
     | { __typename: 'SubmissionReviewed', cursor: string, submission: { id: string, status: SubmissionStatus } }
     | { __typename: 'TargetChanged', cursor: string }
+    | { __typename: 'UrgeChanged', cursor: string }
    };
 
 export type BoardWatchersQueryVariables = Exact<{
@@ -323,9 +338,11 @@ export type BoardPresenceSubscriptionVariables = Exact<{
 export type BoardPresenceSubscription = { boardEvents:
     | { __typename: 'CommentAdded', cursor: string }
     | { __typename: 'PresenceChanged', change: PresenceChange, watching: number, cursor: string, watcher: { username: string, department: string | null } }
+    | { __typename: 'ProgrammeChanged', cursor: string }
     | { __typename: 'ProgressChanged', cursor: string }
     | { __typename: 'SubmissionReviewed', cursor: string }
     | { __typename: 'TargetChanged', cursor: string }
+    | { __typename: 'UrgeChanged', cursor: string }
    };
 
 export type SubmissionsQueryVariables = Exact<{

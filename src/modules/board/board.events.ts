@@ -7,7 +7,9 @@ import { Indicator } from '../indicator/indicator.entity';
 import { Progress } from '../progress/progress.types';
 import { Region } from '../region/region.entity';
 import { Target } from '../target/target.entity';
-import { CommentAdded, ProgressChanged, SubmissionReviewed, TargetChanged } from './board.types';
+import { CommentAdded, ProgrammeChanged, ProgressChanged, SubmissionReviewed, TargetChanged, UrgeChanged } from './board.types';
+import { Programme } from '../programme/programme.entity';
+import { Urge } from '../urge/urge.entity';
 import { Comment } from '../comment/comment.entity';
 import { Submission } from '../submission/submission.entity';
 import { Notification, type NotificationKind } from '../notification/notification.types';
@@ -55,13 +57,17 @@ export function targetChangedEvent(target: Target, programmeId: number): NewEven
 export async function buildEvents(em: EntityManager, rows: OutboxEvent[]): Promise<unknown[]> {
   const ids = <T>(key: string) => [...new Set(rows.map((r) => r.payload[key]).filter((v) => v != null))] as T[];
   const progressTargets = rows.map((r) => (r.payload.progress as ProgressSnapshot | undefined)?.targetId).filter((v): v is number => v != null);
-  const [indicators, regions, targets, submissions, comments] = await Promise.all([
+  const [indicators, regions, targets, submissions, comments, urges, programmes] = await Promise.all([
     em.find(Indicator, { id: { $in: ids<number>('indicatorId') } }, { populate: ['programme'] }),
     em.find(Region, { code: { $in: [...new Set([...ids<string>('regionCode'), ...rows.map((r) => r.regionCode)].filter((c): c is string => !!c))] } }),
     em.find(Target, { id: { $in: [...new Set([...ids<number>('targetId'), ...progressTargets])] } }, { populate: ['indicator', 'region'] }),
     em.find(Submission, { id: { $in: ids<string>('submissionId') } }),
     em.find(Comment, { id: { $in: ids<string>('commentId') } }),
+    em.find(Urge, { id: { $in: ids<string>('urgeId') } }),
+    em.find(Programme, { id: { $in: rows.filter((r) => r.type === 'ProgrammeChanged').map((r) => r.programmeId!) } }),
   ]);
+  const urge = new Map(urges.map((u) => [u.id, u]));
+  const programme = new Map(programmes.map((p) => [p.id, p]));
   const indicator = new Map(indicators.map((i) => [i.id, i]));
   const region = new Map(regions.map((r) => [r.code, r]));
   const target = new Map(targets.map((t) => [t.id, t]));
@@ -76,6 +82,10 @@ export async function buildEvents(em: EntityManager, rows: OutboxEvent[]): Promi
         return Object.assign(new SubmissionReviewed(), common, { submission: submission.get(row.payload.submissionId as string)! });
       case 'CommentAdded':
         return Object.assign(new CommentAdded(), common, { comment: comment.get(row.payload.commentId as string)! });
+      case 'UrgeChanged':
+        return Object.assign(new UrgeChanged(), common, { urge: urge.get(row.payload.urgeId as string)! });
+      case 'ProgrammeChanged':
+        return Object.assign(new ProgrammeChanged(), common, { programme: programme.get(row.programmeId!)! });
       case 'PresenceChanged': {
         const w = row.payload.watcher as { username: string; department?: string; since: string };
         return Object.assign(new PresenceChanged(), common, {
@@ -88,6 +98,7 @@ export async function buildEvents(em: EntityManager, rows: OutboxEvent[]): Promi
           cursor: row.seq, at: row.createdAt, kind: row.payload.kind as NotificationKind, message: row.payload.message as string,
           submission: row.payload.submissionId ? submission.get(row.payload.submissionId as string) ?? null : null,
           comment: row.payload.commentId ? comment.get(row.payload.commentId as string) ?? null : null,
+          urge: row.payload.urgeId ? urge.get(row.payload.urgeId as string) ?? null : null,
         });
       default: {
         const snapshot = row.payload.progress as ProgressSnapshot;

@@ -6,6 +6,7 @@ import { join, watchers } from '../presence/presence.service';
 import { Watcher } from '../presence/presence.types';
 import { Programme } from '../programme/programme.entity';
 import { Region } from '../region/region.entity';
+import { assertMayRead } from '../user/user.scope';
 import { BoardEvent } from './board.types';
 
 interface BoardArgs {
@@ -33,6 +34,7 @@ export class BoardResolver {
       if (!programme) throw new NotFoundError('Programme', programmeCode);
       const region = await em.findOne(Region, { code: regionCode });
       if (!region) throw new NotFoundError('Region', regionCode);
+      assertMayRead(ctx, region, programmeCode);
       const from = after == null ? undefined : await checkCursor(em, after);
       let leave: Promise<() => Promise<void>> | undefined;
       const events = follow(ctx.services.events, { programmeId: programme.id, regionOrChildOf: region.code }, from, {
@@ -63,6 +65,9 @@ export class BoardResolver {
   async boardWatchers(@Arg('programme', () => String) programmeCode: string, @Arg('region', () => String) regionCode: string, @Ctx() ctx: Context): Promise<Watcher[]> {
     const programme = await ctx.em.findOne(Programme, { code: programmeCode });
     if (!programme) throw new NotFoundError('Programme', programmeCode);
+    const region = await ctx.loaders.region.byCode.load(regionCode);
+    if (!region) throw new NotFoundError('Region', regionCode);
+    assertMayRead(ctx, region, programmeCode);
     return watchers(ctx.em, programme.id, regionCode, ctx.clock.now());
   }
 }

@@ -6,6 +6,8 @@ import { Region } from '../region/region.entity';
 import { Target } from '../target/target.entity';
 import { Submission } from '../submission/submission.entity';
 import { Comment } from '../comment/comment.entity';
+import { Programme } from '../programme/programme.entity';
+import { Urge } from '../urge/urge.entity';
 
 @InterfaceType({ description: 'Something that happened on a board.', resolveType: (value: BoardEvent) => value.constructor.name })
 export abstract class BoardEvent {
@@ -47,4 +49,16 @@ export class SubmissionReviewed extends BoardEvent {
 export class CommentAdded extends BoardEvent {
   @Field(() => Comment)
   comment!: Comment;
+}
+
+@ObjectType({ implements: BoardEvent, description: 'An urge (催办) in the region or a child was made, or answered by a figure (resolvedAt set).' })
+export class UrgeChanged extends BoardEvent {
+  @Field(() => Urge)
+  urge!: Urge;
+}
+
+@ObjectType({ implements: BoardEvent, description: 'A setting of the programme changed (which review statuses count): read the board again.' })
+export class ProgrammeChanged extends BoardEvent {
+  @Field(() => Programme)
+  programme!: Programme;
 }

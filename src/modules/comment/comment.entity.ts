@@ -1,10 +1,22 @@
-import { Entity, Index, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
+import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeScalar } from '../../common/scalars';
 import { Indicator } from '../indicator/indicator.entity';
 import { Region } from '../region/region.entity';
 import { Submission } from '../submission/submission.entity';
 import { User } from '../user/user.entity';
+
+export enum CommentKind {
+  COMMENT = 'COMMENT',
+  INSTRUCTION = 'INSTRUCTION',
+}
+registerEnumType(CommentKind, {
+  name: 'CommentKind',
+  valuesConfig: {
+    COMMENT: { description: 'A remark in the thread.' },
+    INSTRUCTION: { description: 'A leader\'s instruction (批示): LEADER and ADMIN only, shown as such.' },
+  },
+});
 
 /** A comment (批示) on an indicator in a region, or on one submission of it. */
 @ObjectType()
@@ -26,6 +38,10 @@ export class Comment {
   @Field(() => Submission, { nullable: true })
   @ManyToOne(() => Submission, { nullable: true })
   submission?: Rel<Submission>;
+
+  @Field(() => CommentKind)
+  @Enum({ items: () => CommentKind, nativeEnumName: 'comment_kind', default: CommentKind.COMMENT })
+  kind: CommentKind = CommentKind.COMMENT;
 
   @Field()
   @Property({ type: 'text' })

@@ -1,5 +1,6 @@
 import { MaxLength, MinLength } from 'class-validator';
 import { Field, ID, InputType } from 'type-graphql';
+import { CommentKind } from './comment.entity';
 
 @InputType({ description: 'A comment (批示) on an indicator in a region, or on one of its submissions.' })
 export class AddCommentInput {
@@ -11,6 +12,9 @@ export class AddCommentInput {
 
   @Field(() => ID, { nullable: true, description: 'A submission of that indicator in that region.' })
   submission?: string;
+
+  @Field(() => CommentKind, { nullable: true, description: 'INSTRUCTION (批示): LEADER and ADMIN only. Default: a LEADER\'s comment is an instruction, anyone else\'s a comment.' })
+  kind?: CommentKind;
 
   @Field()
   @MinLength(1, { message: 'text is empty' })

@@ -4,6 +4,7 @@ import { NotFoundError } from '../../server/errors';
 import { Indicator } from '../indicator/indicator.entity';
 import { Region } from '../region/region.entity';
 import { User } from '../user/user.entity';
+import { assertMayRead } from '../user/user.scope';
 import { Comment } from './comment.entity';
 import { AddCommentInput } from './comment.input';
 import { addComment } from './comment.service';
@@ -25,8 +26,11 @@ export class CommentResolver {
     @Arg('last', () => Int, { defaultValue: 50 }) last: number,
     @Ctx() ctx: Context,
   ): Promise<Comment[]> {
-    const found = await ctx.em.findOne(Indicator, { code: indicator });
+    const found = await ctx.em.findOne(Indicator, { code: indicator }, { populate: ['programme'] });
     if (!found) throw new NotFoundError('Indicator', indicator);
+    const where = await ctx.loaders.region.byCode.load(region);
+    if (!where) throw new NotFoundError('Region', region);
+    assertMayRead(ctx, where, found.programme.code);
     return ctx.em.find(Comment, { indicator: found, region: { code: region } }, { orderBy: { id: 'desc' }, limit: Math.min(Math.max(last, 0), 500) });
   }
 

@@ -6,7 +6,7 @@ import { findIndicatorAndRegion } from '../indicator/indicator.lookup';
 import { Submission } from '../submission/submission.entity';
 import { Role, User } from '../user/user.entity';
 import { inScope } from '../user/user.scope';
-import { Comment } from './comment.entity';
+import { Comment, CommentKind } from './comment.entity';
 import type { AddCommentInput } from './comment.input';
 
 /** Adds a comment; the board hears of it, and so does the reporter of the submission it is on. */
@@ -14,8 +14,12 @@ export async function addComment(em: EntityManager, clock: Clock, user: User, in
   const text = input.text.trim();
   if (!text) throw new BadInputError('text is empty', 'text');
   if (user.role === Role.VIEWER) throw new ForbiddenError('A VIEWER reads; it cannot comment');
+  const kind = input.kind ?? (user.role === Role.LEADER ? CommentKind.INSTRUCTION : CommentKind.COMMENT);
+  if (kind === CommentKind.INSTRUCTION && user.role !== Role.LEADER && user.role !== Role.ADMIN) {
+    throw new ForbiddenError('Instructions (批示) are a LEADER\'s; write a COMMENT');
+  }
   const { indicator, region } = await findIndicatorAndRegion(em, input);
-  if (user.role === Role.REPORTER && !inScope(user, region)) throw new ForbiddenError(`${region.name} (${region.code}) is outside your region`);
+  if (!inScope(user, region)) throw new ForbiddenError(`${region.name} (${region.code}) is outside your region`);
   let submission: Submission | null = null;
   if (input.submission != null) {
     submission = /^\d{1,18}$/.test(input.submission) ? await em.findOne(Submission, { id: input.submission }) : null;
@@ -25,14 +29,14 @@ export async function addComment(em: EntityManager, clock: Clock, user: User, in
     }
   }
   return em.transactional(async (tx) => {
-    const comment = tx.create(Comment, { indicator, region, submission: submission ?? undefined, text, author: tx.getReference(User, user.id), createdAt: clock.now() });
+    const comment = tx.create(Comment, { indicator, region, submission: submission ?? undefined, kind, text, author: tx.getReference(User, user.id), createdAt: clock.now() });
     await tx.flush();
     const events: NewEvent[] = [
       { type: 'CommentAdded', programmeId: indicator.programme.id, regionCode: region.code, parentCode: region.parent?.code, payload: { commentId: comment.id } },
     ];
     if (submission && submission.submittedBy.id !== user.id) {
       events.push({ type: 'Notification', userId: submission.submittedBy.id,
-        payload: { kind: 'COMMENT_ADDED', commentId: comment.id, submissionId: submission.id, message: `${user.username} 批示 ${indicator.code} ${region.name}：${text.slice(0, 100)}` } });
+        payload: { kind: 'COMMENT_ADDED', commentId: comment.id, submissionId: submission.id, message: `${user.username} ${kind === CommentKind.INSTRUCTION ? '批示' : '评论'} ${indicator.code} ${region.name}：${text.slice(0, 100)}` } });
     }
     return { comment, lastSeq: await appendEvents(tx, events, clock.now()) };
   });

@@ -75,6 +75,7 @@ class DemoBuilder {
   private async createUsers(departments: Map<string, Department>): Promise<void> {
     const accounts: [string, Role, string | undefined, string | undefined][] = [
       ['admin', Role.ADMIN, undefined, undefined],
+      ['leader', Role.LEADER, undefined, undefined],
       ['yanglao', Role.DEPARTMENT, undefined, '养老服务处'],
       ['lucheng', Role.REPORTER, '330302', undefined],
       ['wuma', Role.REPORTER, '330302006', undefined],

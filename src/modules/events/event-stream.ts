@@ -13,7 +13,7 @@ export interface StreamEvent<T = unknown> {
 /** Which events a subscriber wants: the outbox's columns, matched in SQL on replay and in memory live. */
 export interface EventFilter {
   programmeId?: number;
-  /** The region itself or one of its children. */
+  /** The region itself or one of its children; events of no region (a programme's) reach every region. */
   regionOrChildOf?: string;
   userId?: number;
   types?: string[];
@@ -21,7 +21,7 @@ export interface EventFilter {
 
 export function matches(row: OutboxEvent, filter: EventFilter): boolean {
   if (filter.programmeId !== undefined && row.programmeId !== filter.programmeId) return false;
-  if (filter.regionOrChildOf !== undefined && row.regionCode !== filter.regionOrChildOf && row.parentCode !== filter.regionOrChildOf) return false;
+  if (filter.regionOrChildOf !== undefined && row.regionCode != null && row.regionCode !== filter.regionOrChildOf && row.parentCode !== filter.regionOrChildOf) return false;
   if (filter.userId !== undefined && row.userId !== filter.userId) return false;
   if (filter.types !== undefined && !filter.types.includes(row.type)) return false;
   return true;
@@ -120,7 +120,7 @@ export class EventStream {
     const em = this.em.fork();
     const where: Record<string, unknown> = { seq: { $gt: String(after), ...(upTo !== undefined ? { $lte: String(upTo) } : {}) } };
     if (filter.programmeId !== undefined) where.programmeId = filter.programmeId;
-    if (filter.regionOrChildOf !== undefined) where.$or = [{ regionCode: filter.regionOrChildOf }, { parentCode: filter.regionOrChildOf }];
+    if (filter.regionOrChildOf !== undefined) where.$or = [{ regionCode: filter.regionOrChildOf }, { parentCode: filter.regionOrChildOf }, { regionCode: null }];
     if (filter.userId !== undefined) where.userId = filter.userId;
     if (filter.types !== undefined) where.type = { $in: filter.types };
     const rows = await em.find(OutboxEvent, where, { orderBy: { seq: 'asc' }, limit: this.options.pageSize });

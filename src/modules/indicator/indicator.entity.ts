@@ -1,4 +1,4 @@
-import { Entity, Enum, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
+import { Entity, Enum, ManyToOne, PrimaryKey, Property, type Opt, type Rel } from '@mikro-orm/core';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Programme } from '../programme/programme.entity';
 import { RegionLevel } from '../region/region.entity';
@@ -46,6 +46,17 @@ export enum TargetScope {
 registerEnumType(TargetScope, {
   name: 'TargetScope',
   description: 'CITY: one target for the whole city. EACH_COUNTY: every county must meet it on its own.',
+});
+
+export enum ReportingCycle {
+  MONTHLY = 'MONTHLY',
+  QUARTERLY = 'QUARTERLY',
+  HALF_YEARLY = 'HALF_YEARLY',
+  YEARLY = 'YEARLY',
+}
+registerEnumType(ReportingCycle, {
+  name: 'ReportingCycle',
+  description: 'How often a figure is due: a region that has not reported since the start of the current cycle is late.',
 });
 
 /** What is measured, how it rolls up, and at which level of the tree it is reported. */
@@ -105,4 +116,12 @@ export class Indicator {
 
   @Property({ type: 'smallint' })
   position!: number;
+
+  @Field(() => ReportingCycle)
+  @Enum({ items: () => ReportingCycle, nativeEnumName: 'reporting_cycle', default: ReportingCycle.MONTHLY })
+  reportingCycle: ReportingCycle & Opt = ReportingCycle.MONTHLY;
+
+  @Field(() => Int, { description: 'Counts changes; pass it as expectedVersion to change the indicator. A stale one is a CONFLICT.' })
+  @Property({ type: 'integer', version: true })
+  version!: number & Opt;
 }

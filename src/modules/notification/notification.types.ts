@@ -2,14 +2,16 @@ import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeScalar } from '../../common/scalars';
 import { Comment } from '../comment/comment.entity';
 import { Submission } from '../submission/submission.entity';
+import { Urge } from '../urge/urge.entity';
 
 export enum NotificationKind {
   SUBMISSION_REVIEWED = 'SUBMISSION_REVIEWED',
   COMMENT_ADDED = 'COMMENT_ADDED',
+  URGED = 'URGED',
 }
 registerEnumType(NotificationKind, { name: 'NotificationKind' });
 
-@ObjectType({ description: 'Something for the signed-in user: a figure of theirs reviewed, a comment on it.' })
+@ObjectType({ description: 'Something for the signed-in user: a figure of theirs reviewed, a comment on it, an urge to report.' })
 export class Notification {
   @Field({ description: 'Strictly increasing; pass the last one seen as `after`.' })
   cursor!: string;
@@ -28,4 +30,7 @@ export class Notification {
 
   @Field(() => Comment, { nullable: true })
   comment?: Comment | null;
+
+  @Field(() => Urge, { nullable: true, description: 'For URGED: the urge (催办) to report.' })
+  urge?: Urge | null;
 }

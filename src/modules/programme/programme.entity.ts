@@ -1,8 +1,9 @@
-import { Collection, Entity, ManyToOne, OneToMany, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
+import { ArrayType, Collection, Entity, ManyToOne, OneToMany, PrimaryKey, Property, type Opt, type Rel } from '@mikro-orm/core';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { DateScalar } from '../../common/scalars';
 import { Department } from '../department/department.entity';
 import { Indicator } from '../indicator/indicator.entity';
+import { SubmissionStatus } from '../submission/submission.entity';
 
 /** One of the bureau's programmes of work (工程) for a year, led by one department. */
 @ObjectType()
@@ -38,6 +39,10 @@ export class Programme {
 
   @ManyToOne(() => Department, { fieldName: 'lead_department_id' })
   lead!: Rel<Department>;
+
+  @Field(() => [SubmissionStatus], { description: 'Which review statuses count on the board: SUBMITTED and APPROVED (default), or APPROVED only.' })
+  @Property({ type: ArrayType, default: '{SUBMITTED,APPROVED}' })
+  countedStatuses: SubmissionStatus[] & Opt = [SubmissionStatus.SUBMITTED, SubmissionStatus.APPROVED];
 
   @OneToMany(() => Indicator, (i) => i.programme)
   indicators = new Collection<Indicator>(this);

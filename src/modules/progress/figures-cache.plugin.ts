@@ -1,6 +1,7 @@
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import type { FormattedExecutionResult } from 'graphql';
 import type { Context } from '../../server/context';
+import { readScopeKey } from '../user/user.scope';
 
 export interface FiguresCacheOptions {
   /** Responses kept, least recently used first out; 0 turns the cache off. */
@@ -16,7 +17,8 @@ const DEFAULT_ROOTS = ['programme', 'programmes', 'indicator', 'indicators', 're
  * figure, a target or a status appends to the outbox in its transaction, so the outbox's last
  * sequence versions everything these queries read: a response is kept under (sequence, today,
  * query, variables) and served again until the next write anywhere, on any instance. A read costs
- * one statement for the sequence; answers are the same for every signed-in user.
+ * one statement for the sequence; answers are shared by every caller who may read the same things
+ * (the same region scope and screen boards), never across them.
  */
 export function createFiguresCachePlugin(options: FiguresCacheOptions): ApolloServerPlugin<Context> {
   const roots = new Set(options.rootFields ?? DEFAULT_ROOTS);
@@ -33,7 +35,7 @@ export function createFiguresCachePlugin(options: FiguresCacheOptions): ApolloSe
           if (!cacheable) return null;
           try {
             const [{ last_seq: seq }] = await rc.contextValue.em.execute<{ last_seq: string }[]>('select last_seq from outbox_sequence where id');
-            key = `${seq}|${rc.contextValue.clock.today()}|${rc.operationName ?? ''}|${JSON.stringify(rc.request.variables ?? {})}|${rc.source}`;
+            key = `${seq}|${rc.contextValue.clock.today()}|${readScopeKey(rc.contextValue)}|${rc.operationName ?? ''}|${JSON.stringify(rc.request.variables ?? {})}|${rc.source}`;
           } catch {
             return null; // the query runs as usual, and reports what is wrong
           }

@@ -4,6 +4,7 @@ import type { Context } from '../../server/context';
 import { NotFoundError } from '../../server/errors';
 import { Aggregation, Indicator } from '../indicator/indicator.entity';
 import { Comparator } from '../target/target.entity';
+import { assertMayRead } from '../user/user.scope';
 import { forecast } from './progress.service';
 import { Progress, ProgressPoint, TargetAllocation } from './progress.types';
 
@@ -19,6 +20,8 @@ export class IndicatorProgressResolver {
   ): Promise<Progress> {
     const region = await ctx.loaders.region.byCode.load(regionCode);
     if (!region) throw new NotFoundError('Region', regionCode);
+    // A screen token's boards name programmes; only then is the programme's code needed.
+    assertMayRead(ctx, region, ctx.session?.boards ? (await ctx.loaders.ensure(indicator.programme)).code : undefined);
     return ctx.loaders.progress.load({ indicatorId: indicator.id, regionCode: region.code, asOf: asOf ?? ctx.clock.today() });
   }
 }

@@ -66,7 +66,7 @@ export function aggregate(aggregation: Aggregation, row: AggregateRow): number |
  *
  * SQL shared by the roll-up and the history: `keys` (indicator × region with its path and the
  * indicator's reporting level, from two array parameters) and `counted` (the submissions that
- * count as of the end of a day: not returned, entered by then).
+ * count as of the end of a day: of a status the programme counts, entered by then).
  */
 const KEYS = `
   keys as (
@@ -76,10 +76,12 @@ const KEYS = `
     join indicator i on i.id = k.indicator_id
   ), counted as (
     select s.* from submission s
+    join indicator ci on ci.id = s.indicator_id
+    join programme cp on cp.id = ci.programme_id
     where s.indicator_id in (select indicator_id from keys)
       and s.as_of <= ?::date
       and s.submitted_at < ((?::date + 1)::timestamp at time zone ?)
-      and s.status <> 'RETURNED'
+      and s.status::text = any(cp.counted_statuses)
   )`;
 
 const AGGREGATES = `

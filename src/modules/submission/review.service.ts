@@ -8,6 +8,8 @@ import { User } from '../user/user.entity';
 import { assertMayWrite } from '../user/user.scope';
 import { ReviewDecision, type ReviewSubmissionInput } from './review.input';
 import { Submission, SubmissionStatus } from './submission.entity';
+import { SUBMISSION_FIELDS } from './submission.service';
+import { audit, snapshot } from '../audit/audit.service';
 
 /**
  * Approves or returns a submitted figure (ADMIN, or the DEPARTMENT that leads its programme). A
@@ -24,12 +26,17 @@ export async function reviewSubmission(em: EntityManager, clock: Clock, user: Us
     if (submission.status !== SubmissionStatus.SUBMITTED) {
       throw new ConflictError(`Submission ${submission.id} was already reviewed (${submission.status})`, { status: submission.status });
     }
+    const before = snapshot(submission, SUBMISSION_FIELDS);
     submission.status = input.decision === ReviewDecision.APPROVED ? SubmissionStatus.APPROVED : SubmissionStatus.RETURNED;
     submission.reviewedBy = tx.getReference(User, user.id);
     submission.reviewedAt = clock.now();
     submission.reviewNote = note;
-    await tx.flush();
     const { indicator, region } = submission;
+    audit(tx, user, clock.now(), {
+      action: submission.status === SubmissionStatus.APPROVED ? 'APPROVE' : 'RETURN', entityType: 'Submission', entityId: submission.id,
+      indicatorCode: indicator.code, regionCode: region.code, before, after: snapshot(submission, SUBMISSION_FIELDS),
+    });
+    await tx.flush();
     const events: NewEvent[] = [
       { type: 'SubmissionReviewed', programmeId: indicator.programme.id, regionCode: region.code, parentCode: region.parent?.code, payload: { submissionId: submission.id } },
       ...(submission.status === SubmissionStatus.RETURNED ? await progressChangedEvents(tx, clock, indicator, region) : []),

@@ -1,6 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Connection, PageArgs, decodeCursor, toConnection } from '../../common/connection';
+import { listScopePath } from '../user/user.scope';
 import { requireUser, type Context } from '../../server/context';
 import { BadInputError, NotFoundError } from '../../server/errors';
 import { Indicator } from '../indicator/indicator.entity';
@@ -56,11 +57,10 @@ export class SubmissionResolver {
     const f = filter ?? {};
     if (f.indicator) where.indicator = { code: f.indicator };
     if (f.programme) where.indicator = { ...(where.indicator as object), programme: { code: f.programme } };
-    if (f.region) {
-      const root = await ctx.loaders.region.byCode.load(f.region);
-      if (!root) throw new NotFoundError('Region', f.region);
-      where.region = { path: { $like: `${root.path}%` } };
-    }
+    const root = f.region ? await ctx.loaders.region.byCode.load(f.region) : undefined;
+    if (f.region && !root) throw new NotFoundError('Region', f.region);
+    const path = listScopePath(ctx, root ?? undefined, f.programme ?? undefined);
+    if (path) where.region = { path: { $like: `${path}%` } };
     if (f.status) where.status = f.status;
     if (f.from && f.to && f.from > f.to) throw new BadInputError('from is after to', 'from');
     if (f.from || f.to) where.asOf = { ...(f.from ? { $gte: f.from } : {}), ...(f.to ? { $lte: f.to } : {}) };

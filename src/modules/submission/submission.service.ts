@@ -12,6 +12,11 @@ import { Submission, SubmissionStatus } from './submission.entity';
 import { progressChangedEvents } from '../board/board.events';
 import { appendEvents } from '../events/outbox.service';
 import type { SubmitFigureInput } from './submission.input';
+import { audit, snapshot } from '../audit/audit.service';
+import { resolveUrges } from '../urge/urge.service';
+
+/** What the audit trail keeps of a submission. */
+export const SUBMISSION_FIELDS = ['indicator', 'region', 'value', 'numerator', 'denominator', 'asOf', 'note', 'status', 'submittedBy', 'reviewedBy', 'reviewNote'] as const;
 
 /** How far value may stray from 100 × numerator / denominator (rounding in the report). */
 const RATIO_TOLERANCE = 0.05;
@@ -87,8 +92,14 @@ export async function submitFigure(em: EntityManager, clock: Clock, user: User, 
         submittedAt: clock.now(), idempotencyKey: input.idempotencyKey, synthetic: false,
       });
       await tx.flush();
+      // A second figure for the same day is a correction of the first.
+      const corrects = await tx.count(Submission, { indicator, region, asOf: input.asOf, id: { $ne: row.id } });
+      audit(tx, user, clock.now(), {
+        action: corrects ? 'CORRECT' : 'SUBMIT', entityType: 'Submission', entityId: row.id, indicatorCode: indicator.code, regionCode: region.code,
+        after: snapshot(row, SUBMISSION_FIELDS),
+      });
       // The boards' events, in the same transaction: they commit with the figure or not at all.
-      const events = await progressChangedEvents(tx, clock, indicator, region);
+      const events = [...await resolveUrges(tx, clock, row, indicator, region), ...await progressChangedEvents(tx, clock, indicator, region)];
       return { submission: row, lastSeq: await appendEvents(tx, events, clock.now()) };
     });
     return { submission, created: true, lastSeq };

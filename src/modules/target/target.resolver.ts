@@ -1,6 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { Arg, Args, Authorized, Ctx, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Connection, PageArgs, decodeCursor, toConnection } from '../../common/connection';
+import { listScopePath } from '../user/user.scope';
 import { requireUser, type Context } from '../../server/context';
 import { BadInputError, NotFoundError } from '../../server/errors';
 import { Indicator } from '../indicator/indicator.entity';
@@ -33,11 +34,10 @@ export class TargetResolver {
     if (f.indicator || f.programme) {
       where.indicator = { ...(f.indicator ? { code: f.indicator } : {}), ...(f.programme ? { programme: { code: f.programme } } : {}) };
     }
-    if (f.region) {
-      const root = await ctx.loaders.region.byCode.load(f.region);
-      if (!root) throw new NotFoundError('Region', f.region);
-      where.region = { path: { $like: `${root.path}%` } };
-    }
+    const root = f.region ? await ctx.loaders.region.byCode.load(f.region) : undefined;
+    if (f.region && !root) throw new NotFoundError('Region', f.region);
+    const path = listScopePath(ctx, root ?? undefined, f.programme ?? undefined);
+    if (path) where.region = { path: { $like: `${path}%` } };
     if (f.synthetic !== undefined && f.synthetic !== null) where.synthetic = f.synthetic;
     const totalCount = await ctx.em.count(Target, where);
     let page = where;

@@ -8,6 +8,7 @@ import { checkFigure, checkInYear } from '../indicator/indicator.rules';
 import { LEVEL_DEPTH } from '../region/region.entity';
 import { User } from '../user/user.entity';
 import { assertMayWrite } from '../user/user.scope';
+import { audit, snapshot } from '../audit/audit.service';
 import { Comparator, Target } from './target.entity';
 import type { SetTargetInput } from './target.input';
 import { progressChangedEvents, targetChangedEvent } from '../board/board.events';
@@ -30,6 +31,8 @@ function checkShape(indicator: Indicator, input: SetTargetInput): void {
   checkFigure(indicator, input.value, 'value');
 }
 
+const TARGET_FIELDS = ['indicator', 'region', 'deadline', 'comparator', 'value', 'min', 'max', 'note', 'version'] as const;
+
 /** Creates the target for indicator × region × deadline, or changes it when expectedVersion is current. */
 export async function setTarget(em: EntityManager, clock: Clock, user: User, input: SetTargetInput): Promise<{ target: Target; lastSeq?: string }> {
   const { indicator, region } = await findIndicatorAndRegion(em, input);
@@ -47,6 +50,7 @@ export async function setTarget(em: EntityManager, clock: Clock, user: User, inp
       comparator: input.comparator, value: input.value ?? undefined, min: input.min ?? undefined, max: input.max ?? undefined,
       note: input.note?.trim() || undefined, synthetic: false, updatedBy: tx.getReference(User, user.id), updatedAt: clock.now(),
     };
+    const before = existing ? snapshot(existing, TARGET_FIELDS) : null;
     let target: Target;
     if (!existing) {
       if (input.expectedVersion != null) throw new NotFoundError('Target', `${indicator.code} ${region.code} ${deadline ?? 'without deadline'}`);
@@ -62,6 +66,10 @@ export async function setTarget(em: EntityManager, clock: Clock, user: User, inp
       target = existing;
     }
     await tx.flush();
+    audit(tx, user, clock.now(), {
+      action: 'SET_TARGET', entityType: 'Target', entityId: target.id, indicatorCode: indicator.code, regionCode: region.code,
+      before, after: snapshot(target, TARGET_FIELDS),
+    });
     const events = [targetChangedEvent(target, indicator.programme.id), ...await progressChangedEvents(tx, clock, indicator, region)];
     return { target, lastSeq: await appendEvents(tx, events, clock.now()) };
   });

@@ -6,6 +6,13 @@ const ISSUER = 'duban';
 export interface TokenClaims {
   /** The user's id. */
   sub: string;
+  /** The session's id: the token works while its session is neither expired nor revoked. */
+  jti: string;
+}
+
+export interface VerifiedToken {
+  userId: number;
+  sessionId: string;
 }
 
 /** The secret as a key object, made once (jsonwebtoken would otherwise make one per call). */
@@ -19,16 +26,19 @@ function keyOf(secret: string): KeyObject {
   return key;
 }
 
-export function signToken(userId: number, secret: string, ttlSeconds: number): string {
-  return jwt.sign({}, keyOf(secret), { algorithm: 'HS256', subject: String(userId), issuer: ISSUER, expiresIn: ttlSeconds });
+export function signToken(userId: number, sessionId: string, secret: string, ttlSeconds: number): string {
+  return jwt.sign({}, keyOf(secret), { algorithm: 'HS256', subject: String(userId), jwtid: sessionId, issuer: ISSUER, expiresIn: ttlSeconds });
 }
 
-/** The user id of a valid, unexpired token; undefined for anything else. */
-export function verifyToken(token: string, secret: string): number | undefined {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The user and session of a valid, unexpired token; undefined for anything else. */
+export function verifyToken(token: string, secret: string): VerifiedToken | undefined {
   try {
     const claims = jwt.verify(token, keyOf(secret), { algorithms: ['HS256'], issuer: ISSUER }) as TokenClaims;
-    const id = Number(claims.sub);
-    return Number.isInteger(id) ? id : undefined;
+    const userId = Number(claims.sub);
+    if (!Number.isInteger(userId) || typeof claims.jti !== 'string' || !UUID.test(claims.jti)) return undefined;
+    return { userId, sessionId: claims.jti };
   } catch {
     return undefined;
   }

@@ -1,10 +1,12 @@
 import { Entity, Enum, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
 import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { DateTimeScalar } from '../../common/scalars';
 import { Department } from '../department/department.entity';
 import { Region } from '../region/region.entity';
 
 export enum Role {
   ADMIN = 'ADMIN',
+  LEADER = 'LEADER',
   DEPARTMENT = 'DEPARTMENT',
   REPORTER = 'REPORTER',
   VIEWER = 'VIEWER',
@@ -12,10 +14,11 @@ export enum Role {
 registerEnumType(Role, {
   name: 'Role',
   valuesConfig: {
-    ADMIN: { description: 'Everything, everywhere.' },
-    DEPARTMENT: { description: 'A city department: sets targets and reports figures for the programmes it leads.' },
-    REPORTER: { description: 'Reports figures for the regions inside its scope.' },
-    VIEWER: { description: 'Reads; a meeting-room board.' },
+    ADMIN: { description: 'Everything, everywhere; manages users and screen tokens.' },
+    LEADER: { description: 'A bureau leader: reads everything, writes instructions (批示) and urges (催办).' },
+    DEPARTMENT: { description: 'A city department: manages the indicators and targets of the programmes it leads, reviews their figures, urges.' },
+    REPORTER: { description: 'Submits and corrects figures for the regions inside its scope; reads only there.' },
+    VIEWER: { description: 'Reads (inside its region scope, if it has one); a meeting-room board.' },
   },
 });
 
@@ -44,4 +47,8 @@ export class User {
 
   @ManyToOne(() => Department, { nullable: true })
   department?: Rel<Department>;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Set when the account was disabled: it can no longer sign in, and its tokens stop working.' })
+  @Property({ type: 'timestamptz', nullable: true })
+  disabledAt?: Date;
 }

@@ -1,0 +1,71 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, InputType, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Connection, PageArgs, decodeCursor, toConnection } from '../../common/connection';
+import { DateTimeScalar } from '../../common/scalars';
+import { requireRole, type Context } from '../../server/context';
+import { BadInputError } from '../../server/errors';
+import { Role, User } from '../user/user.entity';
+import { AuditEntry } from './audit.entity';
+
+@InputType({ description: 'Every field narrows the list; none lists everything.' })
+export class AuditFilter {
+  @Field({ nullable: true, description: 'Submission, Target, Indicator, Programme, User, Token, Urge.' })
+  entityType?: string;
+
+  @Field({ nullable: true })
+  entityId?: string;
+
+  @Field({ nullable: true, description: 'A figure: with region, every write about this indicator there.' })
+  indicator?: string;
+
+  @Field({ nullable: true })
+  region?: string;
+
+  @Field({ nullable: true, description: 'The username of who wrote.' })
+  actor?: string;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  from?: Date;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Exclusive.' })
+  to?: Date;
+}
+
+@ObjectType()
+export class AuditEntryConnection extends Connection(AuditEntry) {}
+
+@Authorized()
+@Resolver(() => AuditEntry)
+export class AuditResolver {
+  @Query(() => AuditEntryConnection, { description: 'The audit trail, newest first: ADMIN, LEADER and DEPARTMENT.' })
+  async auditEntries(
+    @Arg('filter', () => AuditFilter, { nullable: true }) filter: AuditFilter | undefined,
+    @Args() { first, after }: PageArgs,
+    @Ctx() ctx: Context,
+  ): Promise<AuditEntryConnection> {
+    requireRole(ctx, Role.ADMIN, Role.LEADER, Role.DEPARTMENT);
+    const f = filter ?? {};
+    const where: FilterQuery<AuditEntry> = {};
+    if (f.entityType) where.entityType = f.entityType;
+    if (f.entityId) where.entityId = f.entityId;
+    if (f.indicator) where.indicatorCode = f.indicator;
+    if (f.region) where.regionCode = f.region;
+    if (f.actor) where.actor = { username: f.actor };
+    if (f.from && f.to && f.from >= f.to) throw new BadInputError('from is not before to', 'from');
+    if (f.from || f.to) where.at = { ...(f.from ? { $gte: f.from } : {}), ...(f.to ? { $lt: f.to } : {}) };
+    const totalCount = await ctx.em.count(AuditEntry, where);
+    let page = where;
+    if (after != null) {
+      const id = decodeCursor(after);
+      if (!/^\d{1,18}$/.test(id)) throw new BadInputError('after is not a cursor of this list', 'after');
+      page = { $and: [where, { id: { $lt: id } }] };
+    }
+    const rows = await ctx.em.find(AuditEntry, page, { orderBy: { id: 'desc' }, limit: first + 1 });
+    return toConnection(rows, first, totalCount, (e) => e.id, after) as AuditEntryConnection;
+  }
+
+  @FieldResolver(() => User, { nullable: true })
+  async actor(@Root() entry: AuditEntry, @Ctx() ctx: Context): Promise<User | null> {
+    return entry.actor ? ctx.loaders.ensure(entry.actor) : null;
+  }
+}

@@ -1,0 +1,32 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Clock } from '../../clock';
+import { BadInputError, NotFoundError } from '../../server/errors';
+import { audit } from '../audit/audit.service';
+import { appendEvents } from '../events/outbox.service';
+import { SubmissionStatus } from '../submission/submission.entity';
+import type { User } from '../user/user.entity';
+import { assertMayWrite } from '../user/user.scope';
+import { Programme } from './programme.entity';
+
+/**
+ * Which review statuses count on the programme's boards: SUBMITTED and APPROVED, or APPROVED only.
+ * ADMIN or the leading department; every board of the programme is told to read again.
+ */
+export async function setCountedStatuses(em: EntityManager, clock: Clock, user: User, code: string, statuses: SubmissionStatus[]): Promise<{ programme: Programme; lastSeq?: string }> {
+  const wanted = [...new Set(statuses)].sort();
+  if (!wanted.includes(SubmissionStatus.APPROVED) || wanted.includes(SubmissionStatus.RETURNED)) {
+    throw new BadInputError('countedStatuses is [APPROVED] or [APPROVED, SUBMITTED]: an approved figure always counts, a returned one never', 'countedStatuses');
+  }
+  return em.transactional(async (tx) => {
+    const programme = await tx.findOne(Programme, { code }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!programme) throw new NotFoundError('Programme', code);
+    assertMayWrite(user, programme, undefined, 'programme settings');
+    const before = { countedStatuses: [...programme.countedStatuses] };
+    programme.countedStatuses = wanted;
+    audit(tx, user, clock.now(), { action: 'SET_PROGRAMME', entityType: 'Programme', entityId: programme.id, before, after: { countedStatuses: wanted } });
+    await tx.flush();
+    const lastSeq = await appendEvents(tx, [{ type: 'ProgrammeChanged', programmeId: programme.id, payload: { countedStatuses: wanted } }], clock.now());
+    return { programme, lastSeq };
+  });
+}
