@@ -57,7 +57,7 @@ export class UrgeChanged extends BoardEvent {
   urge!: Urge;
 }
 
-@ObjectType({ implements: BoardEvent, description: 'A setting of the programme changed (which review statuses count): read the board again.' })
+@ObjectType({ implements: BoardEvent, description: 'The programme changed (an indicator added or changed, which review statuses count): read the board again.' })
 export class ProgrammeChanged extends BoardEvent {
   @Field(() => Programme)
   programme!: Programme;

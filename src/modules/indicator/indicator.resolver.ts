@@ -35,13 +35,17 @@ export class IndicatorResolver {
   }
 
   @Mutation(() => Indicator, { description: 'Add an indicator to a programme: ADMIN or the leading DEPARTMENT. A taken code: CONFLICT.' })
-  createIndicator(@Arg('input', () => CreateIndicatorInput) input: CreateIndicatorInput, @Ctx() ctx: Context): Promise<Indicator> {
-    return createIndicator(ctx.em, ctx.clock, requireUser(ctx), input);
+  async createIndicator(@Arg('input', () => CreateIndicatorInput) input: CreateIndicatorInput, @Ctx() ctx: Context): Promise<Indicator> {
+    const { indicator, lastSeq } = await createIndicator(ctx.em, ctx.clock, requireUser(ctx), input);
+    ctx.services.events.announce(lastSeq);
+    return indicator;
   }
 
   @Mutation(() => Indicator, { description: 'Change an indicator, given the version you read: ADMIN or the leading DEPARTMENT. A stale version: CONFLICT.' })
-  updateIndicator(@Arg('input', () => UpdateIndicatorInput) input: UpdateIndicatorInput, @Ctx() ctx: Context): Promise<Indicator> {
-    return updateIndicator(ctx.em, ctx.clock, requireUser(ctx), input);
+  async updateIndicator(@Arg('input', () => UpdateIndicatorInput) input: UpdateIndicatorInput, @Ctx() ctx: Context): Promise<Indicator> {
+    const { indicator, lastSeq } = await updateIndicator(ctx.em, ctx.clock, requireUser(ctx), input);
+    ctx.services.events.announce(lastSeq);
+    return indicator;
   }
 
   @FieldResolver(() => Programme)

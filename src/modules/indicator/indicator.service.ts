@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
 import { BadInputError, ConflictError, NotFoundError } from '../../server/errors';
 import { audit, snapshot } from '../audit/audit.service';
+import { appendEvents, type NewEvent } from '../events/outbox.service';
 import { Programme } from '../programme/programme.entity';
 import type { User } from '../user/user.entity';
 import { assertMayWrite } from '../user/user.scope';
@@ -16,7 +17,12 @@ function checkNumbers(baseline: number | undefined | null, field = 'baseline'): 
   if (baseline != null && !Number.isFinite(baseline)) throw new BadInputError(`${field} must be a finite number`, field);
 }
 
-export async function createIndicator(em: EntityManager, clock: Clock, user: User, input: CreateIndicatorInput): Promise<Indicator> {
+/** Boards of the programme read again (and cached answers end): an indicator was added or changed. */
+function programmeChanged(programmeId: number, indicatorCode: string): NewEvent {
+  return { type: 'ProgrammeChanged', programmeId, payload: { indicator: indicatorCode } };
+}
+
+export async function createIndicator(em: EntityManager, clock: Clock, user: User, input: CreateIndicatorInput): Promise<{ indicator: Indicator; lastSeq?: string }> {
   const programme = await em.findOne(Programme, { code: input.programme });
   if (!programme) throw new NotFoundError('Programme', input.programme);
   assertMayWrite(user, programme, undefined, 'indicators');
@@ -29,8 +35,8 @@ export async function createIndicator(em: EntityManager, clock: Clock, user: Use
       const indicator = tx.create(Indicator, { ...fields, unit: input.unit?.trim() || undefined, source: input.source?.trim() || undefined, programme, position });
       await tx.flush();
       audit(tx, user, clock.now(), { action: 'CREATE_INDICATOR', entityType: 'Indicator', entityId: indicator.id, indicatorCode: indicator.code, after: snapshot(indicator, FIELDS) });
-      await tx.flush();
-      return indicator;
+      const lastSeq = await appendEvents(tx, [programmeChanged(programme.id, indicator.code)], clock.now());
+      return { indicator, lastSeq };
     });
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) throw new ConflictError(`The indicator code "${input.code}" is taken`);
@@ -39,7 +45,7 @@ export async function createIndicator(em: EntityManager, clock: Clock, user: Use
 }
 
 /** Changes an indicator when expectedVersion is current; a stale version is a CONFLICT and writes nothing. */
-export async function updateIndicator(em: EntityManager, clock: Clock, user: User, input: UpdateIndicatorInput): Promise<Indicator> {
+export async function updateIndicator(em: EntityManager, clock: Clock, user: User, input: UpdateIndicatorInput): Promise<{ indicator: Indicator; lastSeq?: string }> {
   checkNumbers(input.baseline);
   return em.transactional(async (tx) => {
     const indicator = await tx.findOne(Indicator, { code: input.code }, { populate: ['programme'], lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -57,7 +63,7 @@ export async function updateIndicator(em: EntityManager, clock: Clock, user: Use
     tx.assign(indicator, defined as never);
     await tx.flush();
     audit(tx, user, clock.now(), { action: 'UPDATE_INDICATOR', entityType: 'Indicator', entityId: indicator.id, indicatorCode: indicator.code, before, after: snapshot(indicator, FIELDS) });
-    await tx.flush();
-    return indicator;
+    const lastSeq = await appendEvents(tx, [programmeChanged(indicator.programme.id, indicator.code)], clock.now());
+    return { indicator, lastSeq };
   });
 }

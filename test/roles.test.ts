@@ -1,0 +1,178 @@
+import { startTestServer, type TestServer } from './helpers/test-server';
+
+/**
+ * The whole role matrix: every mutation × every kind of caller × a target inside and outside the
+ * caller's scope, each expected to succeed or to be FORBIDDEN, and a FORBIDDEN one to write nothing.
+ * Inside: P3 (led by 养老服务处, yanglao's department) at 330302 鹿城区 (lucheng's region).
+ * Outside: P1 (another department's) at 330303 龙湾区 (outside lucheng's region).
+ */
+let server: TestServer;
+const tokens: Record<string, string> = {};
+let seq = 0;
+const next = () => (seq += 1);
+
+type Side = 'inside' | 'outside';
+const AT: Record<Side, { programme: string; indicator: string; region: string }> = {
+  inside: { programme: 'P3', indicator: 'P3-01', region: '330302' },
+  outside: { programme: 'P1', indicator: 'P1-03', region: '330303' },
+};
+
+async function call(query: string, variables: Record<string, unknown>, token: string): Promise<{ code: string; data: Record<string, unknown> | null }> {
+  const { json } = await server.post(JSON.stringify({ query, variables }), token);
+  const code = json.errors?.length ? String(json.errors[0].extensions?.code) : 'OK';
+  return { code, data: json.data as Record<string, unknown> | null };
+}
+
+async function asAdmin(query: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const { code, data } = await call(query, variables, tokens.admin);
+  if (code !== 'OK') throw new Error(`admin setup failed: ${code}`);
+  return data!;
+}
+
+const SUBMIT = `mutation($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id } } }`;
+
+/** Each mutation: how to call it on a side, after any setup it needs. */
+const MUTATIONS: Record<string, (side: Side) => Promise<[string, Record<string, unknown>]>> = {
+  submitFigure: async (side) => [SUBMIT, { input: { indicator: AT[side].indicator, region: AT[side].region, value: 100 + next(), asOf: '2019-06-30' } }],
+  reviewSubmission: async (side) => {
+    const data = await asAdmin(SUBMIT, { input: { indicator: AT[side].indicator, region: AT[side].region, value: 200 + next(), asOf: '2019-06-30' } });
+    const id = (data.submitFigure as { submission: { id: string } }).submission.id;
+    return [`mutation($input: ReviewSubmissionInput!) { reviewSubmission(input: $input) { id } }`, { input: { submission: id, decision: 'APPROVED' } }];
+  },
+  setTarget: async (side) => {
+    // A deadline of its own per call: a new target each time, never a stale version.
+    const n = next();
+    const deadline = `2019-0${1 + (Math.floor(n / 28) % 9)}-${String(1 + (n % 28)).padStart(2, '0')}`;
+    return [`mutation($input: SetTargetInput!) { setTarget(input: $input) { id } }`,
+      { input: { indicator: AT[side].indicator, region: AT[side].region, comparator: 'GTE', value: 10, deadline } }];
+  },
+  addComment: async (side) => [`mutation($input: AddCommentInput!) { addComment(input: $input) { id } }`,
+    { input: { indicator: AT[side].indicator, region: AT[side].region, kind: 'COMMENT', text: `意见 ${next()}` } }],
+  addInstruction: async (side) => [`mutation($input: AddCommentInput!) { addComment(input: $input) { id kind } }`,
+    { input: { indicator: AT[side].indicator, region: AT[side].region, kind: 'INSTRUCTION', text: `批示 ${next()}` } }],
+  urge: async (side) => [`mutation($input: UrgeInput!) { urge(input: $input) { id } }`,
+    { input: { indicator: AT[side].indicator, region: AT[side].region, dueOn: '2019-07-10', message: `催办 ${next()}` } }],
+  createIndicator: async (side) => [`mutation($input: CreateIndicatorInput!) { createIndicator(input: $input) { id } }`,
+    { input: { programme: AT[side].programme, code: `${AT[side].programme}-X${next()}`, name: '新指标', kind: 'COUNT' } }],
+  updateIndicator: async (side) => {
+    const data = await asAdmin(`query($code: String!) { indicator(code: $code) { version } }`, { code: AT[side].indicator });
+    return [`mutation($input: UpdateIndicatorInput!) { updateIndicator(input: $input) { version } }`,
+      { input: { code: AT[side].indicator, expectedVersion: (data.indicator as { version: number }).version, source: `改 ${next()}` } }];
+  },
+  setCountedStatuses: async (side) => [`mutation($p: String!) { setCountedStatuses(programme: $p, countedStatuses: [APPROVED, SUBMITTED]) { code } }`,
+    { p: AT[side].programme }],
+  createUser: async (side) => [`mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+    { input: { username: `u${next()}`, password: 'long enough', role: 'REPORTER', region: AT[side].region } }],
+  updateUser: async () => {
+    const data = await asAdmin(`mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
+      { input: { username: `v${next()}`, password: 'long enough', role: 'VIEWER' } });
+    return [`mutation($input: UpdateUserInput!) { updateUser(input: $input) { id } }`, { input: { id: (data.createUser as { id: string }).id, disabled: true } }];
+  },
+  createScreenToken: async (side) => [`mutation($input: CreateScreenTokenInput!) { createScreenToken(input: $input) { token } }`,
+    { input: { name: `屏 ${next()}`, boards: [{ programme: AT[side].programme, region: AT[side].region }] } }],
+  revokeToken: async (side) => {
+    const data = await asAdmin(`mutation($input: CreateScreenTokenInput!) { createScreenToken(input: $input) { session { id } } }`,
+      { input: { name: `待撤 ${next()}`, boards: [{ programme: AT[side].programme, region: AT[side].region }] } });
+    return [`mutation($id: ID!) { revokeToken(id: $id) { revokedAt } }`, { id: (data.createScreenToken as { session: { id: string } }).session.id }];
+  },
+};
+
+type Expect = 'OK' | 'FORBIDDEN';
+const OK: [Expect, Expect] = ['OK', 'OK'];
+const NO: [Expect, Expect] = ['FORBIDDEN', 'FORBIDDEN'];
+const IN: [Expect, Expect] = ['OK', 'FORBIDDEN'];
+
+/** Expected [inside, outside] for each caller. `board` is a screen token for P3 at 330300. */
+const MATRIX: Record<string, Record<string, [Expect, Expect]>> = {
+  submitFigure: { admin: OK, leader: NO, yanglao: IN, lucheng: IN, screen: NO, board: NO },
+  reviewSubmission: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
+  setTarget: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
+  addComment: { admin: OK, leader: OK, yanglao: OK, lucheng: IN, screen: NO, board: NO },
+  addInstruction: { admin: OK, leader: OK, yanglao: NO, lucheng: NO, screen: NO, board: NO },
+  urge: { admin: OK, leader: OK, yanglao: IN, lucheng: NO, screen: NO, board: NO },
+  createIndicator: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
+  updateIndicator: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
+  setCountedStatuses: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
+  createUser: { admin: OK, leader: NO, yanglao: NO, lucheng: NO, screen: NO, board: NO },
+  updateUser: { admin: OK, leader: NO, yanglao: NO, lucheng: NO, screen: NO, board: NO },
+  createScreenToken: { admin: OK, leader: NO, yanglao: NO, lucheng: NO, screen: NO, board: NO },
+  revokeToken: { admin: OK, leader: NO, yanglao: NO, lucheng: NO, screen: NO, board: NO },
+};
+
+const CALLERS = ['admin', 'leader', 'yanglao', 'lucheng', 'screen', 'board'];
+const WRITTEN = ['submission', 'target', 'comment', 'urge', 'indicator', 'app_user', 'auth_session', 'audit_entry', 'outbox_event'];
+
+beforeAll(async () => {
+  server = await startTestServer();
+  for (const name of CALLERS.filter((c) => c !== 'board')) tokens[name] = await server.token(name);
+  const data = await asAdmin(`mutation($input: CreateScreenTokenInput!) { createScreenToken(input: $input) { token } }`,
+    { input: { name: '三楼会议室', boards: [{ programme: 'P3', region: '330300' }] } });
+  tokens.board = (data.createScreenToken as { token: string }).token;
+});
+afterAll(() => server.close());
+
+async function counts(): Promise<number[]> {
+  return Promise.all(WRITTEN.map((t) => server.count(t)));
+}
+
+const cases = Object.entries(MATRIX).flatMap(([mutation, row]) =>
+  CALLERS.flatMap((caller) => (['inside', 'outside'] as const).map((side, i) => [mutation, caller, side, row[caller][side === 'inside' ? 0 : 1]] as const)));
+
+describe('the role matrix', () => {
+  it('covers every mutation of the schema', async () => {
+    const { json } = await server.post(JSON.stringify({ query: '{ __schema { mutationType { fields { name } } } }' }), tokens.admin);
+    const all = ((json.data as { __schema: { mutationType: { fields: { name: string }[] } } }).__schema.mutationType.fields).map((f) => f.name);
+    const covered = new Set([...Object.keys(MATRIX).map((m) => (m === 'addInstruction' ? 'addComment' : m)), 'login', 'logout']);
+    expect(all.filter((m) => !covered.has(m))).toEqual([]);
+  });
+
+  it.each(cases)('%s by %s, %s scope: %s', async (mutation, caller, side, expected) => {
+    const [query, variables] = await MUTATIONS[mutation](side);
+    const before = await counts();
+    const { code } = await call(query, variables, tokens[caller]);
+    expect(code).toBe(expected);
+    if (expected === 'FORBIDDEN') expect(await counts()).toEqual(before);
+  });
+});
+
+describe('reads follow the same scopes', () => {
+  const PROGRESS = `query($i: String!, $r: String!) { indicator(code: $i) { progress(region: $r) { actual } } }`;
+  const SUBMISSIONS = `query($p: String, $r: String) { submissions(filter: { programme: $p, region: $r }, first: 500) { nodes { region { code } } } }`;
+
+  it.each([
+    ['lucheng', 'P3-01', '330302', 'OK'],
+    ['lucheng', 'P3-01', '330303', 'FORBIDDEN'],
+    ['lucheng', 'P3-01', '330300', 'FORBIDDEN'],
+    ['leader', 'P1-03', '330303', 'OK'],
+    ['yanglao', 'P1-03', '330303', 'OK'],
+    ['screen', 'P1-03', '330303', 'OK'],
+    ['board', 'P3-01', '330302', 'OK'],
+    ['board', 'P1-03', '330302', 'FORBIDDEN'],
+  ])('progress: %s reading %s at %s gets %s', async (caller, indicator, region, expected) => {
+    expect((await call(PROGRESS, { i: indicator, r: region }, tokens[caller])).code).toBe(expected);
+  });
+
+  it('a reporter lists only the submissions of its own subtree', async () => {
+    const { code, data } = await call(SUBMISSIONS, {}, tokens.lucheng);
+    expect(code).toBe('OK');
+    const regions = (data!.submissions as { nodes: { region: { code: string } }[] }).nodes.map((n) => n.region.code);
+    expect(regions.length).toBeGreaterThan(0);
+    expect(regions.every((r) => r.startsWith('330302'))).toBe(true);
+    expect((await call(SUBMISSIONS, { r: '330303' }, tokens.lucheng)).code).toBe('FORBIDDEN');
+  });
+
+  it('a screen token lists only inside its boards, and sees only its programmes', async () => {
+    expect((await call(SUBMISSIONS, {}, tokens.board)).code).toBe('FORBIDDEN');
+    expect((await call(SUBMISSIONS, { p: 'P3', r: '330302' }, tokens.board)).code).toBe('OK');
+    const { data } = await call('{ programmes { code } }', {}, tokens.board);
+    expect(data!.programmes).toEqual([{ code: 'P3' }]);
+    expect((await call('{ programme(code: "P1") { code } }', {}, tokens.board)).code).toBe('FORBIDDEN');
+  });
+
+  it('the audit trail is for the city: REPORTER and VIEWER are refused', async () => {
+    const AUDIT = '{ auditEntries(first: 1) { totalCount } }';
+    expect((await call(AUDIT, {}, tokens.lucheng)).code).toBe('FORBIDDEN');
+    expect((await call(AUDIT, {}, tokens.screen)).code).toBe('FORBIDDEN');
+    expect((await call(AUDIT, {}, tokens.leader)).code).toBe('OK');
+  });
+});
