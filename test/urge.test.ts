@@ -1,0 +1,190 @@
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { startTestServer, type TestServer } from './helpers/test-server';
+import { until } from './helpers/until';
+
+/** Urges (催办), instructions (批示), who is late, and programme settings: live, through the API. */
+let server: TestServer;
+const clients: Client[] = [];
+beforeAll(async () => { server = await startTestServer(); });
+afterEach(async () => { await Promise.all(clients.splice(0).map((c) => c.dispose())); });
+afterAll(() => server.close());
+
+async function call(query: string, variables: Record<string, unknown>, token: string) {
+  const { json } = await server.post(JSON.stringify({ query, variables }), token);
+  return { code: json.errors?.length ? String(json.errors[0].extensions?.code) : 'OK', data: json.data as Record<string, any> | null };
+}
+
+async function ok(query: string, variables: Record<string, unknown>, token: string) {
+  const res = await call(query, variables, token);
+  if (res.code !== 'OK') throw new Error(`${res.code}: ${query}`);
+  return res.data!;
+}
+
+/** A live subscription's payloads, the board's presence events left out. */
+function watch(token: string, query: string, variables: Record<string, unknown> = {}) {
+  const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
+  clients.push(client);
+  const got: any[] = [];
+  client.subscribe({ query, variables }, {
+    next: ({ data }) => { if ((data as any)?.boardEvents?.__typename !== 'PresenceChanged') got.push(data); },
+    error: () => undefined, complete: () => undefined,
+  });
+  return got;
+}
+
+const URGE = 'mutation($input: UrgeInput!) { urge(input: $input) { id dueOn message overdue resolvedAt createdBy { username } region { code } } }';
+const NOTES = 'subscription { notifications { kind message urge { id region { code } } } }';
+const BOARD = `subscription($p: String!, $r: String!) { boardEvents(programme: $p, region: $r) { __typename cursor
+  ... on UrgeChanged { urge { id resolvedAt resolvedBy { id } } }
+  ... on CommentAdded { comment { kind text author { username } } }
+  ... on ProgrammeChanged { programme { code countedStatuses } } } }`;
+const OPEN = 'query($p: String!, $r: String!) { urges(programme: $p, region: $r) { id indicator { code } region { code } } }';
+
+describe('urge (催办)', () => {
+  it('notifies the region\'s reporters live, shows on the board until a figure comes, then resolves', async () => {
+    const leader = await server.token('leader');
+    const wuma = watch(await server.token('wuma'), NOTES);
+    const lucheng = watch(await server.token('lucheng'), NOTES);
+    const board = watch(await server.token('screen'), BOARD, { p: 'P3', r: '330302' });
+    await until(() => server.services.events.listenerCount === 3);
+
+    const { urge } = await ok(URGE, { input: { indicator: 'P3-05', region: '330302006', dueOn: '2019-07-05', message: '请尽快报送助餐点数' } }, leader);
+    expect(urge).toMatchObject({ dueOn: '2019-07-05', overdue: false, resolvedAt: null, createdBy: { username: 'leader' }, region: { code: '330302006' } });
+    await until(() => wuma.length === 1 && lucheng.length === 1 && board.length === 1, 'the urge to arrive');
+    for (const got of [wuma, lucheng]) {
+      expect(got[0].notifications).toMatchObject({ kind: 'URGED', urge: { id: urge.id, region: { code: '330302006' } } });
+      expect(got[0].notifications.message).toMatch(/催办：P3-05 .*五马街道.*2019-07-05.*请尽快报送助餐点数/);
+    }
+    expect(board[0].boardEvents).toMatchObject({ __typename: 'UrgeChanged', urge: { id: urge.id, resolvedAt: null } });
+    const screen = await server.token('screen');
+    expect((await ok(OPEN, { p: 'P3', r: '330300' }, screen)).urges).toContainEqual({ id: urge.id, indicator: { code: 'P3-05' }, region: { code: '330302006' } });
+
+    const figure = await ok('mutation($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id } } }',
+      { input: { indicator: 'P3-05', region: '330302006', value: 9, asOf: '2019-06-30' } }, await server.token('wuma'));
+    await until(() => board.some((e) => e.boardEvents.__typename === 'UrgeChanged' && e.boardEvents.urge.resolvedAt), 'the urge to resolve');
+    expect(board.find((e) => e.boardEvents.urge?.resolvedAt).boardEvents.urge.resolvedBy).toEqual({ id: figure.submitFigure.submission.id });
+    expect((await ok(OPEN, { p: 'P3', r: '330300' }, screen)).urges.map((u: { id: string }) => u.id)).not.toContain(urge.id);
+
+    const trail = await ok('query($id: String!) { auditEntries(filter: { entityType: "Urge", entityId: $id }) { nodes { action actor { username } } } }', { id: urge.id }, leader);
+    expect(trail.auditEntries.nodes).toEqual([{ action: 'RESOLVE_URGE', actor: null }, { action: 'URGE', actor: { username: 'leader' } }]);
+  });
+
+  it.each([
+    ['a due day in the past', { indicator: 'P3-05', region: '330302006', dueOn: '2019-06-01' }, 'leader', 'BAD_USER_INPUT'],
+    ['an unknown indicator', { indicator: 'P9-99', region: '330302006', dueOn: '2019-07-05' }, 'leader', 'NOT_FOUND'],
+    ['an unknown region', { indicator: 'P3-05', region: '339999', dueOn: '2019-07-05' }, 'leader', 'NOT_FOUND'],
+    ['a message of 501 characters', { indicator: 'P3-05', region: '330302006', dueOn: '2019-07-05', message: '催'.repeat(501) }, 'leader', 'BAD_USER_INPUT'],
+    ['an urge by a reporter', { indicator: 'P3-05', region: '330302006', dueOn: '2019-07-05' }, 'lucheng', 'FORBIDDEN'],
+    ['an urge by another programme\'s department', { indicator: 'P1-03', region: '330302', dueOn: '2019-07-05' }, 'yanglao', 'FORBIDDEN'],
+  ])('refuses %s, writing nothing', async (_what, input, who, code) => {
+    const before = await Promise.all(['urge', 'outbox_event', 'audit_entry'].map((t) => server.count(t)));
+    expect((await call(URGE, { input }, await server.token(who))).code).toBe(code);
+    expect(await Promise.all(['urge', 'outbox_event', 'audit_entry'].map((t) => server.count(t)))).toEqual(before);
+  });
+});
+
+describe('instructions (批示)', () => {
+  it('a leader\'s comment is an instruction, and the board shows it as one', async () => {
+    const board = watch(await server.token('screen'), BOARD, { p: 'P3', r: '330300' });
+    await until(() => server.services.events.listenerCount === 1);
+    const res = await ok('mutation($input: AddCommentInput!) { addComment(input: $input) { kind } }',
+      { input: { indicator: 'P3-01', region: '330302', text: '进度偏慢，请加快推进' } }, await server.token('leader'));
+    expect(res.addComment.kind).toBe('INSTRUCTION');
+    await until(() => board.length === 1);
+    expect(board[0].boardEvents.comment).toEqual({ kind: 'INSTRUCTION', text: '进度偏慢，请加快推进', author: { username: 'leader' } });
+  });
+});
+
+describe('who is late', () => {
+  const LATE = 'query($p: String!, $r: String!, $i: String) { lateReports(programme: $p, region: $r, indicator: $i) { indicator { code } region { code } lastAsOf cycleStart } }';
+
+  it('lists the regions with no figure since the cycle began; a figure takes one off', async () => {
+    server.setToday('2019-07-15');
+    try {
+      const screen = await server.token('screen');
+      const late = (await ok(LATE, { p: 'P3', r: '330302', i: 'P3-05' }, screen)).lateReports;
+      const townships = (await ok('{ region(code: "330302") { children(first: 100) { nodes { code } } } }', {}, screen)).region.children.nodes.map((n: { code: string }) => n.code);
+      expect(late.map((l: any) => l.region.code).sort()).toEqual([...townships].sort());
+      expect(late.every((l: any) => l.cycleStart === '2019-07-01' && l.indicator.code === 'P3-05')).toBe(true);
+
+      await ok('mutation($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id } } }',
+        { input: { indicator: 'P3-05', region: townships[0], value: 12, asOf: '2019-07-10' } }, await server.token('lucheng'));
+      const after = (await ok(LATE, { p: 'P3', r: '330302', i: 'P3-05' }, screen)).lateReports;
+      expect(after.map((l: any) => l.region.code)).toEqual(late.map((l: any) => l.region.code).filter((c: string) => c !== townships[0]));
+
+      // County-level indicators of the programme are listed by county.
+      const all = (await ok(LATE, { p: 'P3', r: '330300' }, screen)).lateReports;
+      expect(all.some((l: any) => l.indicator.code === 'P3-01' && l.region.code === '330302')).toBe(true);
+      expect((await call(LATE, { p: 'P3', r: '330303' }, await server.token('lucheng'))).code).toBe('FORBIDDEN');
+      expect((await call(LATE, { p: 'P8', r: '330300' }, screen)).code).toBe('NOT_FOUND');
+    } finally {
+      server.setToday('2019-06-30');
+    }
+  });
+});
+
+describe('which review statuses count is the programme\'s setting', () => {
+  const ACTUAL = 'query { indicator(code: "P3-01") { progress(region: "330302") { actual } } }';
+  const SET = 'mutation($s: [SubmissionStatus!]!) { setCountedStatuses(programme: "P3", countedStatuses: $s) { countedStatuses } }';
+
+  it('with APPROVED only, a figure counts once approved; boards are told to read again', async () => {
+    const yanglao = await server.token('yanglao');
+    const lucheng = await server.token('lucheng');
+    const board = watch(await server.token('screen'), BOARD, { p: 'P3', r: '330300' });
+    await until(() => server.services.events.listenerCount === 1);
+    expect((await ok(SET, { s: ['APPROVED'] }, yanglao)).setCountedStatuses.countedStatuses).toEqual(['APPROVED']);
+    await until(() => board.length === 1);
+    expect(board[0].boardEvents).toMatchObject({ __typename: 'ProgrammeChanged', programme: { code: 'P3', countedStatuses: ['APPROVED'] } });
+
+    const before = (await ok(ACTUAL, {}, yanglao)).indicator.progress.actual;
+    const sent = await ok('mutation($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id } } }',
+      { input: { indicator: 'P3-01', region: '330302', value: 77, asOf: '2019-06-30' } }, lucheng);
+    expect((await ok(ACTUAL, {}, yanglao)).indicator.progress.actual).toBe(before);
+    await ok('mutation($input: ReviewSubmissionInput!) { reviewSubmission(input: $input) { id } }',
+      { input: { submission: sent.submitFigure.submission.id, decision: 'APPROVED' } }, yanglao);
+    expect((await ok(ACTUAL, {}, yanglao)).indicator.progress.actual).toBe(77);
+    await ok(SET, { s: ['SUBMITTED', 'APPROVED'] }, yanglao);
+  });
+
+  it.each([
+    [['SUBMITTED'], 'BAD_USER_INPUT'],
+    [['APPROVED', 'RETURNED'], 'BAD_USER_INPUT'],
+    [[], 'BAD_USER_INPUT'],
+  ])('refuses %j, writing nothing', async (statuses, code) => {
+    const before = await server.count('audit_entry');
+    expect((await call(SET, { s: statuses }, await server.token('yanglao'))).code).toBe(code);
+    expect(await server.count('audit_entry')).toBe(before);
+  });
+});
+
+describe('indicators carry a version', () => {
+  const READ = 'query { indicator(code: "P3-03") { version name } }';
+  const UPDATE = 'mutation($input: UpdateIndicatorInput!) { updateIndicator(input: $input) { version name reportingCycle } }';
+
+  it('a stale version gets CONFLICT and writes nothing; the current one changes it', async () => {
+    const yanglao = await server.token('yanglao');
+    const { version, name } = (await ok(READ, {}, yanglao)).indicator;
+    const changed = await ok(UPDATE, { input: { code: 'P3-03', expectedVersion: version, reportingCycle: 'QUARTERLY' } }, yanglao);
+    expect(changed.updateIndicator).toEqual({ version: version + 1, name, reportingCycle: 'QUARTERLY' });
+    const before = await server.count('audit_entry');
+    const stale = await call(UPDATE, { input: { code: 'P3-03', expectedVersion: version, name: '旧的' } }, yanglao);
+    expect(stale.code).toBe('CONFLICT');
+    expect((await ok(READ, {}, yanglao)).indicator).toEqual({ version: version + 1, name });
+    expect(await server.count('audit_entry')).toBe(before);
+  });
+
+  it.each([
+    ['an unknown indicator', { code: 'P3-99', expectedVersion: 1 }, 'NOT_FOUND'],
+    ['a name of 201 characters', { code: 'P3-03', expectedVersion: 1, name: '名'.repeat(201) }, 'BAD_USER_INPUT'],
+    ['5 decimals', { code: 'P3-03', expectedVersion: 1, decimals: 5 }, 'BAD_USER_INPUT'],
+  ])('refuses %s', async (_what, input, code) => {
+    expect((await call(UPDATE, { input }, await server.token('yanglao'))).code).toBe(code);
+  });
+
+  it('a new indicator\'s code must be free', async () => {
+    const res = await call('mutation($input: CreateIndicatorInput!) { createIndicator(input: $input) { id } }',
+      { input: { programme: 'P3', code: 'P3-01', name: '重复', kind: 'COUNT' } }, await server.token('yanglao'));
+    expect(res.code).toBe('CONFLICT');
+  });
+});
