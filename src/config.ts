@@ -11,6 +11,8 @@ export interface Config {
   databaseUrl?: string;
   redisUrl?: string;
   jwtSecret: string;
+  /** False when no JWT_SECRET was given and `jwtSecret` was made up for this process. */
+  jwtSecretGiven: boolean;
   /** Lifetime of a login token, in seconds. */
   jwtTtlSeconds: number;
   /** Pins the server's clock to a day (`YYYY-MM-DD`); the demo reads as of 2019-06-30. */
@@ -112,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     redisUrl: url('REDIS_URL', env.REDIS_URL, ['redis:', 'rediss:']),
     jwtSecret,
+    jwtSecretGiven: (env.JWT_SECRET ?? '') !== '',
     jwtTtlSeconds: integer('JWT_TTL_SECONDS', env.JWT_TTL_SECONDS, 12 * 3600, 60, 30 * 24 * 3600),
     now,
     demo: flag('DUBAN_DEMO', env.DUBAN_DEMO, true),

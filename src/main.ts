@@ -1,40 +1,25 @@
-import { join } from 'node:path';
 import { createClock } from './clock';
 import { ConfigError, loadConfig } from './config';
-import { ensureDatabase, openMigrated } from './db/database';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './db/embedded';
+import { openConfiguredDatabase } from './db/database';
 import { startEvents } from './modules/events/events';
 import { DEMO_DAY, loadDemoIfEmpty } from './modules/demo/demo.loader';
 import { startHttpServer } from './server/http';
+import { withPersistentSecret } from './modules/user/secret';
 
 /** How long shutdown may take before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
-  const config = loadConfig();
-  let embedded: EmbeddedDatabase | undefined;
-  let databaseUrl = config.databaseUrl;
-  if (!databaseUrl) {
-    const dir = join(config.dataDir, 'postgres');
-    embedded = await startEmbeddedPostgres({ dir });
-    await ensureDatabase(embedded.url('postgres'), 'duban');
-    databaseUrl = embedded.url('duban');
-  }
-  const stopEmbedded = async () => { await embedded?.stop().catch(() => undefined); };
-  let orm;
-  try {
-    orm = await openMigrated(databaseUrl);
-  } catch (error) {
-    await stopEmbedded();
-    throw error;
-  }
+  const config = withPersistentSecret(loadConfig());
+  const db = await openConfiguredDatabase(config);
+  const { orm, url: databaseUrl } = db;
   const clock = createClock({ pinnedDay: config.now ?? (config.demo ? DEMO_DAY : undefined), timeZone: config.timeZone });
-  if (config.demo && (await loadDemoIfEmpty(orm.em))) console.log('Loaded the Wenzhou 2019 demo (demo accounts: admin, yanglao, lucheng, wuma, screen; password demo)');
+  if (config.demo && (await loadDemoIfEmpty(orm.em))) console.log('Loaded the Wenzhou 2019 demo (demo accounts: admin, leader, yanglao, lucheng, wuma, screen; password demo)');
   const events = await startEvents(orm.em, config, databaseUrl, () => clock.now());
   const server = await startHttpServer({ em: orm.em, clock, config, events: events.stream }, { port: config.port, host: config.host });
   const origin = server.url.replace(/\/graphql$/, '');
   console.log([
-    `Duban is running${embedded ? ' on its embedded PostgreSQL' : ''}; today is ${clock.today()}.`,
+    `Duban is running${db.embedded ? ' on its embedded PostgreSQL' : ''}; today is ${clock.today()}.`,
     `  API (HTTP):       ${server.url}`,
     `  API (WebSocket):  ${server.wsUrl}`,
     `  Playground:       ${origin}/playground`,
@@ -51,8 +36,7 @@ async function main(): Promise<void> {
     events.stream.beginClosing();
     await server.stop();
     await events.stop();
-    await orm.close();
-    await stopEmbedded();
+    await db.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -1,5 +1,9 @@
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createClock, dateInZone } from '../src/clock';
 import { ConfigError, isIsoDate, loadConfig } from '../src/config';
+import { withPersistentSecret } from '../src/modules/user/secret';
 
 describe('loadConfig', () => {
   it('has the defaults of the embedded, single-process start', () => {
@@ -53,5 +57,26 @@ describe('clock', () => {
     const clock = createClock({ timeZone: 'UTC' });
     expect(Math.abs(clock.now().getTime() - Date.now())).toBeLessThan(1000);
     expect(clock.today()).toBe(new Date().toISOString().slice(0, 10));
+  });
+});
+
+describe('the token secret on the embedded database', () => {
+  it('is made once beside the data, private, and the same after a restart', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duban-secret-'));
+    const first = withPersistentSecret(loadConfig({ DUBAN_DATA_DIR: dir }));
+    const second = withPersistentSecret(loadConfig({ DUBAN_DATA_DIR: dir }));
+    expect(first.jwtSecret).toMatch(/^[0-9a-f]{64}$/);
+    expect(second.jwtSecret).toBe(first.jwtSecret);
+    expect(readFileSync(join(dir, 'jwt-secret'), 'utf8')).toBe(first.jwtSecret);
+    expect(statSync(join(dir, 'jwt-secret')).mode & 0o777).toBe(0o600);
+  });
+
+  it('leaves JWT_SECRET, and an external database, to the configuration', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'duban-secret-'));
+    const given = 'x'.repeat(40);
+    expect(withPersistentSecret(loadConfig({ DUBAN_DATA_DIR: dir, JWT_SECRET: given })).jwtSecret).toBe(given);
+    const external = loadConfig({ DUBAN_DATA_DIR: dir, NODE_ENV: 'development', DATABASE_URL: 'postgres://h/db' });
+    expect(withPersistentSecret(external).jwtSecret).toBe(external.jwtSecret);
+    expect(() => statSync(join(dir, 'jwt-secret'))).toThrow();
   });
 });

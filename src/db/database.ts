@@ -1,3 +1,6 @@
+import { join } from 'node:path';
+import type { Config } from '../config';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded';
 import { Client } from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { openOrm } from './orm';
@@ -35,4 +38,34 @@ export async function openMigrated(url: string): Promise<MikroORM> {
     await lock.end().catch(() => undefined);
   }
   return orm;
+}
+
+export interface OpenDatabase {
+  orm: MikroORM;
+  url: string;
+  /** True on the embedded PostgreSQL. */
+  embedded: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * The database the configuration names, migrated: DATABASE_URL, or the embedded PostgreSQL in the
+ * data directory (started, or, with `attach`, the one a running server already started).
+ */
+export async function openConfiguredDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, options: { attach?: boolean } = {}): Promise<OpenDatabase> {
+  let embedded: EmbeddedDatabase | undefined;
+  let url = config.databaseUrl;
+  if (!url) {
+    embedded = await startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres'), attach: options.attach });
+    await ensureDatabase(embedded.url('postgres'), 'duban');
+    url = embedded.url('duban');
+  }
+  const stopEmbedded = async () => { await embedded?.stop().catch(() => undefined); };
+  try {
+    const orm = await openMigrated(url);
+    return { orm, url, embedded: Boolean(embedded), async close() { await orm.close(); await stopEmbedded(); } };
+  } catch (error) {
+    await stopEmbedded();
+    throw error;
+  }
 }

