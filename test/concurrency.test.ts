@@ -96,4 +96,4 @@ it(`${REPORTERS} reporters × ${EACH} figures at once: every figure and every ro
   const [{ n }] = await server.orm.em.getConnection().execute(
     `select count(*)::int as n from audit_entry where action in ('SUBMIT', 'CORRECT') and actor_id in (select id from app_user where username like 'reporter%')`);
   expect(n).toBe(REPORTERS * EACH);
-}, 600_000);
+}, 1_800_000);

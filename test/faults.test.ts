@@ -85,9 +85,12 @@ describe.each(buses)('two instances over the %s bus', (name, busEnv) => {
     await pg.connect();
     const subscribers: ReturnType<typeof subscriber>[] = [];
     try {
-      const token = (await gql(a.url, 'mutation { login(username: "lucheng", password: "demo") { token } }', {})).data.login.token as string;
-      const onB = subscriber(b.wsUrl, token);
-      const onA = subscriber(a.wsUrl, token);
+      const login = async (username: string) => (await gql(a.url, `mutation { login(username: "${username}", password: "demo") { token } }`, {})).data.login.token as string;
+      // The reporter enters the figures; the city's board is watched by a screen (a reporter reads only its county).
+      const token = await login('lucheng');
+      const screen = await login('screen');
+      const onB = subscriber(b.wsUrl, screen);
+      const onA = subscriber(a.wsUrl, screen);
       subscribers.push(onB, onA);
 
       // A sentinel figure: once both have it, both are live.
@@ -116,7 +119,7 @@ describe.each(buses)('two instances over the %s bus', (name, busEnv) => {
 
       // The client of A comes back, on B, from its last cursor.
       const last = onA.cursors[onA.cursors.length - 1];
-      const resumed = subscriber(b.wsUrl, token, last);
+      const resumed = subscriber(b.wsUrl, screen, last);
       subscribers.push(resumed);
 
       // Every board event committed after the sentinel, from the outbox itself.

@@ -74,6 +74,13 @@ export function decodeCursor(cursor: string): string {
   return text.slice(2);
 }
 
+/** The numeric id in a cursor of a list sorted by id; BAD_USER_INPUT for anything else. */
+export function decodeIdCursor(cursor: string): string {
+  const id = decodeCursor(cursor);
+  if (!/^\d{1,18}$/.test(id)) throw new BadInputError('after is not a cursor of this list', 'after');
+  return id;
+}
+
 /**
  * Builds a page from `rows` fetched with `limit first + 1` after the cursor: the extra row only
  * says that there is a next page.

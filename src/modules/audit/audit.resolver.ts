@@ -1,6 +1,6 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, InputType, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { Connection, PageArgs, decodeCursor, toConnection } from '../../common/connection';
+import { Connection, PageArgs, decodeIdCursor, toConnection } from '../../common/connection';
 import { DateTimeScalar } from '../../common/scalars';
 import { requireRole, type Context } from '../../server/context';
 import { BadInputError } from '../../server/errors';
@@ -54,12 +54,7 @@ export class AuditResolver {
     if (f.from && f.to && f.from >= f.to) throw new BadInputError('from is not before to', 'from');
     if (f.from || f.to) where.at = { ...(f.from ? { $gte: f.from } : {}), ...(f.to ? { $lt: f.to } : {}) };
     const totalCount = await ctx.em.count(AuditEntry, where);
-    let page = where;
-    if (after != null) {
-      const id = decodeCursor(after);
-      if (!/^\d{1,18}$/.test(id)) throw new BadInputError('after is not a cursor of this list', 'after');
-      page = { $and: [where, { id: { $lt: id } }] };
-    }
+    const page: FilterQuery<AuditEntry> = after == null ? where : { $and: [where, { id: { $lt: decodeIdCursor(after) } }] };
     const rows = await ctx.em.find(AuditEntry, page, { orderBy: { id: 'desc' }, limit: first + 1 });
     return toConnection(rows, first, totalCount, (e) => e.id, after) as AuditEntryConnection;
   }

@@ -105,6 +105,15 @@ export class EventStream {
     do {
       this.again = false;
       for (;;) {
+        if (this.listeners.size === 0) {
+          // Nobody listens here: move the head to the outbox's end, building nothing (a burst of
+          // writes then costs this instance one statement). A listener that came meanwhile is served.
+          const { lastSeq } = await outboxBounds(this.em.fork());
+          if (this.listeners.size === 0) {
+            if (lastSeq > this.headSeq) this.headSeq = lastSeq;
+            break;
+          }
+        }
         const page = await this.read(this.headSeq, {});
         if (page.length === 0 || this.stopped) break;
         for (const event of page) {

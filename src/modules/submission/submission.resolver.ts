@@ -1,6 +1,6 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { Connection, PageArgs, decodeCursor, toConnection } from '../../common/connection';
+import { Connection, PageArgs, decodeIdCursor, toConnection } from '../../common/connection';
 import { listScopePath } from '../user/user.scope';
 import { requireUser, type Context } from '../../server/context';
 import { BadInputError, NotFoundError } from '../../server/errors';
@@ -22,8 +22,15 @@ export class SubmitFigurePayload {
   @Field(() => Submission)
   submission!: Submission;
 
-  @Field(() => Progress, { description: 'The region\'s progress on this indicator as of the figure\'s day, this figure included.' })
-  progress!: Progress;
+}
+
+/** The progress in a submission's answer is computed only when the client asks for it. */
+@Resolver(() => SubmitFigurePayload)
+export class SubmitFigurePayloadResolver {
+  @FieldResolver(() => Progress, { description: 'The region\'s progress on this indicator as of the figure\'s day, this figure included.' })
+  progress(@Root() { submission }: SubmitFigurePayload, @Ctx() ctx: Context): Promise<Progress> {
+    return ctx.loaders.progress.load({ indicatorId: submission.indicator.id, regionCode: submission.region.code, asOf: submission.asOf });
+  }
 }
 
 @Authorized()
@@ -34,10 +41,7 @@ export class SubmissionResolver {
     const user = requireUser(ctx);
     const { submission, lastSeq } = await submitFigure(ctx.em, ctx.clock, user, input);
     ctx.services.events.announce(lastSeq);
-    const progress = await ctx.loaders.progress.load({
-      indicatorId: submission.indicator.id, regionCode: submission.region.code, asOf: submission.asOf,
-    });
-    return { submission, progress };
+    return { submission };
   }
 
   @Mutation(() => Submission, { description: 'Approve or return a submitted figure: ADMIN, or the DEPARTMENT that leads its programme.' })
@@ -65,7 +69,7 @@ export class SubmissionResolver {
     if (f.from && f.to && f.from > f.to) throw new BadInputError('from is after to', 'from');
     if (f.from || f.to) where.asOf = { ...(f.from ? { $gte: f.from } : {}), ...(f.to ? { $lte: f.to } : {}) };
     const totalCount = await ctx.em.count(Submission, where);
-    const page: FilterQuery<Submission> = after == null ? where : { $and: [where, { id: { $lt: decodeId(after) } }] };
+    const page: FilterQuery<Submission> = after == null ? where : { $and: [where, { id: { $lt: decodeIdCursor(after) } }] };
     const rows = await ctx.em.find(Submission, page, { orderBy: { id: 'desc' }, limit: first + 1 });
     return toConnection(rows, first, totalCount, (s) => s.id, after) as SubmissionConnection;
   }
@@ -89,10 +93,4 @@ export class SubmissionResolver {
   submittedBy(@Root() s: Submission, @Ctx() ctx: Context): Promise<User> {
     return ctx.loaders.ensure(s.submittedBy);
   }
-}
-
-function decodeId(cursor: string): string {
-  const id = decodeCursor(cursor);
-  if (!/^\d+$/.test(id)) throw new BadInputError('after is not a cursor of this list', 'after');
-  return id;
 }
