@@ -34,6 +34,10 @@ describe('errors', () => {
       expect(codes(unknownField.json)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
       const missingVariable = await server.gql(RegionDocument, {} as never, token);
       expect(codes(missingVariable)).toEqual(['BAD_USER_INPUT']);
+      // An operationName the document does not have (a client that kept another tab's name).
+      const unknownOperation = await server.post(JSON.stringify({ query: 'query Board { programme(code: "P3") { code } }', operationName: 'Login' }), token);
+      expect(unknownOperation.status).toBe(400);
+      expect(codes(unknownOperation.json)).toEqual(['OPERATION_RESOLUTION_FAILURE']);
       expect(codes(await server.gql(MeDocument, {}, token))).toEqual([]);
     } finally {
       await server.close();

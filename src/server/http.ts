@@ -10,7 +10,8 @@ import { User } from '../modules/user/user.entity';
 import { bearer, verifyToken } from '../modules/user/token';
 import { createContext, type Context, type Services } from './context';
 import { createFormatError } from './errors';
-import { playgroundRouter } from './playground';
+import { playgroundRouter } from '../web/playground/playground';
+import { boardPageRouter } from '../web/board/board-page';
 import { buildSchema } from './schema';
 import { startWebSocketServer } from './websocket';
 import { createFiguresCachePlugin } from '../modules/progress/figures-cache.plugin';
@@ -28,6 +29,8 @@ export interface RunningServer {
   url: string;
   wsUrl: string;
   httpServer: Server;
+  /** The WebSocket clients: how many, and a way to drop them all (a restart, for tests). */
+  webSockets: { count(): number; closeAll(code: number, reason: string): void };
   stop(): Promise<void>;
 }
 
@@ -82,9 +85,11 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   });
   await apollo.start();
 
+  // A browser's GET /graphql is the playground; every other request there is GraphQL.
+  app.use(playgroundRouter({ endpoint: GRAPHQL_PATH, demo: services.config.demo }));
+  app.use(boardPageRouter({ endpoint: GRAPHQL_PATH, demo: services.config.demo }));
   app.use(GRAPHQL_PATH, cors(), express.json({ limit: '1mb' }),
     expressMiddleware(apollo, { context: ({ req }) => contextFor(services, req.headers.authorization) }));
-  app.use(playgroundRouter(GRAPHQL_PATH));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -96,6 +101,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
     url: `http://${shown}:${port}${GRAPHQL_PATH}`,
     wsUrl: `ws://${shown}:${port}${GRAPHQL_PATH}`,
     httpServer,
+    webSockets: { count: ws.clients, closeAll: ws.closeAll },
     stop: () => apollo.stop(),
   };
 }

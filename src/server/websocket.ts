@@ -109,5 +109,7 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
     /** Closes every socket with 1001 (going away: reconnect elsewhere) and stops accepting. */
     dispose: () => server.dispose(),
     clients: () => wsServer.clients.size,
+    /** Closes every socket with this code, as a restart or a balancer would: clients reconnect and resume. */
+    closeAll(code: number, reason: string) { for (const socket of wsServer.clients) socket.close(code, reason); },
   };
 }

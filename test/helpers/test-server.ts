@@ -31,6 +31,8 @@ export interface TestServer {
   setToday(day: string): void;
   /** Counts the SQL statements `work` sends. */
   countStatements(work: () => Promise<unknown>): Promise<number>;
+  /** Drops every WebSocket client with this close code, as a restart would. */
+  closeWebSockets(code: number, reason: string): void;
   /** Rows in a table, for "nothing was written". */
   count(table: string): Promise<number>;
   close(): Promise<void>;
@@ -126,6 +128,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         knex.removeListener('query', onQuery);
       }
       return statements;
+    },
+    closeWebSockets(code, reason) {
+      server.webSockets.closeAll(code, reason);
     },
     async count(table) {
       const rows = await orm.em.getConnection().execute(`select count(*)::int as n from "${table}"`);
