@@ -15,6 +15,10 @@ import { boardPageRouter } from '../web/board/board-page';
 import { buildSchema } from './schema';
 import { startWebSocketServer } from './websocket';
 import { createFiguresCachePlugin } from '../modules/progress/figures-cache.plugin';
+import type { DestinationStream } from 'pino';
+import { opsRouter } from './ops/health';
+import { createLogger, createRequestLogger, type Logger } from './ops/logger';
+import { createMetrics } from './ops/metrics';
 
 export interface HttpServerOptions {
   port: number;
@@ -23,12 +27,15 @@ export interface HttpServerOptions {
   connectionInitWaitTimeout?: number;
   /** WebSocket keep-alive ping interval, in ms. */
   keepAliveMs?: number;
+  /** Where the JSON log lines go; standard output by default. */
+  logDestination?: DestinationStream;
 }
 
 export interface RunningServer {
   url: string;
   wsUrl: string;
   httpServer: Server;
+  logger: Logger;
   /** The WebSocket clients: how many, and a way to drop them all (a restart, for tests). */
   webSockets: { count(): number; closeAll(code: number, reason: string): void };
   stop(): Promise<void>;
@@ -58,14 +65,21 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   const schema = buildSchema();
   const app = express();
   const httpServer = createHttpServer(app);
-  const formatError = createFormatError({ exposeUnknown: services.config.env === 'development' });
+  const logger = createLogger(services.config, options.logDestination);
+  const metrics = createMetrics(services);
+  const formatError = createFormatError({
+    exposeUnknown: services.config.env === 'development',
+    log: (errorId, error) => logger.error({ errorId, err: error }, `unknown error ${errorId}`),
+  });
   const ws = startWebSocketServer(httpServer, schema, services, {
     path: GRAPHQL_PATH,
     connectionInitWaitTimeout: options.connectionInitWaitTimeout ?? 3_000,
     keepAliveMs: options.keepAliveMs ?? 12_000,
     formatError,
     authenticate: (authorization) => authenticate(services, authorization),
+    metrics,
   });
+  metrics.setSources({ webSocketClients: ws.clients });
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -81,10 +95,13 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
       // No HTTP caching of GraphQL responses here; without it no per-field hook runs on every field.
       ApolloServerPluginCacheControlDisabled(),
       createFiguresCachePlugin({ maxEntries: services.config.figuresCacheEntries }),
+      metrics.apolloPlugin(),
     ],
   });
   await apollo.start();
 
+  app.use(createRequestLogger(logger), metrics.httpMiddleware);
+  app.use(opsRouter(services, metrics));
   // A browser's GET /graphql is the playground; every other request there is GraphQL.
   app.use(playgroundRouter({ endpoint: GRAPHQL_PATH, demo: services.config.demo }));
   app.use(boardPageRouter({ endpoint: GRAPHQL_PATH, demo: services.config.demo }));
@@ -101,6 +118,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
     url: `http://${shown}:${port}${GRAPHQL_PATH}`,
     wsUrl: `ws://${shown}:${port}${GRAPHQL_PATH}`,
     httpServer,
+    logger,
     webSockets: { count: ws.clients, closeAll: ws.closeAll },
     stop: () => apollo.stop(),
   };

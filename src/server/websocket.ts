@@ -6,6 +6,7 @@ import type { User } from '../modules/user/user.entity';
 import { createContext, createLazyContext, type Context, type Services } from './context';
 import type { GraphQLFormattedError } from 'graphql';
 import { BadInputError } from './errors';
+import type { Metrics } from './ops/metrics';
 
 export interface WebSocketOptions {
   path: string;
@@ -15,6 +16,8 @@ export interface WebSocketOptions {
   keepAliveMs: number;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   authenticate: (authorization: unknown) => Promise<User | 'invalid' | undefined>;
+  /** Counts subscriptions, their errors and the events sent. */
+  metrics?: Metrics;
 }
 
 type Extra = {
@@ -58,11 +61,14 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
         let result = shared.get(key);
         if (!result) {
           // A context of its own per event: a fresh identity map, never one held for the subscription's life.
+          options.metrics?.eventExecuted();
           result = Promise.resolve(execute({ ...args, rootValue: root, contextValue: createContext(services, user) }));
           shared.set(key, result);
           setTimeout(() => shared.delete(key), SHARED_FOR_MS).unref();
         }
-        return { done: false, value: await result };
+        const value = await result;
+        options.metrics?.eventFannedOut();
+        return { done: false, value };
       },
       async return() {
         await iterator.return?.();
@@ -90,7 +96,8 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
       ctx.extra.subscriptions = 0;
       return true;
     },
-    onSubscribe: (ctx) => {
+    onSubscribe: (ctx, _id, payload) => {
+      options.metrics?.subscriptionStarted(payload);
       if ((ctx.extra.subscriptions ?? 0) >= services.config.wsMaxSubscriptions) {
         return [new BadInputError(`At most ${services.config.wsMaxSubscriptions} subscriptions per connection`)];
       }
@@ -102,8 +109,17 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
       closeConnection: (code: number, reason: string) => ctx.extra.socket.close(code, reason),
     }),
     subscribe: sharedSubscribe,
-    onError: (_ctx, _id, _payload, errors) => formatAll(errors),
-    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatAll(result.errors) } : result),
+    onError: (_ctx, _id, payload, errors) => {
+      const formatted = formatAll(errors);
+      options.metrics?.subscriptionErrors(payload, formatted);
+      return formatted;
+    },
+    onNext: (_ctx, _id, payload, _args, result) => {
+      if (!result.errors) return result;
+      const formatted = formatAll(result.errors);
+      options.metrics?.subscriptionErrors(payload, formatted);
+      return { ...result, errors: formatted };
+    },
   }, wsServer, options.keepAliveMs);
   return {
     /** Closes every socket with 1001 (going away: reconnect elsewhere) and stops accepting. */

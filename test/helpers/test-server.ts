@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type GraphQLFormattedError } from 'graphql';
 import { Client } from 'pg';
+import type { DestinationStream } from 'pino';
 import { createClock } from '../../src/clock';
 import { loadConfig, type Config } from '../../src/config';
 import { openOrm, type MikroORM } from '../../src/db/orm';
@@ -43,6 +44,8 @@ export interface TestServerOptions {
   today?: string;
   env?: NodeJS.ProcessEnv;
   connectionInitWaitTimeout?: number;
+  /** Where the server's JSON log lines go (LOG_LEVEL is silent unless `env` sets it). */
+  logDestination?: DestinationStream;
 }
 
 const LOGIN = `mutation TestLogin($username: String!, $password: String!) { login(username: $username, password: $password) { token } }`;
@@ -74,13 +77,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const db = await createTestDatabase();
   const url = new URL(db.url);
 
-  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: url.toString(), ...options.env });
+  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', ...options.env });
   const orm = await openOrm(url.toString(), { pool: { min: 0, max: 5 } });
   const clock = createClock({ pinnedDay: options.today ?? DEMO_DAY, timeZone: config.timeZone });
   const services = { em: orm.em, clock, config } as Services;
   const events: Events = await startEvents(orm.em, config, url.toString(), () => services.clock.now());
   services.events = events.stream;
-  const server = await startHttpServer(services, { port: 0, host: '127.0.0.1', connectionInitWaitTimeout: options.connectionInitWaitTimeout });
+  const server = await startHttpServer(services, { port: 0, host: '127.0.0.1', connectionInitWaitTimeout: options.connectionInitWaitTimeout, logDestination: options.logDestination });
   const tokens = new Map<string, Promise<string>>();
 
   const post = async (body: string, token?: string) => {
