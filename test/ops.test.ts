@@ -157,6 +157,20 @@ describe('/readyz when what it needs is away', () => {
     }
   });
 
+  it('is 503 once the server begins shutting down, so the balancer sends no more', async () => {
+    const server = await startTestServer();
+    try {
+      expect((await get(server, '/readyz')).status).toBe(200);
+      server.services.events.beginClosing();
+      const res = await get(server, '/readyz');
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ status: 'unavailable', closing: true, checks: { database: { ok: true }, bus: { ok: true } } });
+      expect((await get(server, '/healthz')).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
   const redisServer = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
   (redisServer ? it : it.skip)('is 503 naming the bus when Redis goes away under a server that uses it', async () => {
     const port = await new Promise<number>((resolve) => {

@@ -52,6 +52,24 @@ describe('the playground over HTTP', () => {
   });
 });
 
+describe('outside demo mode', () => {
+  it('offers no demo account, on the playground or the board', async () => {
+    const plain = await startTestServer({ env: { DUBAN_DEMO: 'off' } });
+    try {
+      const base = new URL(plain.url).origin;
+      const playground = await (await fetch(`${base}/playground`)).text();
+      expect(JSON.parse(/<script id="duban-playground" type="application\/json">(.*?)<\/script>/.exec(playground)![1]).demoAccounts).toEqual([]);
+      const board = await (await fetch(`${base}/board`)).text();
+      expect(JSON.parse(/<script id="duban-board" type="application\/json">(.*?)<\/script>/.exec(board)![1]).demoAccount).toBeNull();
+      // In demo mode, they are there.
+      const demo = await (await fetch(`${origin}/playground`)).text();
+      expect(JSON.parse(/<script id="duban-playground" type="application\/json">(.*?)<\/script>/.exec(demo)![1]).demoAccounts).toEqual(['admin', 'yanglao', 'lucheng', 'wuma', 'screen']);
+    } finally {
+      await plain.close();
+    }
+  });
+});
+
 describeInBrowser('the playground in a browser', () => {
   let browser: Browser;
   let page: Page;
