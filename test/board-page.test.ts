@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { BoardDocument, SubmitDocument } from './generated/graphql';
+import { AddCommentDocument, BoardDocument, ReviewDocument, SubmitDocument } from './generated/graphql';
 import { artifactPath, describeInBrowser, launchBrowser, requestsElsewhere } from './helpers/browser';
 import { startTestServer, type TestServer } from './helpers/test-server';
 import { until } from './helpers/until';
@@ -52,11 +52,12 @@ describeInBrowser('the board page in a browser', () => {
     const board = await server.gql(BoardDocument, { programme: 'P3', region: '330300' }, await server.token('screen'));
     return board.data!.programme.indicators.find((i) => i.code === indicator)!.progress.actual!;
   }
-  async function submit(value: number, key: string): Promise<void> {
+  async function submit(value: number, key: string): Promise<string> {
     const sent = await server.gql(SubmitDocument, {
       input: { indicator: 'P3-01', region: '330302', value, asOf: '2019-06-30', idempotencyKey: key },
     }, await server.token('lucheng'));
     expect(sent.errors).toBeUndefined();
+    return sent.data!.submitFigure.submission.id;
   }
 
   it('asks to sign in without a token, says so for a wrong password, and offers the demo\'s screen account', async () => {
@@ -109,6 +110,23 @@ describeInBrowser('the board page in a browser', () => {
     await until(async () => (await figure(page, 'P3-01')) === expected, 'the new figure on the board', 1_000);
     expect(await page.locator('#activity li', { hasText: '鹿城区 P3-01' }).count()).toBe(1);
     await page.screenshot({ path: artifactPath('board.png') });
+    expect(elsewhere).toEqual([]);
+    await page.close();
+  });
+
+  it('lists a review and an instruction (批示) as they happen', async () => {
+    const { page, elsewhere } = await open(`&token=${await server.token('screen')}`);
+    await page.locator('.row[data-indicator="P3-01"]').waitFor();
+    await until(async () => (await connection(page)) === 'live', 'the live connection');
+    await watched();
+    const id = await submit(33, 'board-page-review');
+    const yanglao = await server.token('yanglao');
+    const reviewed = await server.gql(ReviewDocument, { input: { submission: id, decision: 'RETURNED', note: '请附名单' } }, yanglao);
+    expect(reviewed.errors).toBeUndefined();
+    const commented = await server.gql(AddCommentDocument, { input: { indicator: 'P3-01', region: '330302', text: '月底前补齐' } }, yanglao);
+    expect(commented.errors).toBeUndefined();
+    await page.locator('#activity li', { hasText: '鹿城区 P3-01 33 已退回：请附名单' }).waitFor({ timeout: 10_000 });
+    await page.locator('#activity li', { hasText: '批示 鹿城区 P3-01（yanglao）：月底前补齐' }).waitFor({ timeout: 10_000 });
     expect(elsewhere).toEqual([]);
     await page.close();
   });
