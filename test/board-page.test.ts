@@ -83,6 +83,19 @@ describeInBrowser('the board page in a browser', () => {
     await page.close();
   });
 
+  it('says so, and stops, when the programme or the region does not exist', async () => {
+    const token = await server.token('screen');
+    for (const query of ['?programme=P9&region=330300', '?programme=P3&region=999999']) {
+      const page = await browser.newPage();
+      await page.goto(`${origin}/board${query}&token=${token}`);
+      await page.locator('#problem').waitFor();
+      expect(await page.textContent('#problem')).toMatch(/^无法显示看板（programme=P\d，region=\d+）：.+/);
+      expect(await connection(page)).toBe('error');
+      expect(await page.locator('.row').count()).toBe(0);
+      await page.close();
+    }
+  });
+
   it('shows every indicator of P3 at 温州市 with figure, target, pace, status and the counties, then a figure as it lands', async () => {
     const { page, elsewhere } = await open(`&token=${await server.token('screen')}`);
     await page.locator('.row[data-indicator="P3-01"]').waitFor();

@@ -29,6 +29,7 @@ function page(options: BoardPageOptions): string {
   <div class="title"><span id="programme-name">进度看板</span><span id="region-name"></span></div>
   <div class="meta"><span id="as-of"></span><span id="connection" data-state="connecting">连接中</span></div>
 </header>
+<p id="problem" role="alert" hidden></p>
 <main>
   <section id="rows" aria-label="指标"></section>
   <aside>

@@ -196,10 +196,24 @@
     while (list.children.length > 14) list.removeChild(list.lastChild);
   }
 
+  // A board that cannot be shown (an unknown programme or region, a code mistyped): say so, and stop.
+  var stopped = false;
+  function cannotShow(errors) {
+    stopped = true;
+    if (client) { client.dispose(); client = null; }
+    setConnection('error', '无法显示');
+    var problem = el('problem');
+    problem.textContent = '无法显示看板（programme=' + programme + '，region=' + region + '）：'
+      + errors.map(function (e) { return e.message; }).join('；');
+    problem.hidden = false;
+  }
+  var FATAL = ['NOT_FOUND', 'BAD_USER_INPUT', 'FORBIDDEN'];
+
   // --- reading the board ----------------------------------------------------------------------
   function load() {
     return graphql(BOARD, { programme: programme, region: region }).then(function (body) {
       if (errorCode(body.errors) === 'UNAUTHENTICATED') { askToSignIn('请重新登录'); return false; }
+      if (FATAL.indexOf(errorCode(body.errors)) >= 0) { cannotShow(body.errors); return false; }
       if (!body.data) throw new Error((body.errors && body.errors[0] && body.errors[0].message) || '看板读取失败');
       var p = body.data.programme;
       indicators = p.indicators;
@@ -271,6 +285,7 @@
   }
 
   function reconnectLater() {
+    if (stopped) return;
     attempt += 1;
     var pause = Math.min(15000, 250 * Math.pow(2, attempt)) * (0.75 + Math.random() / 2);
     setConnection('reconnecting', '重连中…');
@@ -278,6 +293,7 @@
   }
 
   function connect() {
+    if (stopped) return;
     if (client) client.dispose();
     setConnection(attempt ? 'reconnecting' : 'connecting', attempt ? '重连中…' : '连接中');
     var current = graphqlWs.createClient({
@@ -308,6 +324,7 @@
             load().then(function () { attempt = 0; connect(); }, reconnectLater);
             return;
           }
+          if (FATAL.indexOf(code) >= 0) { cannotShow(reason); return; }
         }
         reconnectLater();
       },
