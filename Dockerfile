@@ -6,6 +6,8 @@ RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src src
 COPY migrations migrations
+COPY scripts scripts
+COPY test/contract test/contract
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

@@ -38,7 +38,12 @@ export interface Config {
   /** Failed sign-ins from one address, within the window, before it is refused for the window. */
   loginMaxFailuresPerAddress: number;
   loginWindowMinutes: number;
+  /** The JSON logs' level (pino): fatal, error, warn, info, debug, trace or silent. */
+  logLevel: LogLevel;
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export class ConfigError extends Error {}
 
@@ -101,6 +106,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } else if (jwtSecret.length < 32) {
     throw new ConfigError('JWT_SECRET must be at least 32 characters');
   }
+  const logLevel = (env.LOG_LEVEL || 'info') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, not "${env.LOG_LEVEL}"`);
+  }
   const timeZone = env.DUBAN_TIME_ZONE || 'Asia/Shanghai';
   try {
     new Intl.DateTimeFormat('en', { timeZone });
@@ -128,5 +137,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginMaxFailuresPerUser: integer('DUBAN_LOGIN_MAX_FAILURES_PER_USER', env.DUBAN_LOGIN_MAX_FAILURES_PER_USER, 5, 1, 1000),
     loginMaxFailuresPerAddress: integer('DUBAN_LOGIN_MAX_FAILURES_PER_ADDRESS', env.DUBAN_LOGIN_MAX_FAILURES_PER_ADDRESS, 50, 1, 100_000),
     loginWindowMinutes: integer('DUBAN_LOGIN_WINDOW_MINUTES', env.DUBAN_LOGIN_WINDOW_MINUTES, 15, 1, 24 * 60),
+    logLevel,
   };
 }

@@ -36,6 +36,15 @@ describe.each(adapters)('the %s event bus', (name, create, skipped) => {
     expect(a.name).toBe(name);
   });
 
+  it('answers a ping only while it listens (what /readyz asks)', async () => {
+    const a = open();
+    await expect(a.ping()).rejects.toThrow(/not listening/);
+    await a.subscribe(() => undefined);
+    await expect(a.ping()).resolves.toBeUndefined();
+    await a.close();
+    await expect(a.ping()).rejects.toThrow();
+  });
+
   it('stops delivering once closed, and closes twice without harm', async () => {
     const a = open();
     const b = open();

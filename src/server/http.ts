@@ -9,10 +9,15 @@ import express from 'express';
 import { authenticate } from '../modules/user/session.service';
 import { createContext, type Context, type Services } from './context';
 import { createFormatError } from './errors';
-import { playgroundRouter } from './playground';
+import { playgroundRouter } from '../web/playground/playground';
+import { boardPageRouter } from '../web/board/board-page';
 import { buildSchema } from './schema';
 import { startWebSocketServer } from './websocket';
 import { createFiguresCachePlugin } from '../modules/progress/figures-cache.plugin';
+import type { DestinationStream } from 'pino';
+import { opsRouter } from './ops/health';
+import { createLogger, createRequestLogger, type Logger } from './ops/logger';
+import { createMetrics } from './ops/metrics';
 
 export interface HttpServerOptions {
   port: number;
@@ -21,12 +26,17 @@ export interface HttpServerOptions {
   connectionInitWaitTimeout?: number;
   /** WebSocket keep-alive ping interval, in ms. */
   keepAliveMs?: number;
+  /** Where the JSON log lines go; standard output by default. */
+  logDestination?: DestinationStream;
 }
 
 export interface RunningServer {
   url: string;
   wsUrl: string;
   httpServer: Server;
+  logger: Logger;
+  /** The WebSocket clients: how many, and a way to drop them all (a restart, for tests). */
+  webSockets: { count(): number; closeAll(code: number, reason: string): void };
   stop(): Promise<void>;
 }
 
@@ -45,14 +55,21 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   const schema = buildSchema();
   const app = express();
   const httpServer = createHttpServer(app);
-  const formatError = createFormatError({ exposeUnknown: services.config.env === 'development' });
+  const logger = createLogger(services.config, options.logDestination);
+  const metrics = createMetrics(services);
+  const formatError = createFormatError({
+    exposeUnknown: services.config.env === 'development',
+    log: (errorId, error) => logger.error({ errorId, err: error }, `unknown error ${errorId}`),
+  });
   const ws = startWebSocketServer(httpServer, schema, services, {
     path: GRAPHQL_PATH,
     connectionInitWaitTimeout: options.connectionInitWaitTimeout ?? 3_000,
     keepAliveMs: options.keepAliveMs ?? 12_000,
     formatError,
     authenticate: (authorization) => authenticate(services.em, services.config.jwtSecret, authorization),
+    metrics,
   });
+  metrics.setSources({ webSocketClients: ws.clients });
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -68,13 +85,18 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
       // No HTTP caching of GraphQL responses here; without it no per-field hook runs on every field.
       ApolloServerPluginCacheControlDisabled(),
       createFiguresCachePlugin({ maxEntries: services.config.figuresCacheEntries }),
+      metrics.apolloPlugin(),
     ],
   });
   await apollo.start();
 
+  app.use(createRequestLogger(logger), metrics.httpMiddleware);
+  app.use(opsRouter(services, metrics));
+  // A browser's GET /graphql is the playground; every other request there is GraphQL.
+  app.use(playgroundRouter({ endpoint: GRAPHQL_PATH, demo: services.config.demo }));
+  app.use(boardPageRouter({ endpoint: GRAPHQL_PATH, demo: services.config.demo }));
   app.use(GRAPHQL_PATH, cors(), express.json({ limit: '1mb' }),
     expressMiddleware(apollo, { context: ({ req }) => contextFor(services, req.headers.authorization, req.ip ?? req.socket.remoteAddress) }));
-  app.use(playgroundRouter(GRAPHQL_PATH));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -86,6 +108,8 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
     url: `http://${shown}:${port}${GRAPHQL_PATH}`,
     wsUrl: `ws://${shown}:${port}${GRAPHQL_PATH}`,
     httpServer,
+    logger,
+    webSockets: { count: ws.clients, closeAll: ws.closeAll },
     stop: () => apollo.stop(),
   };
 }

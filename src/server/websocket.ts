@@ -6,6 +6,7 @@ import type { Authenticated } from '../modules/user/session.service';
 import { createContext, createLazyContext, type Context, type Services } from './context';
 import type { GraphQLFormattedError } from 'graphql';
 import { BadInputError } from './errors';
+import type { Metrics } from './ops/metrics';
 
 export interface WebSocketOptions {
   path: string;
@@ -15,6 +16,8 @@ export interface WebSocketOptions {
   keepAliveMs: number;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   authenticate: (authorization: unknown) => Promise<Authenticated | 'invalid' | undefined>;
+  /** Counts subscriptions, their errors and the events sent. */
+  metrics?: Metrics;
 }
 
 type Extra = {
@@ -59,11 +62,14 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
         let result = shared.get(key);
         if (!result) {
           // A context of its own per event: a fresh identity map, never one held for the subscription's life.
+          options.metrics?.eventExecuted();
           result = Promise.resolve(execute({ ...args, rootValue: root, contextValue: createContext(services, auth) }));
           shared.set(key, result);
           setTimeout(() => shared.delete(key), SHARED_FOR_MS).unref();
         }
-        return { done: false, value: await result };
+        const value = await result;
+        options.metrics?.eventFannedOut();
+        return { done: false, value };
       },
       async return() {
         await iterator.return?.();
@@ -91,7 +97,8 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
       ctx.extra.subscriptions = 0;
       return true;
     },
-    onSubscribe: (ctx) => {
+    onSubscribe: (ctx, _id, payload) => {
+      options.metrics?.subscriptionStarted(payload);
       if ((ctx.extra.subscriptions ?? 0) >= services.config.wsMaxSubscriptions) {
         return [new BadInputError(`At most ${services.config.wsMaxSubscriptions} subscriptions per connection`)];
       }
@@ -104,12 +111,23 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
       clientAddress: ctx.extra.request.socket.remoteAddress,
     }),
     subscribe: sharedSubscribe,
-    onError: (_ctx, _id, _payload, errors) => formatAll(errors),
-    onNext: (_ctx, _id, _payload, _args, result) => (result.errors ? { ...result, errors: formatAll(result.errors) } : result),
+    onError: (_ctx, _id, payload, errors) => {
+      const formatted = formatAll(errors);
+      options.metrics?.subscriptionErrors(payload, formatted);
+      return formatted;
+    },
+    onNext: (_ctx, _id, payload, _args, result) => {
+      if (!result.errors) return result;
+      const formatted = formatAll(result.errors);
+      options.metrics?.subscriptionErrors(payload, formatted);
+      return { ...result, errors: formatted };
+    },
   }, wsServer, options.keepAliveMs);
   return {
     /** Closes every socket with 1001 (going away: reconnect elsewhere) and stops accepting. */
     dispose: () => server.dispose(),
     clients: () => wsServer.clients.size,
+    /** Closes every socket with this code, as a restart or a balancer would: clients reconnect and resume. */
+    closeAll(code: number, reason: string) { for (const socket of wsServer.clients) socket.close(code, reason); },
   };
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type GraphQLFormattedError } from 'graphql';
 import { Client } from 'pg';
+import type { DestinationStream } from 'pino';
 import { createClock } from '../../src/clock';
 import { loadConfig, type Config } from '../../src/config';
 import { openOrm, type MikroORM } from '../../src/db/orm';
@@ -31,6 +32,8 @@ export interface TestServer {
   setToday(day: string): void;
   /** Counts the SQL statements `work` sends. */
   countStatements(work: () => Promise<unknown>): Promise<number>;
+  /** Drops every WebSocket client with this close code, as a restart would. */
+  closeWebSockets(code: number, reason: string): void;
   /** Rows in a table, for "nothing was written". */
   count(table: string): Promise<number>;
   close(): Promise<void>;
@@ -43,6 +46,8 @@ export interface TestServerOptions {
   connectionInitWaitTimeout?: number;
   /** The server's connection pool (5 by default). */
   poolMax?: number;
+  /** Where the server's JSON log lines go (LOG_LEVEL is silent unless `env` sets it). */
+  logDestination?: DestinationStream;
 }
 
 const LOGIN = `mutation TestLogin($username: String!, $password: String!) { login(username: $username, password: $password) { token } }`;
@@ -74,13 +79,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const db = await createTestDatabase();
   const url = new URL(db.url);
 
-  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: url.toString(), ...options.env });
+  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', ...options.env });
   const orm = await openOrm(url.toString(), { pool: { min: 0, max: options.poolMax ?? 5 } });
   const clock = createClock({ pinnedDay: options.today ?? DEMO_DAY, timeZone: config.timeZone });
   const services = { em: orm.em, clock, config } as Services;
   const events: Events = await startEvents(orm.em, config, url.toString(), () => services.clock.now());
   services.events = events.stream;
-  const server = await startHttpServer(services, { port: 0, host: '127.0.0.1', connectionInitWaitTimeout: options.connectionInitWaitTimeout });
+  const server = await startHttpServer(services, { port: 0, host: '127.0.0.1', connectionInitWaitTimeout: options.connectionInitWaitTimeout, logDestination: options.logDestination });
   const tokens = new Map<string, Promise<string>>();
 
   const post = async (body: string, token?: string) => {
@@ -128,6 +133,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         knex.removeListener('query', onQuery);
       }
       return statements;
+    },
+    closeWebSockets(code, reason) {
+      server.webSockets.closeAll(code, reason);
     },
     async count(table) {
       const rows = await orm.em.getConnection().execute(`select count(*)::int as n from "${table}"`);

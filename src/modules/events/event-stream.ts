@@ -68,6 +68,11 @@ export class EventStream {
     return this.bus.name;
   }
 
+  /** Resolves when the bus is reachable and this instance listens on it. */
+  pingBus(): Promise<void> {
+    return this.bus.ping();
+  }
+
   async start(): Promise<void> {
     this.headSeq = (await outboxBounds(this.em.fork())).lastSeq;
     await this.bus.subscribe(() => this.poke());

@@ -30,7 +30,8 @@ export function createFiguresCachePlugin(options: FiguresCacheOptions): ApolloSe
       return {
         async responseForOperation(rc) {
           const { operation } = rc;
-          if (operation.operation !== 'query' || !rc.contextValue.user) return null;
+          // No operation: the operationName names none in the document; Apollo answers that itself.
+          if (!operation || operation.operation !== 'query' || !rc.contextValue.user) return null;
           const cacheable = operation.selectionSet.selections.every((s) => s.kind === 'Field' && roots.has(s.name.value));
           if (!cacheable) return null;
           try {

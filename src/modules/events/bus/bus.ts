@@ -10,6 +10,8 @@ export interface EventBus {
   announce(seq: string): Promise<void>;
   /** Calls `onSeq` for every announcement from now on. */
   subscribe(onSeq: (seq: string) => void): Promise<void>;
+  /** Resolves when the bus is reachable and this instance is listening; rejects saying why not. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

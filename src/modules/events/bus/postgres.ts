@@ -26,6 +26,7 @@ export function createPostgresBus(url: string, log: (message: string) => void = 
     client.on('error', (error) => {
       if (closed) return;
       log(`event bus: the LISTEN connection failed (${error.message}); connecting again`);
+      if (listener === client) listener = undefined;
       client.end().catch(() => undefined);
       const again = () => listen(onSeq).then(() => onSeq('0'), () => { if (!closed) retry = setTimeout(again, RECONNECT_MS); });
       retry = setTimeout(again, RECONNECT_MS);
@@ -49,6 +50,10 @@ export function createPostgresBus(url: string, log: (message: string) => void = 
       }
     },
     subscribe: listen,
+    async ping() {
+      if (!listener) throw new Error('not listening: the LISTEN connection is being made again');
+      await listener.query('select 1');
+    },
     async close() {
       closed = true;
       if (retry) clearTimeout(retry);

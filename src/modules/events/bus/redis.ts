@@ -21,11 +21,27 @@ export function createRedisBus(url: string): EventBus {
       await subscriber.connect();
       await subscriber.subscribe(CHANNEL, (message) => onSeq(message));
     },
+    async ping() {
+      if (!subscriber?.isReady) throw new Error('not listening: the Redis subscriber is not connected');
+      try {
+        connected ??= publisher.connect();
+        await connected;
+      } catch (error) {
+        connected = undefined; // the next call tries again
+        throw error;
+      }
+      // Not queued for a connection that may never come back: a ping answers now or fails now.
+      if (!publisher.isReady) throw new Error('the Redis connection is down');
+      await publisher.ping();
+    },
     async close() {
-      await Promise.all([
-        subscriber?.isOpen ? subscriber.close() : undefined,
-        publisher.isOpen ? publisher.close() : undefined,
-      ]);
+      // A client that lost Redis would wait for its queued commands forever: drop those instead.
+      const end = async (client: { isOpen: boolean; isReady: boolean; close(): Promise<void>; destroy(): void } | undefined) => {
+        if (!client?.isOpen) return;
+        if (client.isReady) await client.close();
+        else client.destroy();
+      };
+      await Promise.all([end(subscriber), end(publisher)]);
     },
   };
 }

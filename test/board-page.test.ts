@@ -1,0 +1,168 @@
+import type { Browser, Page } from 'playwright-core';
+import { AddCommentDocument, BoardDocument, ReviewDocument, SubmitDocument } from './generated/graphql';
+import { artifactPath, describeInBrowser, launchBrowser, requestsElsewhere } from './helpers/browser';
+import { startTestServer, type TestServer } from './helpers/test-server';
+import { until } from './helpers/until';
+
+let server: TestServer;
+let origin: string;
+beforeAll(async () => {
+  server = await startTestServer();
+  origin = new URL(server.url).origin;
+});
+afterAll(() => server.close());
+
+const BOARD = '/board?programme=P3&region=330300';
+
+describe('the board page over HTTP', () => {
+  it('is a page of its own, with its script and styles from the server', async () => {
+    const res = await fetch(origin + BOARD);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).toMatch(/lang="zh-CN"/);
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+    for (const name of ['board.js', 'board.css', 'graphql-ws.js']) expect((await fetch(`${origin}/board/assets/${name}`)).status).toBe(200);
+    expect((await fetch(`${origin}/board/assets/board-page.js`)).status).toBe(404);
+  });
+});
+
+describeInBrowser('the board page in a browser', () => {
+  let browser: Browser;
+  beforeAll(async () => { browser = await launchBrowser(); });
+  afterAll(() => browser?.close());
+
+  async function open(query: string): Promise<{ page: Page; elsewhere: string[] }> {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    const elsewhere = requestsElsewhere(page, origin);
+    await page.goto(origin + BOARD + query);
+    return { page, elsewhere };
+  }
+  const connection = (page: Page) => page.getAttribute('#connection', 'data-state');
+  const figure = async (page: Page, indicator: string) => {
+    const text = await page.locator(`.row[data-indicator="${indicator}"] .actual`).textContent();
+    return Number(text!.replace(/,/g, ''));
+  };
+  /** The server lists `count` screens on P3 at 330300: the page's subscription is in place. */
+  const watched = () => until(async () => {
+    const { json } = await server.post(JSON.stringify({ query: '{ boardWatchers(programme: "P3", region: "330300") { username } }' }), await server.token('screen'));
+    return JSON.stringify(json.data).includes('"screen"');
+  }, 'the board\'s subscription');
+  async function cityFigure(indicator: string): Promise<number> {
+    const board = await server.gql(BoardDocument, { programme: 'P3', region: '330300' }, await server.token('screen'));
+    return board.data!.programme.indicators.find((i) => i.code === indicator)!.progress.actual!;
+  }
+  async function submit(value: number, key: string): Promise<string> {
+    const sent = await server.gql(SubmitDocument, {
+      input: { indicator: 'P3-01', region: '330302', value, asOf: '2019-06-30', idempotencyKey: key },
+    }, await server.token('lucheng'));
+    expect(sent.errors).toBeUndefined();
+    return sent.data!.submitFigure.submission.id;
+  }
+
+  it('asks to sign in without a token, says so for a wrong password, and offers the demo\'s screen account', async () => {
+    const { page } = await open('');
+    await page.locator('#signin').waitFor();
+    expect(await connection(page)).toBe('signed-out');
+    expect(await page.inputValue('#signin input[name=username]')).toBe('screen');
+    await page.fill('#signin input[name=password]', 'wrong');
+    await page.click('#signin button[type=submit]');
+    await page.locator('#signin-error', { hasText: '用户名或密码不正确' }).waitFor();
+    await page.fill('#signin input[name=password]', 'demo');
+    await page.click('#signin button[type=submit]');
+    await page.locator('.row[data-indicator="P3-01"]').waitFor();
+    await until(async () => (await connection(page)) === 'live', 'the live connection');
+    expect(await page.isHidden('#signin')).toBe(true);
+    await page.close();
+  });
+
+  it('asks to sign in again when its token is refused', async () => {
+    const { page } = await open('&token=not-a-token');
+    await page.locator('#signin').waitFor();
+    expect(await connection(page)).toBe('signed-out');
+    await page.close();
+  });
+
+  it('says so, and stops, when the programme or the region does not exist', async () => {
+    const token = await server.token('screen');
+    for (const query of ['?programme=P9&region=330300', '?programme=P3&region=999999']) {
+      const page = await browser.newPage();
+      await page.goto(`${origin}/board${query}&token=${token}`);
+      await page.locator('#problem').waitFor();
+      expect(await page.textContent('#problem')).toMatch(/^无法显示看板（programme=P\d，region=\d+）：.+/);
+      expect(await connection(page)).toBe('error');
+      expect(await page.locator('.row').count()).toBe(0);
+      await page.close();
+    }
+  });
+
+  it('shows every indicator of P3 at 温州市 with figure, target, pace, status and the counties, then a figure as it lands', async () => {
+    const { page, elsewhere } = await open(`&token=${await server.token('screen')}`);
+    await page.locator('.row[data-indicator="P3-01"]').waitFor();
+    // The token leaves the address bar: the wall shows no secret.
+    expect(page.url()).toBe(origin + BOARD);
+    expect(await page.textContent('#region-name')).toBe('温州市');
+    expect(await page.locator('.row').count()).toBe(20);
+    const row = page.locator('.row[data-indicator="P3-01"]');
+    expect(await figure(page, 'P3-01')).toBe(25);
+    expect(await row.locator('.target').textContent()).toMatch(/\/ 70$/);
+    expect(await row.getAttribute('data-status')).toBe('BEHIND');
+    expect(await row.locator('.status').textContent()).toBe('滞后');
+    expect(await row.locator('.expected').count()).toBe(1);
+    expect(await row.locator('.child').count()).toBe(12);
+    expect(await row.locator('.spark polyline').count()).toBe(1);
+    expect(await page.locator('#activity li').count()).toBeGreaterThan(0);
+
+    await until(async () => (await connection(page)) === 'live', 'the live connection');
+    expect(await page.textContent('#connection')).toBe('实时');
+    await watched();
+    await submit(30, 'board-page-live');
+    const expected = await cityFigure('P3-01');
+    expect(expected).not.toBe(25);
+    // On the wall within a second of the write's answer.
+    await until(async () => (await figure(page, 'P3-01')) === expected, 'the new figure on the board', 1_000);
+    expect(await page.locator('#activity li', { hasText: '鹿城区 P3-01' }).count()).toBe(1);
+    await page.screenshot({ path: artifactPath('board.png') });
+    expect(elsewhere).toEqual([]);
+    await page.close();
+  });
+
+  it('lists a review and an instruction (批示) as they happen', async () => {
+    const { page, elsewhere } = await open(`&token=${await server.token('screen')}`);
+    await page.locator('.row[data-indicator="P3-01"]').waitFor();
+    await until(async () => (await connection(page)) === 'live', 'the live connection');
+    await watched();
+    const id = await submit(33, 'board-page-review');
+    const yanglao = await server.token('yanglao');
+    const reviewed = await server.gql(ReviewDocument, { input: { submission: id, decision: 'RETURNED', note: '请附名单' } }, yanglao);
+    expect(reviewed.errors).toBeUndefined();
+    const commented = await server.gql(AddCommentDocument, { input: { indicator: 'P3-01', region: '330302', text: '月底前补齐' } }, yanglao);
+    expect(commented.errors).toBeUndefined();
+    await page.locator('#activity li', { hasText: '鹿城区 P3-01 33 已退回：请附名单' }).waitFor({ timeout: 10_000 });
+    await page.locator('#activity li', { hasText: '批示 鹿城区 P3-01（yanglao）：月底前补齐' }).waitFor({ timeout: 10_000 });
+    expect(elsewhere).toEqual([]);
+    await page.close();
+  });
+
+  it('reconnects by itself after the server drops it, and resumes from its last cursor: nothing missed, nothing twice', async () => {
+    const { page, elsewhere } = await open(`&token=${await server.token('screen')}`);
+    await page.locator('.row[data-indicator="P3-01"]').waitFor();
+    await until(async () => (await connection(page)) === 'live', 'the live connection');
+    await watched();
+    await submit(31, 'board-page-before-drop');
+    const before = await cityFigure('P3-01');
+    await until(async () => (await figure(page, 'P3-01')) === before, 'the figure before the drop');
+
+    // The server restarts its sockets; a figure lands while the board is away.
+    server.closeWebSockets(1012, 'service restart');
+    await submit(36, 'board-page-while-away');
+    const after = await cityFigure('P3-01');
+    await until(async () => (await figure(page, 'P3-01')) === after, 'the figure entered while away');
+    await until(async () => (await connection(page)) === 'live', 'the connection back');
+    // The board's activity shows each of the two figures once: resumed, not replayed.
+    const items = await page.locator('#activity li', { hasText: '鹿城区 P3-01' }).allTextContents();
+    expect(items.filter((t) => t.includes('更新为')).length).toBe(2);
+    expect(elsewhere).toEqual([]);
+    await page.close();
+  });
+});
