@@ -127,7 +127,7 @@ describeInBrowser('the board page in a browser', () => {
     await page.close();
   });
 
-  it('lists a review and an instruction (批示) as they happen', async () => {
+  it('lists a review, a comment, an instruction (批示) and an urge (催办) as they happen', async () => {
     const { page, elsewhere } = await open(`&token=${await server.token('screen')}`);
     await page.locator('.row[data-indicator="P3-01"]').waitFor();
     await until(async () => (await connection(page)) === 'live', 'the live connection');
@@ -139,7 +139,17 @@ describeInBrowser('the board page in a browser', () => {
     const commented = await server.gql(AddCommentDocument, { input: { indicator: 'P3-01', region: '330302', text: '月底前补齐' } }, yanglao);
     expect(commented.errors).toBeUndefined();
     await page.locator('#activity li', { hasText: '鹿城区 P3-01 33 已退回：请附名单' }).waitFor({ timeout: 10_000 });
-    await page.locator('#activity li', { hasText: '批示 鹿城区 P3-01（yanglao）：月底前补齐' }).waitFor({ timeout: 10_000 });
+    await page.locator('#activity li', { hasText: '评论 鹿城区 P3-01（yanglao）：月底前补齐' }).waitFor({ timeout: 10_000 });
+    const leader = await server.token('leader');
+    const instructed = await server.gql(AddCommentDocument, { input: { indicator: 'P3-01', region: '330302', text: '加快进度' } }, leader);
+    expect(instructed.errors).toBeUndefined();
+    await page.locator('#activity li', { hasText: '批示 鹿城区 P3-01（leader）：加快进度' }).waitFor({ timeout: 10_000 });
+    const urged = await server.post(JSON.stringify({
+      query: 'mutation($input: UrgeInput!) { urge(input: $input) { id } }',
+      variables: { input: { indicator: 'P3-01', region: '330303', dueOn: '2019-07-05', message: '请报送' } },
+    }), leader);
+    expect(urged.json.errors).toBeUndefined();
+    await page.locator('#activity li.kind-urge', { hasText: '催办 龙湾区 P3-01' }).waitFor({ timeout: 10_000 });
     expect(elsewhere).toEqual([]);
     await page.close();
   });

@@ -18,6 +18,7 @@
     + '      children { region { code name } actual completion status } } } }\n'
     + '  submissions(first: 12, filter: { programme: $programme, region: $region }) {\n'
     + '    nodes { value status submittedAt indicator { code name } region { name } submittedBy { username } } }\n'
+    + '  urges(programme: $programme, region: $region) { createdAt dueOn message indicator { code name } region { name } }\n'
     + '}';
   var EVENTS = 'subscription BoardPageEvents($programme: String!, $region: String!, $after: String) {\n'
     + '  boardEvents(programme: $programme, region: $region, after: $after) { __typename cursor at\n'
@@ -25,7 +26,9 @@
     + '      progress { actual completion expectedByNow status reportedCount expectedCount met metOf target { value min max comparator deadline } } }\n'
     + '    ... on TargetChanged { target { value min max comparator deadline indicator { code name } region { code name } } }\n'
     + '    ... on SubmissionReviewed { submission { value status reviewNote indicator { code name } region { name } } }\n'
-    + '    ... on CommentAdded { comment { text author { username } indicator { code name } region { name } } }\n'
+    + '    ... on CommentAdded { comment { kind text author { username } indicator { code name } region { name } } }\n'
+    + '    ... on UrgeChanged { urge { dueOn message resolvedAt indicator { code name } region { name } } }\n'
+    + '    ... on ProgrammeChanged { programme { code } }\n'
     + '    ... on PresenceChanged { change watching watcher { username department } }\n'
     + '  }\n}';
 
@@ -187,6 +190,10 @@
     old.replaceWith(row);
   }
 
+  function urgeText(u) {
+    return '催办 ' + u.region.name + ' ' + u.indicator.code + ' ' + u.indicator.name + '，' + u.dueOn + ' 前报送' + (u.message ? '：' + u.message : '');
+  }
+
   function activity(iso, text, kind) {
     var list = el('activity');
     var item = h('li', kind ? 'kind-' + kind : '');
@@ -229,6 +236,8 @@
         body.data.submissions.nodes.slice().reverse().forEach(function (s) {
           activity(s.submittedAt, s.region.name + ' 报送 ' + s.indicator.code + ' ' + number(s.value) + '（' + (REVIEW[s.status] || s.status) + '）', 'submission');
         });
+        // Open urges stay on the board until their region reports.
+        body.data.urges.slice().reverse().forEach(function (u) { activity(u.createdAt, urgeText(u), 'urge'); });
       }
       return true;
     });
@@ -273,9 +282,19 @@
       }
       case 'CommentAdded': {
         var c = event.comment;
-        activity(event.at, '批示 ' + c.region.name + ' ' + c.indicator.code + '（' + c.author.username + '）：' + c.text, 'comment');
+        activity(event.at, (c.kind === 'INSTRUCTION' ? '批示 ' : '评论 ') + c.region.name + ' ' + c.indicator.code + '（' + c.author.username + '）：' + c.text, 'comment');
         break;
       }
+      case 'UrgeChanged': {
+        var u = event.urge;
+        activity(event.at, u.resolvedAt
+          ? u.region.name + ' 已报送 ' + u.indicator.code + '，催办办结'
+          : urgeText(u), 'urge');
+        break;
+      }
+      case 'ProgrammeChanged':
+        refetchSoon();
+        break;
       case 'PresenceChanged':
         el('watching').textContent = event.watching + ' 人在看';
         break;
