@@ -14,6 +14,7 @@ import { playgroundRouter } from './playground';
 import { buildSchema } from './schema';
 import { startWebSocketServer } from './websocket';
 import { createFiguresCachePlugin } from '../modules/progress/figures-cache.plugin';
+import { spreadsheetRoutes } from '../modules/spreadsheet/spreadsheet.routes';
 
 export interface HttpServerOptions {
   port: number;
@@ -34,7 +35,7 @@ export interface RunningServer {
 const GRAPHQL_PATH = '/graphql';
 
 /** The user a bearer token names; undefined without a token; 'invalid' for a bad or expired one. */
-async function authenticate(services: Services, header: unknown): Promise<User | 'invalid' | undefined> {
+export async function authenticate(services: Services, header: unknown): Promise<User | 'invalid' | undefined> {
   const token = bearer(header);
   if (!token) return header === undefined || header === '' ? undefined : 'invalid';
   const id = verifyToken(token, services.config.jwtSecret);
@@ -84,6 +85,14 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
 
   app.use(GRAPHQL_PATH, cors(), express.json({ limit: '1mb' }),
     expressMiddleware(apollo, { context: ({ req }) => contextFor(services, req.headers.authorization) }));
+  app.use(spreadsheetRoutes({
+    services,
+    authenticate: (authorization) => authenticate(services, authorization),
+    async execute(query, variables, contextValue) {
+      const { body } = await apollo.executeOperation({ query, variables }, { contextValue });
+      return body.kind === 'single' ? body.singleResult : { errors: [{ message: 'an incremental result' }] };
+    },
+  }));
   app.use(playgroundRouter(GRAPHQL_PATH));
 
   await new Promise<void>((resolve, reject) => {

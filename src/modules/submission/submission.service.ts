@@ -9,7 +9,7 @@ import { Region } from '../region/region.entity';
 import { assertMayWrite } from '../user/user.scope';
 import { User } from '../user/user.entity';
 import { Submission, SubmissionStatus } from './submission.entity';
-import { progressChangedEvents } from '../board/board.events';
+import { progressChangedEvents, type EventBatch } from '../board/board.events';
 import { appendEvents } from '../events/outbox.service';
 import type { SubmitFigureInput } from './submission.input';
 
@@ -49,9 +49,9 @@ function samePayload(s: Submission, indicator: Indicator, region: Region, input:
 /**
  * Records a figure: checks everything first (a clear error, nothing written), then inserts it in
  * one transaction. The same idempotency key with the same figure returns the first submission;
- * with another figure, CONFLICT.
+ * with another figure, CONFLICT. With a `batch`, the boards' events are left to it.
  */
-export async function submitFigure(em: EntityManager, clock: Clock, user: User, input: SubmitFigureInput): Promise<SubmitResult> {
+export async function submitFigure(em: EntityManager, clock: Clock, user: User, input: SubmitFigureInput, batch?: EventBatch): Promise<SubmitResult> {
   const { indicator, region } = await findIndicatorAndRegion(em, input);
   assertMayWrite(user, indicator.programme, region, 'figures');
   if (region.level !== indicator.reportingLevel) {
@@ -87,6 +87,8 @@ export async function submitFigure(em: EntityManager, clock: Clock, user: User, 
         submittedAt: clock.now(), idempotencyKey: input.idempotencyKey, synthetic: false,
       });
       await tx.flush();
+      // Many rows in one transaction (an import): their events go out once, at its end.
+      if (batch) { batch.progressMoved(indicator, region); return { submission: row, lastSeq: undefined }; }
       // The boards' events, in the same transaction: they commit with the figure or not at all.
       const events = await progressChangedEvents(tx, clock, indicator, region);
       return { submission: row, lastSeq: await appendEvents(tx, events, clock.now()) };

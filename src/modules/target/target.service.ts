@@ -10,7 +10,7 @@ import { User } from '../user/user.entity';
 import { assertMayWrite } from '../user/user.scope';
 import { Comparator, Target } from './target.entity';
 import type { SetTargetInput } from './target.input';
-import { progressChangedEvents, targetChangedEvent } from '../board/board.events';
+import { progressChangedEvents, targetChangedEvent, type EventBatch } from '../board/board.events';
 import { appendEvents } from '../events/outbox.service';
 
 function checkShape(indicator: Indicator, input: SetTargetInput): void {
@@ -30,8 +30,11 @@ function checkShape(indicator: Indicator, input: SetTargetInput): void {
   checkFigure(indicator, input.value, 'value');
 }
 
-/** Creates the target for indicator × region × deadline, or changes it when expectedVersion is current. */
-export async function setTarget(em: EntityManager, clock: Clock, user: User, input: SetTargetInput): Promise<{ target: Target; lastSeq?: string }> {
+/**
+ * Creates the target for indicator × region × deadline, or changes it when expectedVersion is current.
+ * With a `batch`, the boards' events are left to it.
+ */
+export async function setTarget(em: EntityManager, clock: Clock, user: User, input: SetTargetInput, batch?: EventBatch): Promise<{ target: Target; lastSeq?: string }> {
   const { indicator, region } = await findIndicatorAndRegion(em, input);
   assertMayWrite(user, indicator.programme, region, 'targets');
   if (LEVEL_DEPTH[region.level] > LEVEL_DEPTH[indicator.reportingLevel]) {
@@ -62,6 +65,12 @@ export async function setTarget(em: EntityManager, clock: Clock, user: User, inp
       target = existing;
     }
     await tx.flush();
+    // Many rows in one transaction (an import): their events go out once, at its end.
+    if (batch) {
+      batch.add(targetChangedEvent(target, indicator.programme.id));
+      batch.progressMoved(indicator, region);
+      return { target };
+    }
     const events = [targetChangedEvent(target, indicator.programme.id), ...await progressChangedEvents(tx, clock, indicator, region)];
     return { target, lastSeq: await appendEvents(tx, events, clock.now()) };
   });
