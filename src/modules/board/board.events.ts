@@ -68,6 +68,16 @@ export class EventBatch {
     this.moved.set(indicator.id, entry);
   }
 
+  /** Takes the events of `other` (one row's, kept once the row is). */
+  absorb(other: EventBatch): void {
+    this.events.push(...other.events);
+    for (const { indicator, codes } of other.moved.values()) {
+      const entry = this.moved.get(indicator.id) ?? { indicator, codes: new Set<string>() };
+      for (const code of codes) entry.codes.add(code);
+      this.moved.set(indicator.id, entry);
+    }
+  }
+
   /** Appends every event to the outbox, in `tx`; the last sequence, to announce after the commit. */
   async append(tx: EntityManager, clock: Clock): Promise<string | undefined> {
     const events = [...this.events];

@@ -141,15 +141,19 @@ class Unchanged extends Error {}
 
 /**
  * Runs a row through its service in a savepoint, so every check and permission applies as in the
- * mutation; a row that would change nothing (`unchanged`) is undone and counted as ignored.
+ * mutation; a row that would change nothing (`unchanged`) is undone and counted as ignored. The
+ * row's board events join `batch` only if the row stays.
  */
-async function throughService<T>(tx: EntityManager, write: (em: EntityManager) => Promise<T>, unchanged: boolean): Promise<T | undefined> {
+async function throughService<T>(tx: EntityManager, batch: EventBatch, write: (em: EntityManager, rowBatch: EventBatch) => Promise<T>, unchanged: boolean): Promise<T | undefined> {
+  const rowBatch = new EventBatch();
   try {
-    return await tx.transactional(async (savepoint) => {
-      const result = await write(savepoint);
+    const result = await tx.transactional(async (savepoint) => {
+      const written = await write(savepoint, rowBatch);
       if (unchanged) throw new Unchanged();
-      return result;
+      return written;
     });
+    batch.absorb(rowBatch);
+    return result;
   } catch (error) {
     if (error instanceof Unchanged) return undefined;
     throw error;
@@ -165,7 +169,7 @@ async function importSubmission(tx: EntityManager, clock: Clock, user: User, inp
     { orderBy: { id: 'desc' } });
   const unchanged = !!latest && latest.value === input.value && same(latest.numerator, input.numerator) && same(latest.denominator, input.denominator)
     && (latest.note ?? null) === (input.note?.trim() || null);
-  const done = await throughService(tx, (em) => submitFigure(em, clock, user, input, batch), unchanged);
+  const done = await throughService(tx, batch, (em, rowBatch) => submitFigure(em, clock, user, input, rowBatch), unchanged);
   if (!done) return 'ignored';
   return latest ? 'updated' : 'imported';
 }
@@ -176,7 +180,7 @@ async function importTarget(tx: EntityManager, clock: Clock, user: User, input: 
     && same(existing.min, input.min) && same(existing.max, input.max) && (existing.note ?? null) === (input.note?.trim() || null);
   // A sheet changes the target it names; with a 版本 column, only from the version read.
   const expectedVersion = input.expectedVersion ?? existing?.version;
-  const done = await throughService(tx, (em) => setTarget(em, clock, user, { ...input, expectedVersion }, batch), unchanged);
+  const done = await throughService(tx, batch, (em, rowBatch) => setTarget(em, clock, user, { ...input, expectedVersion }, rowBatch), unchanged);
   if (!done) return 'ignored';
   return existing ? 'updated' : 'imported';
 }
