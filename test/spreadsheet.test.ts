@@ -94,6 +94,17 @@ describe('POST /import/submissions', () => {
     expect(await actual('P3-01', '330302')).toBe(4);
   });
 
+  it('takes the file from a form (multipart/form-data), as a browser sends it', async () => {
+    const form = new FormData();
+    form.append('note', 'first half');
+    const file = await xlsx({ header: [['指标代码', '地区代码', '数值', '截至日期']], rows: [['P3-02', '330302', 11, '2019-06-30']] });
+    form.append('file', new Blob([new Uint8Array(file)]), '鹿城区.xlsx');
+    const res = await fetch(`${origin()}/import/submissions`, { method: 'POST', headers: { authorization: `Bearer ${await server.token('lucheng')}` }, body: form });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: 'SUCCESS', counts: { rows: 1 } });
+    expect(await actual('P3-02', '330302')).toBe(11);
+  });
+
   it('reads a CSV saved as GB18030 (Excel on a Chinese Windows)', async () => {
     // 指标代码,地区代码,数值,截至日期,备注 / P3-01,330302,5,2019-06-30,鹿城区新建, in GB18030.
     const gb = Buffer.from('d6b8b1eab4fac2eb2cb5d8c7f8b4fac2eb2ccafdd6b52cbdd8d6c1c8d5c6da2cb1b8d7a20d0a50332d30312c3333303330322c352c323031392d30362d33302cc2b9b3c7c7f8d0c2bda80d0a', 'hex');

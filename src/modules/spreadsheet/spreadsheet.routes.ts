@@ -30,6 +30,29 @@ function refuse(res: Response, http: number, code: string, message: string): voi
 
 const HTTP_OF_CODE: Record<string, number> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, BAD_USER_INPUT: 400 };
 
+/**
+ * The first file of a multipart/form-data body (a browser form, `FormData`), or undefined when
+ * the body has none.
+ */
+export function firstFilePart(body: Buffer, contentType: string): Buffer | undefined {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
+  if (!boundary) return undefined;
+  const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
+  let start = body.indexOf(delimiter);
+  while (start >= 0) {
+    const next = body.indexOf(delimiter, start + delimiter.length);
+    if (next < 0) return undefined;
+    const part = body.subarray(start + delimiter.length, next);
+    const headersEnd = part.indexOf('\r\n\r\n');
+    if (headersEnd >= 0 && /filename=/i.test(part.subarray(0, headersEnd).toString('utf8'))) {
+      // The part's content, without the CRLF that precedes the next delimiter.
+      return part.subarray(headersEnd + 4, part.length - 2);
+    }
+    start = next;
+  }
+  return undefined;
+}
+
 /** SUCCESS is 200; a file with a row the user may not write, 403; any other conflict, 409 (nothing written). */
 function httpStatus(summary: ImportSummary): number {
   if (summary.status === 'SUCCESS') return 200;
@@ -37,7 +60,8 @@ function httpStatus(summary: ImportSummary): number {
 }
 
 /**
- * `POST /import/submissions` and `POST /import/targets` (the file as the body, `?dryRun=true` to
+ * `POST /import/submissions` and `POST /import/targets` (the file as the body or as a form's
+ * file field, `?dryRun=true` to
  * check without writing) and `GET /export/board.xlsx?programme=P3&region=330300[&asOf=]`, with
  * the bearer token of /graphql and the permissions of its mutations.
  */
@@ -66,8 +90,10 @@ export function spreadsheetRoutes(options: SpreadsheetRoutesOptions): express.Ro
       express.raw({ type: () => true, limit: maxBytes })(req, res, async (error?: unknown) => {
         try {
           if (error) return next(error);
-          const data = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-          if (data.length === 0) return refuse(res, 400, 'BAD_USER_INPUT', 'The body is empty: send the .xlsx or .csv file as the request body');
+          const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+          const contentType = req.headers['content-type'] ?? '';
+          const data = /^multipart\/form-data/i.test(contentType) ? firstFilePart(body, contentType) ?? Buffer.alloc(0) : body;
+          if (data.length === 0) return refuse(res, 400, 'BAD_USER_INPUT', 'No file: send the .xlsx or .csv file as the request body, or as a file field of a form');
           const sheet = await readSheet(data, kind);
           const dryRun = /^(1|true|yes|on)$/i.test(String(req.query.dryRun ?? ''));
           const { summary, lastSeq } = await importSheet(services.em, services.clock, user, kind, sheet, { dryRun, maxRows });
