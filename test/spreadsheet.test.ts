@@ -213,6 +213,9 @@ describe('every failure writes nothing', () => {
       file: figures(['P3-01', null, '330302', null, 1, '2019-07-01', null], ['P3-01', null, '330302006', null, 1, '2019-06-30', null]),
       token: await server.token('admin'),
     }), 409, { conflicts: [expect.objectContaining({ row: 2, column: '截至日期' }), expect.objectContaining({ row: 3, column: '地区代码' })] }],
+    ['a note longer than the mutation allows', async () => ({
+      file: figures(['P3-01', null, '330302', null, 1, '2019-06-30', '长'.repeat(2_001)]), token: await server.token('lucheng'),
+    }), 409, { conflicts: [expect.objectContaining({ row: 2, column: '备注', code: 'BAD_USER_INPUT' })] }],
     ['two rows giving two figures for one region and day', async () => ({
       file: figures(good, ['P3-01', null, '330302', null, 8, '2019-06-30', null]), token: await server.token('lucheng'),
     }), 409, { conflicts: [expect.objectContaining({ row: 3, code: 'CONFLICT' })] }],

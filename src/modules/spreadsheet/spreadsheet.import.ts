@@ -1,11 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { validateSync } from 'class-validator';
 import type { Clock } from '../../clock';
 import { AppError } from '../../server/errors';
 import { Submission, SubmissionStatus } from '../submission/submission.entity';
-import type { SubmitFigureInput } from '../submission/submission.input';
+import { SubmitFigureInput } from '../submission/submission.input';
 import { submitFigure } from '../submission/submission.service';
 import { Comparator, Target } from '../target/target.entity';
-import type { SetTargetInput } from '../target/target.input';
+import { SetTargetInput } from '../target/target.input';
 import { setTarget } from '../target/target.service';
 import type { User } from '../user/user.entity';
 import { EventBatch } from '../board/board.events';
@@ -132,6 +133,14 @@ function withMissing<T>(parsed: Parsed<T>, missing: ImportConflict[], keyOf: (in
   return { ...parsed, key: keyOf(parsed.input) };
 }
 
+/** The input classes' own rules (a note's length …), as type-graphql applies them to the mutations' arguments. */
+function inputRules(kind: ImportKind, sheet: Sheet, row: number, input: SubmitFigureInput | SetTargetInput): ImportConflict[] {
+  const instance = Object.assign(kind === 'submissions' ? new SubmitFigureInput() : new SetTargetInput(), input);
+  return validateSync(instance, { skipMissingProperties: true, forbidUnknownValues: false }).map((e) => ({
+    row, column: sheet.headers[e.property as Column], code: 'BAD_USER_INPUT', reason: Object.values(e.constraints ?? {}).join('; '),
+  }));
+}
+
 function sameInput(a: object, b: object): boolean {
   return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
 }
@@ -216,6 +225,8 @@ export async function importSheet(em: EntityManager, clock: Clock, user: User, k
   for (const sheetRow of sheet.rows) {
     const parsed = parse(sheet, sheetRow);
     if ('conflicts' in parsed) { summary.conflicts.push(...parsed.conflicts); continue; }
+    const broken = inputRules(kind, sheet, parsed.row, parsed.input);
+    if (broken.length) { summary.conflicts.push(...broken); continue; }
     const first = seen.get(parsed.key);
     if (!first) {
       seen.set(parsed.key, { row: parsed.row, input: parsed.input });
