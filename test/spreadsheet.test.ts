@@ -4,8 +4,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import { ProgressDetailDocument, TargetsDocument } from './generated/graphql';
+import { print } from 'graphql';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
+import { BoardEventsDocument, ProgressDetailDocument, SubmitDocument, TargetsDocument, type BoardEventsSubscription } from './generated/graphql';
 import { startTestServer, type TestServer } from './helpers/test-server';
+import { until } from './helpers/until';
 import { csv, sheetRows, upload, writtenRows, xlsx, type CellValue } from './helpers/spreadsheet';
 
 let server: TestServer;
@@ -122,6 +126,42 @@ describe('POST /import/submissions', () => {
     const res = await upload(server, 'submissions', file, { token: await server.token('lucheng') });
     expect(res.body).toMatchObject({ status: 'SUCCESS', counts: { rows: 1 } });
     expect(await actual('P1-01', '330302')).toBe(43.6);
+  });
+});
+
+describe('an import on a live board', () => {
+  it('moves the board once per indicator and region, however many rows moved it, with the figures after the whole file', async () => {
+    const client = createClient({
+      url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false,
+      connectionParams: { authorization: `Bearer ${await server.token('screen')}` }, onNonLazyError: () => undefined,
+    });
+    const moved: string[] = [];
+    const cityFigures: number[] = [];
+    client.subscribe<BoardEventsSubscription>({ query: print(BoardEventsDocument), variables: { programme: 'P3', region: '330300' } }, {
+      next: ({ data }) => {
+        const e = data!.boardEvents;
+        if (e.__typename !== 'ProgressChanged') return;
+        moved.push(`${e.indicator.code} ${e.region.code}`);
+        if (e.indicator.code === 'P3-08' && e.region.code === '330300') cityFigures.push(e.progress.actual!);
+      },
+      error: () => undefined,
+      complete: () => undefined,
+    });
+    try {
+      await until(() => server.services.events.listenerCount === 1, 'the subscription');
+      const before = (await actual('P3-08', '330300'))! - (await actual('P3-08', '330302'))! - (await actual('P3-08', '330303'))!;
+      const res = await upload(server, 'submissions', csv([
+        ['指标代码', '地区代码', '数值', '截至日期'], ['P3-08', '330302', 1000, '2019-06-30'], ['P3-08', '330303', 2000, '2019-06-30'],
+      ]), { token: await server.token('admin') });
+      expect(res.body.status).toBe('SUCCESS');
+      // A figure entered after the import fences the stream: every event of the import came before its own.
+      await server.gql(SubmitDocument, { input: { indicator: 'P3-02', region: '330302', value: 12, asOf: '2019-06-30' } }, await server.token('admin'));
+      await until(() => moved.includes('P3-02 330300'), 'the fence\'s event');
+      expect(moved.filter((m) => m.startsWith('P3-08')).sort()).toEqual(['P3-08 330300', 'P3-08 330302', 'P3-08 330303']);
+      expect(cityFigures).toEqual([before + 3000]);
+    } finally {
+      await client.dispose();
+    }
   });
 });
 

@@ -65,7 +65,8 @@ async function main(): Promise<number> {
     args = parseArgs(process.argv.slice(2));
   } catch (error) {
     const message = (error as Error).message;
-    console.error(message ? `duban-import: ${message}\n\n${USAGE}` : USAGE);
+    if (!message) { console.log(USAGE); return 0; }
+    console.error(`duban-import: ${message}\n\n${USAGE}`);
     return 2;
   }
   let data: Buffer;
