@@ -261,6 +261,15 @@ describe('every failure writes nothing', () => {
     }), 409, { conflicts: [expect.objectContaining({ row: 3, code: 'CONFLICT' })] }],
     ['a file over 5 MiB', async () => ({ file: `${FIGURE_HEADER.join(',')}\n${'x'.repeat(5 * 1024 * 1024)}`, token: await server.token('admin') }), 413,
       { code: 'PAYLOAD_TOO_LARGE' }],
+    ['an .xlsx that unpacks to more than 200 MiB (a zip bomb)', async () => {
+      // A ZIP whose one entry says it unpacks to 4 GiB less a byte: the central directory is read before anything is unpacked.
+      const name = Buffer.from('xl/worksheets/sheet1.xml');
+      const local = Buffer.alloc(30); local.writeUInt32LE(0x04034b50, 0); local.writeUInt16LE(name.length, 26);
+      const central = Buffer.alloc(46); central.writeUInt32LE(0x02014b50, 0); central.writeUInt32LE(0xfffffffe, 24); central.writeUInt16LE(name.length, 28);
+      const end = Buffer.alloc(22); end.writeUInt32LE(0x06054b50, 0); end.writeUInt16LE(1, 8); end.writeUInt16LE(1, 10);
+      end.writeUInt32LE(central.length + name.length, 12); end.writeUInt32LE(local.length + name.length, 16);
+      return { file: Buffer.concat([local, name, central, name, end]), token: await server.token('admin') };
+    }, 413, { code: 'PAYLOAD_TOO_LARGE' }],
     ['more than 5,000 rows', async () => ({
       file: figures(...Array.from({ length: 5_001 }, () => good)), token: await server.token('admin'),
     }), 409, { conflicts: [expect.objectContaining({ row: 5_002, code: 'BAD_USER_INPUT' })] }],

@@ -11,7 +11,7 @@ import { createBus } from '../events/events';
 import { User } from '../user/user.entity';
 import type { ImportKind } from './spreadsheet.columns';
 import { importSheet, type ImportSummary } from './spreadsheet.import';
-import { NotASpreadsheetError, readSheet, SheetShapeError } from './spreadsheet.read';
+import { NotASpreadsheetError, readSheet, SheetShapeError, SheetTooLargeError } from './spreadsheet.read';
 
 const USAGE = `Usage: npm run import -- <submissions|targets> <file.xlsx|file.csv> --user <username> [--dry-run] [--json]
 
@@ -81,7 +81,7 @@ async function main(): Promise<number> {
   try {
     sheet = await readSheet(data, args.kind);
   } catch (error) {
-    if (!(error instanceof NotASpreadsheetError || error instanceof SheetShapeError)) throw error;
+    if (!(error instanceof NotASpreadsheetError || error instanceof SheetShapeError || error instanceof SheetTooLargeError)) throw error;
     console.error(`duban-import: ${args.file}: ${error.message}`);
     return 2;
   }

@@ -5,6 +5,9 @@ import { columnOf, isBlank, REQUIRED, cellText, type Cell, type Column, type Imp
 /** A file that is not a spreadsheet Duban reads (.xlsx or .csv): HTTP 415. */
 export class NotASpreadsheetError extends Error {}
 
+/** A workbook that unpacks to more than an import reads: HTTP 413. */
+export class SheetTooLargeError extends Error {}
+
 /** A spreadsheet without what an import needs (a header row, a required column, any row): HTTP 400. */
 export class SheetShapeError extends Error {}
 
@@ -82,7 +85,34 @@ function plain(value: ExcelJS.CellValue): Cell['value'] {
   return null;
 }
 
+/** What an .xlsx may unpack to: a 5 MiB file of 5,000 rows unpacks to a few; a zip bomb to gigabytes. */
+export const MAX_UNPACKED_BYTES = 200 * 1024 * 1024;
+
+/**
+ * The sum of the sizes a ZIP's entries unpack to, from its central directory; undefined when the
+ * directory cannot be read (exceljs then says what is wrong), Infinity for ZIP64 sizes.
+ */
+export function unpackedSize(zip: Buffer): number | undefined {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (end < 0 || end + 22 > zip.length) return undefined;
+  const entries = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  let total = 0;
+  for (let i = 0; i < entries; i += 1) {
+    if (at + 46 > zip.length || zip.readUInt32LE(at) !== 0x02014b50) return undefined;
+    const size = zip.readUInt32LE(at + 24);
+    if (size === 0xffffffff) return Infinity;
+    total += size;
+    at += 46 + zip.readUInt16LE(at + 28) + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return total;
+}
+
 async function readXlsx(data: Buffer, kind: ImportKind): Promise<{ name: string; grid: GridRow[] }> {
+  const unpacked = unpackedSize(data);
+  if (unpacked !== undefined && unpacked > MAX_UNPACKED_BYTES) {
+    throw new SheetTooLargeError(`The workbook unpacks to more than ${MAX_UNPACKED_BYTES} bytes; split it`);
+  }
   const workbook = new ExcelJS.Workbook();
   try {
     await workbook.xlsx.load(data as unknown as ExcelJS.Buffer);

@@ -7,7 +7,7 @@ import type { User } from '../user/user.entity';
 import { boardWorkbook, BOARD_EXPORT_QUERY, type BoardExportData } from './board.export';
 import type { ImportKind } from './spreadsheet.columns';
 import { importSheet, type ImportSummary } from './spreadsheet.import';
-import { NotASpreadsheetError, readSheet, SheetShapeError } from './spreadsheet.read';
+import { NotASpreadsheetError, readSheet, SheetShapeError, SheetTooLargeError } from './spreadsheet.read';
 
 export interface SpreadsheetRoutesOptions {
   services: Services;
@@ -138,6 +138,7 @@ export function spreadsheetRoutes(options: SpreadsheetRoutesOptions): express.Ro
     if (res.headersSent) return next(error);
     const type = (error as { type?: string }).type;
     if (type === 'entity.too.large') return refuse(res, 413, 'PAYLOAD_TOO_LARGE', `The file is larger than ${maxBytes} bytes; split it`);
+    if (error instanceof SheetTooLargeError) return refuse(res, 413, 'PAYLOAD_TOO_LARGE', error.message);
     if (error instanceof NotASpreadsheetError) return refuse(res, 415, 'UNSUPPORTED_MEDIA_TYPE', error.message);
     if (error instanceof SheetShapeError) return refuse(res, 400, 'BAD_USER_INPUT', error.message);
     if (type === 'request.aborted') return refuse(res, 400, 'BAD_REQUEST', 'The upload was cut off');
