@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync, statSync } from 'node:fs';
+import { TableNotFoundException } from '@mikro-orm/core';
 import { join } from 'node:path';
 import { createClock } from '../../clock';
 import { ConfigError, loadConfig } from '../../config';
@@ -96,7 +97,10 @@ async function main(): Promise<number> {
   }
   const orm = await openOrm(url);
   try {
-    const user = await orm.em.fork().findOne(User, { username: args.username }, { populate: ['region'] });
+    const user = await orm.em.fork().findOne(User, { username: args.username }, { populate: ['region'] }).catch((error: unknown) => {
+      if (error instanceof TableNotFoundException) throw new Error('the database has no Duban tables yet: start the server on it once (npm start)');
+      throw error;
+    });
     if (!user) {
       console.error(`duban-import: no user "${args.username}"`);
       return 2;
@@ -117,8 +121,9 @@ async function main(): Promise<number> {
   }
 }
 
-main().then((code) => { process.exitCode = code; }, (error: unknown) => {
+// process.exit, not exitCode: the embedded PostgreSQL's exit hook would otherwise exit with 0.
+main().then((code) => process.exit(code), (error: unknown) => {
   const message = error instanceof Error ? error.message : String(error);
   console.error(`duban-import: ${error instanceof ConfigError ? 'configuration: ' : ''}${message.split('\n')[0]}`);
-  process.exitCode = 2;
+  process.exit(2);
 });
