@@ -35,7 +35,7 @@ export interface RunningServer {
 const GRAPHQL_PATH = '/graphql';
 
 /** The user a bearer token names; undefined without a token; 'invalid' for a bad or expired one. */
-export async function authenticate(services: Services, header: unknown): Promise<User | 'invalid' | undefined> {
+async function authenticate(services: Services, header: unknown): Promise<User | 'invalid' | undefined> {
   const token = bearer(header);
   if (!token) return header === undefined || header === '' ? undefined : 'invalid';
   const id = verifyToken(token, services.config.jwtSecret);
