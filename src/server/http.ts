@@ -18,6 +18,7 @@ import type { DestinationStream } from 'pino';
 import { opsRouter } from './ops/health';
 import { createLogger, createRequestLogger, type Logger } from './ops/logger';
 import { createMetrics } from './ops/metrics';
+import { spreadsheetRoutes } from '../modules/spreadsheet/spreadsheet.routes';
 
 export interface HttpServerOptions {
   port: number;
@@ -97,6 +98,14 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   app.use(boardPageRouter({ endpoint: GRAPHQL_PATH, demo: services.config.demo }));
   app.use(GRAPHQL_PATH, cors(), express.json({ limit: '1mb' }),
     expressMiddleware(apollo, { context: ({ req }) => contextFor(services, req.headers.authorization, req.ip ?? req.socket.remoteAddress) }));
+  app.use(spreadsheetRoutes({
+    services,
+    authenticate: (authorization) => authenticate(services.em, services.config.jwtSecret, authorization),
+    async execute(query, variables, contextValue) {
+      const { body } = await apollo.executeOperation({ query, variables }, { contextValue });
+      return body.kind === 'single' ? body.singleResult : { errors: [{ message: 'an incremental result' }] };
+    },
+  }));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
 import { createLoaders } from '../../server/loaders';
-import type { NewEvent } from '../events/outbox.service';
+import { appendEvents, type NewEvent } from '../events/outbox.service';
 import type { OutboxEvent } from '../events/outbox.entity';
 import { Indicator } from '../indicator/indicator.entity';
 import { Progress } from '../progress/progress.types';
@@ -29,9 +29,13 @@ type ProgressSnapshot = Pick<Progress, 'actual' | 'completion' | 'expectedByNow'
  * every ancestor (one batch), as one ProgressChanged event each, for the outbox.
  */
 export async function progressChangedEvents(tx: EntityManager, clock: Clock, indicator: Indicator, region: Region): Promise<NewEvent[]> {
+  return progressEventsFor(tx, clock, indicator, selfAndAncestors(region));
+}
+
+/** ProgressChanged events of one indicator in the regions `codes`, in one batch. */
+async function progressEventsFor(tx: EntityManager, clock: Clock, indicator: Indicator, codes: string[]): Promise<NewEvent[]> {
   const loaders = createLoaders(tx, clock);
   const asOf = clock.today();
-  const codes = selfAndAncestors(region);
   const rows = await loaders.progress.loadMany(codes.map((regionCode) => ({ indicatorId: indicator.id, regionCode, asOf })));
   return rows.filter((p): p is Progress => !(p instanceof Error)).map((p) => {
     const progress: ProgressSnapshot = {
@@ -44,6 +48,44 @@ export async function progressChangedEvents(tx: EntityManager, clock: Clock, ind
       payload: { indicatorId: indicator.id, regionCode: p.region.code, asOf, progress },
     };
   });
+}
+
+/**
+ * The events of many writes in one transaction (a spreadsheet import), appended once at its end:
+ * each indicator's progress once per region moved, however many rows moved it, and the outbox's
+ * sequence locked only for the last moment of the transaction.
+ */
+export class EventBatch {
+  private readonly events: NewEvent[] = [];
+  private readonly moved = new Map<number, { indicator: Indicator; codes: Set<string> }>();
+
+  add(event: NewEvent): void {
+    this.events.push(event);
+  }
+
+  /** The indicator's progress moved in `region`, so in each of its ancestors. */
+  progressMoved(indicator: Indicator, region: Region): void {
+    const entry = this.moved.get(indicator.id) ?? { indicator, codes: new Set<string>() };
+    for (const code of selfAndAncestors(region)) entry.codes.add(code);
+    this.moved.set(indicator.id, entry);
+  }
+
+  /** Takes the events of `other` (one row's, kept once the row is). */
+  absorb(other: EventBatch): void {
+    this.events.push(...other.events);
+    for (const { indicator, codes } of other.moved.values()) {
+      const entry = this.moved.get(indicator.id) ?? { indicator, codes: new Set<string>() };
+      for (const code of codes) entry.codes.add(code);
+      this.moved.set(indicator.id, entry);
+    }
+  }
+
+  /** Appends every event to the outbox, in `tx`; the last sequence, to announce after the commit. */
+  async append(tx: EntityManager, clock: Clock): Promise<string | undefined> {
+    const events = [...this.events];
+    for (const { indicator, codes } of this.moved.values()) events.push(...await progressEventsFor(tx, clock, indicator, [...codes]));
+    return appendEvents(tx, events, clock.now());
+  }
 }
 
 export function targetChangedEvent(target: Target, programmeId: number): NewEvent {

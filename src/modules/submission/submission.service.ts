@@ -9,7 +9,7 @@ import { Region } from '../region/region.entity';
 import { assertMayWrite } from '../user/user.scope';
 import { User } from '../user/user.entity';
 import { Submission, SubmissionStatus } from './submission.entity';
-import { progressChangedEvents } from '../board/board.events';
+import { progressChangedEvents, type EventBatch } from '../board/board.events';
 import { appendEvents } from '../events/outbox.service';
 import type { SubmitFigureInput } from './submission.input';
 import { audit, snapshot } from '../audit/audit.service';
@@ -54,9 +54,9 @@ function samePayload(s: Submission, indicator: Indicator, region: Region, input:
 /**
  * Records a figure: checks everything first (a clear error, nothing written), then inserts it in
  * one transaction. The same idempotency key with the same figure returns the first submission;
- * with another figure, CONFLICT.
+ * with another figure, CONFLICT. With a `batch`, the boards' events are left to it.
  */
-export async function submitFigure(em: EntityManager, clock: Clock, user: User, input: SubmitFigureInput): Promise<SubmitResult> {
+export async function submitFigure(em: EntityManager, clock: Clock, user: User, input: SubmitFigureInput, batch?: EventBatch): Promise<SubmitResult> {
   const { indicator, region } = await findIndicatorAndRegion(em, input);
   assertMayWrite(user, indicator.programme, region, 'figures');
   if (region.level !== indicator.reportingLevel) {
@@ -98,8 +98,16 @@ export async function submitFigure(em: EntityManager, clock: Clock, user: User, 
         action: corrects ? 'CORRECT' : 'SUBMIT', entityType: 'Submission', entityId: row.id, indicatorCode: indicator.code, regionCode: region.code,
         after: snapshot(row, SUBMISSION_FIELDS),
       });
+      // The figure's open urges are answered by it, in the same transaction.
+      const urgeEvents = await resolveUrges(tx, clock, row, indicator, region);
+      // Many rows in one transaction (an import): their events go out once, at its end.
+      if (batch) {
+        urgeEvents.forEach((e) => batch.add(e));
+        batch.progressMoved(indicator, region);
+        return { submission: row, lastSeq: undefined };
+      }
       // The boards' events, in the same transaction: they commit with the figure or not at all.
-      const events = [...await resolveUrges(tx, clock, row, indicator, region), ...await progressChangedEvents(tx, clock, indicator, region)];
+      const events = [...urgeEvents, ...await progressChangedEvents(tx, clock, indicator, region)];
       return { submission: row, lastSeq: await appendEvents(tx, events, clock.now()) };
     });
     return { submission, created: true, lastSeq };

@@ -11,7 +11,7 @@ import { assertMayWrite } from '../user/user.scope';
 import { audit, snapshot } from '../audit/audit.service';
 import { Comparator, Target } from './target.entity';
 import type { SetTargetInput } from './target.input';
-import { progressChangedEvents, targetChangedEvent } from '../board/board.events';
+import { progressChangedEvents, targetChangedEvent, type EventBatch } from '../board/board.events';
 import { appendEvents } from '../events/outbox.service';
 
 function checkShape(indicator: Indicator, input: SetTargetInput): void {
@@ -33,8 +33,11 @@ function checkShape(indicator: Indicator, input: SetTargetInput): void {
 
 const TARGET_FIELDS = ['indicator', 'region', 'deadline', 'comparator', 'value', 'min', 'max', 'note', 'version'] as const;
 
-/** Creates the target for indicator × region × deadline, or changes it when expectedVersion is current. */
-export async function setTarget(em: EntityManager, clock: Clock, user: User, input: SetTargetInput): Promise<{ target: Target; lastSeq?: string }> {
+/**
+ * Creates the target for indicator × region × deadline, or changes it when expectedVersion is current.
+ * With a `batch`, the boards' events are left to it.
+ */
+export async function setTarget(em: EntityManager, clock: Clock, user: User, input: SetTargetInput, batch?: EventBatch): Promise<{ target: Target; lastSeq?: string }> {
   const { indicator, region } = await findIndicatorAndRegion(em, input);
   assertMayWrite(user, indicator.programme, region, 'targets');
   if (LEVEL_DEPTH[region.level] > LEVEL_DEPTH[indicator.reportingLevel]) {
@@ -70,6 +73,12 @@ export async function setTarget(em: EntityManager, clock: Clock, user: User, inp
       action: 'SET_TARGET', entityType: 'Target', entityId: target.id, indicatorCode: indicator.code, regionCode: region.code,
       before, after: snapshot(target, TARGET_FIELDS),
     });
+    // Many rows in one transaction (an import): their events go out once, at its end.
+    if (batch) {
+      batch.add(targetChangedEvent(target, indicator.programme.id));
+      batch.progressMoved(indicator, region);
+      return { target };
+    }
     const events = [targetChangedEvent(target, indicator.programme.id), ...await progressChangedEvents(tx, clock, indicator, region)];
     return { target, lastSeq: await appendEvents(tx, events, clock.now()) };
   });
