@@ -31,6 +31,26 @@ export interface Config {
   wsMaxQueuedEvents: number;
   /** Board responses kept until the next write (0: off). */
   figuresCacheEntries: number;
+  /** Limits on one request; see `src/server/limits.ts`. */
+  limits: Limits;
+  /** Answer introspection queries (`__schema`, `__type`). */
+  introspection: boolean;
+  /** Serve the GraphiQL playground at `/` and `/playground`. */
+  playground: boolean;
+}
+
+/** What one request may ask for, on HTTP and WebSocket alike. */
+export interface Limits {
+  /** Nesting of selections, fragments counted. */
+  maxDepth: number;
+  /** Aliased fields in one operation. */
+  maxAliases: number;
+  /** Lexical tokens in one document; a longer one is not parsed at all. */
+  maxTokens: number;
+  /** graphql-armor's cost: objects cost 2, scalars 1, times 1.5 per level, times a literal `first`. */
+  maxCost: number;
+  /** An HTTP request body and a WebSocket message, in bytes. */
+  maxBodyBytes: number;
 }
 
 export class ConfigError extends Error {}
@@ -100,6 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch {
     throw new ConfigError(`DUBAN_TIME_ZONE is not a time zone: "${timeZone}"`);
   }
+  // The demo and development show the schema and the playground; a production deployment opts in.
+  const open = nodeEnv !== 'production' || flag('DUBAN_DEMO', env.DUBAN_DEMO, true);
   return {
     env: nodeEnv,
     port: integer('PORT', env.PORT, 4000, 0, 65535),
@@ -117,5 +139,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     wsMaxSubscriptions: integer('DUBAN_WS_MAX_SUBSCRIPTIONS', env.DUBAN_WS_MAX_SUBSCRIPTIONS, 20, 1, 1000),
     wsMaxQueuedEvents: integer('DUBAN_WS_MAX_QUEUED_EVENTS', env.DUBAN_WS_MAX_QUEUED_EVENTS, 10_000, 1, 1_000_000),
     figuresCacheEntries: integer('DUBAN_FIGURES_CACHE_ENTRIES', env.DUBAN_FIGURES_CACHE_ENTRIES, 500, 0, 100_000),
+    limits: {
+      maxDepth: integer('DUBAN_MAX_DEPTH', env.DUBAN_MAX_DEPTH, 10, 1, 100),
+      maxAliases: integer('DUBAN_MAX_ALIASES', env.DUBAN_MAX_ALIASES, 30, 0, 1000),
+      maxTokens: integer('DUBAN_MAX_TOKENS', env.DUBAN_MAX_TOKENS, 2000, 100, 1_000_000),
+      maxCost: integer('DUBAN_MAX_COST', env.DUBAN_MAX_COST, 50_000, 100, 100_000_000),
+      maxBodyBytes: integer('DUBAN_MAX_BODY_BYTES', env.DUBAN_MAX_BODY_BYTES, 1024 * 1024, 1024, 100 * 1024 * 1024),
+    },
+    introspection: flag('DUBAN_INTROSPECTION', env.DUBAN_INTROSPECTION, open),
+    playground: flag('DUBAN_PLAYGROUND', env.DUBAN_PLAYGROUND, open),
   };
 }

@@ -52,11 +52,14 @@ export function Connection<T extends object>(node: ClassType<T>) {
   return ConnectionClass;
 }
 
+/** The largest page a connection gives: a larger `first` is BAD_USER_INPUT. */
+export const MAX_PAGE_SIZE = 500;
+
 @ArgsType()
 export class PageArgs {
   @Field(() => Int, { defaultValue: 50, description: 'At most 500.' })
-  @Min(0)
-  @Max(500)
+  @Min(0, { message: 'first cannot be negative' })
+  @Max(MAX_PAGE_SIZE, { message: `first is at most ${MAX_PAGE_SIZE} (the largest page); ask for the next page with after` })
   first: number = 50;
 
   @Field(() => String, { nullable: true, description: 'The endCursor of the previous page.' })

@@ -5,11 +5,12 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
-import express from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { User } from '../modules/user/user.entity';
 import { bearer, verifyToken } from '../modules/user/token';
 import { createContext, type Context, type Services } from './context';
 import { createFormatError } from './errors';
+import { createRequestRules, parseOptions } from './limits';
 import { playgroundRouter } from './playground';
 import { buildSchema } from './schema';
 import { startWebSocketServer } from './websocket';
@@ -33,6 +34,30 @@ export interface RunningServer {
 
 const GRAPHQL_PATH = '/graphql';
 
+/** Without a JSON body, `req.body` stays unset and the Apollo integration would answer 500: let Apollo refuse it (CSRF, 400). */
+const bodyOrNone: RequestHandler = (req, _res, next) => {
+  if (!Object.prototype.hasOwnProperty.call(req, 'body')) req.body = undefined;
+  next();
+};
+
+/**
+ * A body too large, not JSON, or in an unknown encoding: a GraphQL-shaped JSON error with its HTTP
+ * status, never Express's HTML page.
+ */
+const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number; limit?: number }, _req, res, next) => {
+  if (res.headersSent) { next(error); return; }
+  const status = error.status ?? 500;
+  const [code, message] = error.type === 'entity.too.large'
+    ? ['PAYLOAD_TOO_LARGE', `The request body is over the limit of ${error.limit} bytes`]
+    : error.type === 'entity.parse.failed'
+      ? ['BAD_REQUEST', 'The request body is not valid JSON']
+      : status >= 400 && status < 500
+        ? ['BAD_REQUEST', `The request body cannot be read (${error.type ?? 'bad request'})`]
+        : ['INTERNAL_SERVER_ERROR', 'Internal server error'];
+  if (code === 'INTERNAL_SERVER_ERROR') console.error('request body:', error);
+  res.status(code === 'INTERNAL_SERVER_ERROR' ? 500 : status).json({ errors: [{ message, extensions: { code } }] });
+};
+
 /** The user a bearer token names; undefined without a token; 'invalid' for a bad or expired one. */
 async function authenticate(services: Services, header: unknown): Promise<User | 'invalid' | undefined> {
   const token = bearer(header);
@@ -55,9 +80,12 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   const schema = buildSchema();
   const app = express();
   const httpServer = createHttpServer(app);
-  const formatError = createFormatError({ exposeUnknown: services.config.env === 'development' });
+  const { config } = services;
+  const formatError = createFormatError({ exposeUnknown: config.env === 'development', hideSuggestions: config.env === 'production' });
+  const rules = createRequestRules({ limits: config.limits, introspection: config.introspection });
   const ws = startWebSocketServer(httpServer, schema, services, {
     path: GRAPHQL_PATH,
+    rules,
     connectionInitWaitTimeout: options.connectionInitWaitTimeout ?? 3_000,
     keepAliveMs: options.keepAliveMs ?? 12_000,
     formatError,
@@ -67,8 +95,12 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   const apollo = new ApolloServer<Context>({
     schema,
     formatError,
-    includeStacktraceInErrorResponses: services.config.env === 'development',
-    introspection: true,
+    includeStacktraceInErrorResponses: config.env === 'development',
+    introspection: config.introspection,
+    validationRules: rules,
+    parseOptions: parseOptions(config.limits),
+    // A GET or a simple-content-type POST needs a header a browser's cross-site form cannot send.
+    csrfPrevention: true,
     // Shutdown is the process's (main.ts), in its order: Apollo must not act on signals itself.
     stopOnTerminationSignals: false,
     plugins: [
@@ -82,9 +114,9 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   });
   await apollo.start();
 
-  app.use(GRAPHQL_PATH, cors(), express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, { context: ({ req }) => contextFor(services, req.headers.authorization) }));
-  app.use(playgroundRouter(GRAPHQL_PATH));
+  app.use(GRAPHQL_PATH, cors(), express.json({ limit: config.limits.maxBodyBytes }), bodyOrNone,
+    expressMiddleware(apollo, { context: ({ req }) => contextFor(services, req.headers.authorization) }), bodyErrors);
+  if (config.playground) app.use(playgroundRouter(GRAPHQL_PATH));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -1,0 +1,99 @@
+import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import {
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLSchema,
+  type ParseOptions,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
+import type { Limits } from '../config';
+
+export type LimitName = 'depth' | 'aliases' | 'tokens' | 'cost';
+
+/**
+ * A request over one of the limits: `extensions.code` LIMIT_EXCEEDED, `extensions.limit` names
+ * which, `extensions.max` says how much is allowed. Raised while parsing or validating, so nothing
+ * is executed.
+ */
+export class LimitExceededError extends GraphQLError {
+  constructor(readonly limit: LimitName, readonly max: number, message: string) {
+    super(message, { extensions: { code: 'LIMIT_EXCEEDED', limit, max } });
+    this.name = 'LimitExceededError';
+  }
+}
+
+export interface RequestRulesOptions {
+  limits: Limits;
+  /** Answer `__schema` and `__type`; when false, graphql-js's NoSchemaIntrospectionCustomRule refuses them. */
+  introspection: boolean;
+}
+
+/**
+ * graphql-armor's rules report by throwing unless told otherwise; here each reports into the
+ * validation context, so every breach is a validation error like any other (and a request over
+ * two limits hears of both).
+ */
+function reporter(limit: LimitName, max: number, what: string) {
+  return [(context: ValidationContext | null, error: GraphQLError) => {
+    const found = /found ([\d.]+)/.exec(error.message)?.[1];
+    context?.reportError(new LimitExceededError(limit, max, `${what} is over the limit of ${max}${found ? `: ${Number(found)}` : ''}`));
+  }];
+}
+
+/** The validation rules on top of graphql-js's own, for Apollo (HTTP) and graphql-ws (WebSocket) alike. */
+export function createRequestRules({ limits, introspection }: RequestRulesOptions): ValidationRule[] {
+  const common = { propagateOnRejection: false, exposeLimits: true } as const;
+  const rules: ValidationRule[] = [
+    maxDepthRule({ ...common, n: limits.maxDepth, onReject: reporter('depth', limits.maxDepth, 'The query depth') }),
+    maxAliasesRule({ ...common, n: limits.maxAliases, onReject: reporter('aliases', limits.maxAliases, 'The number of aliases') }),
+    costLimitRule({ ...common, maxCost: limits.maxCost, onReject: reporter('cost', limits.maxCost, 'The query cost') }),
+  ];
+  if (!introspection) rules.push(NoSchemaIntrospectionCustomRule);
+  return rules;
+}
+
+/** graphql-js stops lexing past `maxTokens`: a token flood costs no more than the limit. */
+export function parseOptions(limits: Limits): ParseOptions {
+  return { maxTokens: limits.maxTokens };
+}
+
+const TOKENS = /^Syntax Error: Document contains more that (\d+) tokens/;
+
+/** graphql-js's token-limit syntax error, as a LimitExceededError; undefined for any other error. */
+export function asTokenLimitError(error: unknown): LimitExceededError | undefined {
+  const message = error instanceof Error ? error.message : '';
+  const max = TOKENS.exec(message)?.[1];
+  return max === undefined ? undefined : new LimitExceededError('tokens', Number(max), `The document is over the limit of ${max} tokens`);
+}
+
+/**
+ * Parses and validates a document as Apollo does on HTTP, for the WebSocket: the same limits, the
+ * same rules. Returns the document, or the errors to send.
+ */
+export function parseAndValidate(schema: GraphQLSchema, query: string, limits: Limits, rules: readonly ValidationRule[]): DocumentNode | readonly GraphQLError[] {
+  let document: DocumentNode;
+  try {
+    document = parse(query, parseOptions(limits));
+  } catch (error) {
+    const limit = asTokenLimitError(error);
+    if (limit) return [limit];
+    if (error instanceof GraphQLError) {
+      return [new GraphQLError(error.message, { source: error.source, positions: error.positions, extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+    }
+    throw error;
+  }
+  const errors = validate(schema, document, [...specifiedRules, ...rules]);
+  if (errors.length > 0) {
+    return errors.map((e) => (e instanceof LimitExceededError || e.originalError instanceof LimitExceededError
+      ? e
+      : new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } })));
+  }
+  return document;
+}
