@@ -10,7 +10,7 @@ import { User } from '../modules/user/user.entity';
 import { bearer, verifyToken } from '../modules/user/token';
 import { createContext, type Context, type Services } from './context';
 import { createFormatError } from './errors';
-import { createRequestRules, parseOptions } from './limits';
+import { createNulGuardPlugin, createRequestRules, parseOptions } from './limits';
 import { playgroundRouter } from './playground';
 import { buildSchema } from './schema';
 import { startWebSocketServer } from './websocket';
@@ -82,10 +82,9 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   const httpServer = createHttpServer(app);
   const { config } = services;
   const formatError = createFormatError({ exposeUnknown: config.env === 'development', hideSuggestions: config.env === 'production' });
-  const rules = createRequestRules({ limits: config.limits, introspection: config.introspection });
   const ws = startWebSocketServer(httpServer, schema, services, {
     path: GRAPHQL_PATH,
-    rules,
+    rules: createRequestRules({ limits: config.limits, introspection: config.introspection }),
     connectionInitWaitTimeout: options.connectionInitWaitTimeout ?? 3_000,
     keepAliveMs: options.keepAliveMs ?? 12_000,
     formatError,
@@ -96,8 +95,9 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
     schema,
     formatError,
     includeStacktraceInErrorResponses: config.env === 'development',
+    // Apollo adds graphql-js's NoSchemaIntrospectionCustomRule itself when introspection is off.
     introspection: config.introspection,
-    validationRules: rules,
+    validationRules: createRequestRules({ limits: config.limits, introspection: true }),
     parseOptions: parseOptions(config.limits),
     // A GET or a simple-content-type POST needs a header a browser's cross-site form cannot send.
     csrfPrevention: true,
@@ -107,6 +107,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
       ApolloServerPluginLandingPageDisabled(),
+      createNulGuardPlugin(),
       // No HTTP caching of GraphQL responses here; without it no per-field hook runs on every field.
       ApolloServerPluginCacheControlDisabled(),
       createFiguresCachePlugin({ maxEntries: services.config.figuresCacheEntries }),

@@ -7,12 +7,15 @@ import {
   parse,
   specifiedRules,
   validate,
+  visit,
+  BREAK,
   type DocumentNode,
   type GraphQLSchema,
   type ParseOptions,
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
+import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { Limits } from '../config';
 
 export type LimitName = 'depth' | 'aliases' | 'tokens' | 'cost';
@@ -73,11 +76,33 @@ export function asTokenLimitError(error: unknown): LimitExceededError | undefine
   return max === undefined ? undefined : new LimitExceededError('tokens', Number(max), `The document is over the limit of ${max} tokens`);
 }
 
+/** Whether a string anywhere in the variables holds U+0000. */
+function nulInValue(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(nulInValue);
+  if (value !== null && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\u0000') || nulInValue(v));
+  return false;
+}
+
+/**
+ * PostgreSQL's text cannot hold U+0000: a string with it would reach the database and fail there
+ * (an internal error). It is refused up front, in the document's strings and in the variables.
+ */
+export function nulCharacterError(document: DocumentNode, variables: unknown): GraphQLError | undefined {
+  let found = nulInValue(variables);
+  if (!found) {
+    visit(document, { StringValue(node) { if (node.value.includes('\u0000')) { found = true; return BREAK; } return undefined; } });
+  }
+  return found
+    ? new GraphQLError('Text cannot contain the NUL character (U+0000)', { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } })
+    : undefined;
+}
+
 /**
  * Parses and validates a document as Apollo does on HTTP, for the WebSocket: the same limits, the
- * same rules. Returns the document, or the errors to send.
+ * same rules, the same refusal of NUL. Returns the document, or the errors to send.
  */
-export function parseAndValidate(schema: GraphQLSchema, query: string, limits: Limits, rules: readonly ValidationRule[]): DocumentNode | readonly GraphQLError[] {
+export function parseAndValidate(schema: GraphQLSchema, query: string, variables: unknown, limits: Limits, rules: readonly ValidationRule[]): DocumentNode | readonly GraphQLError[] {
   let document: DocumentNode;
   try {
     document = parse(query, parseOptions(limits));
@@ -95,5 +120,21 @@ export function parseAndValidate(schema: GraphQLSchema, query: string, limits: L
       ? e
       : new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } })));
   }
+  const nul = nulCharacterError(document, variables);
+  if (nul) return [nul];
   return document;
+}
+
+/** The refusal of NUL characters on HTTP, once Apollo has the document and the variables. */
+export function createNulGuardPlugin(): ApolloServerPlugin<BaseContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ document, request }) {
+          const error = nulCharacterError(document, request.variables);
+          if (error) throw error;
+        },
+      };
+    },
+  };
 }
