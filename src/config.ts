@@ -143,7 +143,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxDepth: integer('DUBAN_MAX_DEPTH', env.DUBAN_MAX_DEPTH, 10, 1, 100),
       maxAliases: integer('DUBAN_MAX_ALIASES', env.DUBAN_MAX_ALIASES, 30, 0, 1000),
       maxTokens: integer('DUBAN_MAX_TOKENS', env.DUBAN_MAX_TOKENS, 2000, 100, 1_000_000),
-      maxCost: integer('DUBAN_MAX_COST', env.DUBAN_MAX_COST, 50_000, 100, 100_000_000),
+      maxCost: integer('DUBAN_MAX_COST', env.DUBAN_MAX_COST, 100_000, 100, 100_000_000),
       maxBodyBytes: integer('DUBAN_MAX_BODY_BYTES', env.DUBAN_MAX_BODY_BYTES, 1024 * 1024, 1024, 100 * 1024 * 1024),
     },
     introspection: flag('DUBAN_INTROSPECTION', env.DUBAN_INTROSPECTION, open),

@@ -40,7 +40,7 @@ describe('loadConfig', () => {
   });
 
   it('has limits that every client operation passes, and reads them', () => {
-    expect(loadConfig({}).limits).toEqual({ maxDepth: 10, maxAliases: 30, maxTokens: 2000, maxCost: 50_000, maxBodyBytes: 1024 * 1024 });
+    expect(loadConfig({}).limits).toEqual({ maxDepth: 10, maxAliases: 30, maxTokens: 2000, maxCost: 100_000, maxBodyBytes: 1024 * 1024 });
     expect(loadConfig({ DUBAN_MAX_DEPTH: '4', DUBAN_MAX_ALIASES: '0', DUBAN_MAX_TOKENS: '500', DUBAN_MAX_COST: '900', DUBAN_MAX_BODY_BYTES: '2048' }).limits)
       .toEqual({ maxDepth: 4, maxAliases: 0, maxTokens: 500, maxCost: 900, maxBodyBytes: 2048 });
   });

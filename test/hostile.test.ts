@@ -129,6 +129,7 @@ const depthBomb = `{ region(code: "330302006") { ${'parent { '.repeat(12)}code${
 const aliasBomb = `{ ${Array.from({ length: 200 }, (_, i) => `a${i}: me { username }`).join(' ')} }`;
 const tokenFlood = `{ me { ${'username '.repeat(100_000)}} }`;
 const costBomb = '{ region(code: "330300") { children(first: 500) { nodes { children(first: 500) { nodes { children(first: 500) { nodes { code name } } } } } } } }';
+const costBombInVariables = 'query C($n: Int!, $m: Int = 500) { region(code: "330300") { children(first: $n) { nodes { children(first: $m) { nodes { children(first: $n) { nodes { code name } } } } } } } }';
 const fragmentCycle = 'query { region(code: "330300") { ...A } } fragment A on Region { parent { ...B } } fragment B on Region { parent { ...A } }';
 
 const SQL = `330302' OR '1'='1'; drop table submission; --`;
@@ -161,7 +162,12 @@ const httpRows: Row[] = [
   ['a cost bomb (three nested connections of first: 500) is LIMIT_EXCEEDED (cost), 400', async () => {
     const res = await query(costBomb);
     expectAnswer(res, 400, 'LIMIT_EXCEEDED');
-    expect(res.json!.errors![0].extensions).toMatchObject({ limit: 'cost', max: 50_000 });
+    expect(res.json!.errors![0].extensions).toMatchObject({ limit: 'cost', max: 100_000 });
+  }],
+  ['a cost bomb with its page sizes in variables (and a variable\'s default) is LIMIT_EXCEEDED (cost), 400, before anything runs', async () => {
+    const res = await query(costBombInVariables, { n: 500 });
+    expectAnswer(res, 400, 'LIMIT_EXCEEDED');
+    expect(res.json!.errors![0].extensions).toEqual({ code: 'LIMIT_EXCEEDED', limit: 'cost', max: 100_000 });
   }],
   ['a fragment cycle is GRAPHQL_VALIDATION_FAILED, not a stack overflow', async () => {
     const res = await query(fragmentCycle);
@@ -444,7 +450,8 @@ const wsRows: Row[] = [
     expect((await wsOperation(s, 'depth', depthBomb)).payload).toEqual([expect.objectContaining({ extensions: { code: 'LIMIT_EXCEEDED', limit: 'depth', max: 10 } })]);
     expect((await wsOperation(s, 'aliases', aliasBomb)).payload).toEqual([expect.objectContaining({ extensions: { code: 'LIMIT_EXCEEDED', limit: 'aliases', max: 30 } })]);
     expect((await wsOperation(s, 'tokens', tokenFlood)).payload).toEqual([expect.objectContaining({ extensions: { code: 'LIMIT_EXCEEDED', limit: 'tokens', max: 2000 } })]);
-    expect((await wsOperation(s, 'cost', costBomb)).payload).toEqual([expect.objectContaining({ extensions: { code: 'LIMIT_EXCEEDED', limit: 'cost', max: 50_000 } })]);
+    expect((await wsOperation(s, 'cost', costBomb)).payload).toEqual([expect.objectContaining({ extensions: { code: 'LIMIT_EXCEEDED', limit: 'cost', max: 100_000 } })]);
+    expect((await wsOperation(s, 'cost-variables', costBombInVariables, { n: 500 })).payload).toEqual([expect.objectContaining({ extensions: { code: 'LIMIT_EXCEEDED', limit: 'cost', max: 100_000 } })]);
     expect(wsCodes(await wsOperation(s, 'syntax', '{ me { '))).toEqual(['GRAPHQL_PARSE_FAILED']);
     expect(wsCodes(await wsOperation(s, 'cycle', fragmentCycle))).toEqual(['GRAPHQL_VALIDATION_FAILED']);
     expect(wsCodes(await wsOperation(s, 'nul', '{ region(code: "330300\\u0000") { code } }'))).toEqual(['BAD_USER_INPUT']);

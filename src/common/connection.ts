@@ -1,6 +1,7 @@
 import { ArgsType, type ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { Max, Min } from 'class-validator';
 import { BadInputError } from '../server/errors';
+import { MAX_PAGE_SIZE } from '../server/limits';
 
 @ObjectType({ description: 'Relay page information.' })
 export class PageInfo {
@@ -51,9 +52,6 @@ export function Connection<T extends object>(node: ClassType<T>) {
   }
   return ConnectionClass;
 }
-
-/** The largest page a connection gives: a larger `first` is BAD_USER_INPUT. */
-export const MAX_PAGE_SIZE = 500;
 
 @ArgsType()
 export class PageArgs {

@@ -10,7 +10,7 @@ import { User } from '../modules/user/user.entity';
 import { bearer, verifyToken } from '../modules/user/token';
 import { createContext, type Context, type Services } from './context';
 import { createFormatError } from './errors';
-import { createNulGuardPlugin, createRequestRules, parseOptions } from './limits';
+import { createRequestGuardPlugin, createRequestRules, parseOptions } from './limits';
 import { playgroundRouter } from './playground';
 import { buildSchema } from './schema';
 import { startWebSocketServer } from './websocket';
@@ -107,7 +107,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
       ApolloServerPluginLandingPageDisabled(),
-      createNulGuardPlugin(),
+      createRequestGuardPlugin({ schema, limits: config.limits }),
       // No HTTP caching of GraphQL responses here; without it no per-field hook runs on every field.
       ApolloServerPluginCacheControlDisabled(),
       createFiguresCachePlugin({ maxEntries: services.config.figuresCacheEntries }),

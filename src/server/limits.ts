@@ -9,6 +9,7 @@ import {
   validate,
   visit,
   BREAK,
+  Kind,
   type DocumentNode,
   type GraphQLSchema,
   type ParseOptions,
@@ -17,6 +18,9 @@ import {
 } from 'graphql';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { Limits } from '../config';
+
+/** The largest page a connection gives (`first`): a larger one is BAD_USER_INPUT. */
+export const MAX_PAGE_SIZE = 500;
 
 export type LimitName = 'depth' | 'aliases' | 'tokens' | 'cost';
 
@@ -27,7 +31,8 @@ export type LimitName = 'depth' | 'aliases' | 'tokens' | 'cost';
  */
 export class LimitExceededError extends GraphQLError {
   constructor(readonly limit: LimitName, readonly max: number, message: string) {
-    super(message, { extensions: { code: 'LIMIT_EXCEEDED', limit, max } });
+    // http: the status Apollo gives it when it is thrown after validation (the cost with variables).
+    super(message, { extensions: { code: 'LIMIT_EXCEEDED', limit, max, http: { status: 400 } } });
     this.name = 'LimitExceededError';
   }
 }
@@ -50,13 +55,55 @@ function reporter(limit: LimitName, max: number, what: string) {
   }];
 }
 
+function costRule(limits: Limits): ValidationRule {
+  return costLimitRule({ propagateOnRejection: false, exposeLimits: true, maxCost: limits.maxCost, onReject: reporter('cost', limits.maxCost, 'The query cost') });
+}
+
+const PAGE_ARGUMENTS = new Set(['first', 'last']);
+
+/**
+ * The document with each `first: $n` (and `last`) written as the number the variables give, or
+ * the variable's default: graphql-armor's cost multiplies by a literal page size only. Undefined
+ * when no page size comes from a variable.
+ */
+function withPageSizesWritten(document: DocumentNode, variables: Record<string, unknown> | undefined): DocumentNode | undefined {
+  const defaults = new Map<string, unknown>();
+  for (const definition of document.definitions) {
+    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
+    for (const v of definition.variableDefinitions ?? []) {
+      if (v.defaultValue?.kind === Kind.INT) defaults.set(v.variable.name.value, Number(v.defaultValue.value));
+    }
+  }
+  let changed = false;
+  const written = visit(document, {
+    Argument(node) {
+      if (!PAGE_ARGUMENTS.has(node.name.value) || node.value.kind !== Kind.VARIABLE) return undefined;
+      const name = node.value.name.value;
+      const value = variables && name in variables ? variables[name] : defaults.get(name);
+      if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) return undefined;
+      changed = true;
+      // A page larger than the largest is refused as such (BAD_USER_INPUT), not as a cost.
+      return { ...node, value: { kind: Kind.INT, value: String(Math.min(value, MAX_PAGE_SIZE)) } };
+    },
+  });
+  return changed ? written : undefined;
+}
+
+/** The cost once the variables are known: a page size in a variable counts as one written out. */
+export function costWithVariables(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown> | undefined, limits: Limits): LimitExceededError | undefined {
+  const written = withPageSizesWritten(document, variables);
+  if (!written) return undefined;
+  const [error] = validate(schema, written, [costRule(limits)]);
+  return error instanceof LimitExceededError ? error : undefined;
+}
+
 /** The validation rules on top of graphql-js's own, for Apollo (HTTP) and graphql-ws (WebSocket) alike. */
 export function createRequestRules({ limits, introspection }: RequestRulesOptions): ValidationRule[] {
   const common = { propagateOnRejection: false, exposeLimits: true } as const;
   const rules: ValidationRule[] = [
     maxDepthRule({ ...common, n: limits.maxDepth, onReject: reporter('depth', limits.maxDepth, 'The query depth') }),
     maxAliasesRule({ ...common, n: limits.maxAliases, onReject: reporter('aliases', limits.maxAliases, 'The number of aliases') }),
-    costLimitRule({ ...common, maxCost: limits.maxCost, onReject: reporter('cost', limits.maxCost, 'The query cost') }),
+    costRule(limits),
   ];
   if (!introspection) rules.push(NoSchemaIntrospectionCustomRule);
   return rules;
@@ -120,18 +167,21 @@ export function parseAndValidate(schema: GraphQLSchema, query: string, variables
       ? e
       : new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } })));
   }
-  const nul = nulCharacterError(document, variables);
-  if (nul) return [nul];
+  const refused = nulCharacterError(document, variables) ?? costWithVariables(schema, document, variables as Record<string, unknown> | undefined, limits);
+  if (refused) return [refused];
   return document;
 }
 
-/** The refusal of NUL characters on HTTP, once Apollo has the document and the variables. */
-export function createNulGuardPlugin(): ApolloServerPlugin<BaseContext> {
+/**
+ * On HTTP, once Apollo has the document and the variables, before anything runs: NUL refused, and
+ * the cost counted again with the page sizes the variables give.
+ */
+export function createRequestGuardPlugin(options: { schema: GraphQLSchema; limits: Limits }): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ document, request }) {
-          const error = nulCharacterError(document, request.variables);
+          const error = nulCharacterError(document, request.variables) ?? costWithVariables(options.schema, document, request.variables, options.limits);
           if (error) throw error;
         },
       };
