@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     `Duban is running${embedded ? ' on its embedded PostgreSQL' : ''}; today is ${clock.today()}.`,
     `  API (HTTP):       ${server.url}`,
     `  API (WebSocket):  ${server.wsUrl}`,
-    `  Playground:       ${origin}/playground`,
+    ...(config.playground ? [`  Playground:       ${origin}/playground`] : []),
     `  Live events:      outbox followed over ${events.stream.busName === 'redis' ? 'Redis pub/sub' : 'PostgreSQL LISTEN/NOTIFY'}`,
   ].join('\n'));
 
