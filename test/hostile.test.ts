@@ -202,6 +202,10 @@ const httpRows: Row[] = [
     expectAnswer(res, 400, 'BAD_REQUEST');
     expect(res.json!.errors![0].message).toBe('The request body is not valid JSON');
   }],
+  ['a JSON body in a charset the server does not read (latin1) is 415, as JSON', async () => {
+    const res = await http({ body: JSON.stringify({ query: '{ me { username } }' }), headers: { 'content-type': 'application/json; charset=latin1' }, token: tokens.screen });
+    expectAnswer(res, 415, 'BAD_REQUEST');
+  }],
   ['a JSON body that is not an object (a string) is 400 BAD_REQUEST', async () => {
     expectAnswer(await http({ body: '"{ me { username } }"', token: tokens.screen }), 400, 'BAD_REQUEST');
   }],
@@ -235,6 +239,11 @@ const httpRows: Row[] = [
   ['a mutation over GET, even with the preflight header, is refused (405)', async () => {
     const res = await http({ method: 'GET', search: `?query=${encodeURIComponent('mutation { login(username: "screen", password: "demo") { token } }')}`, headers: { 'apollo-require-preflight': 'true' } });
     expectAnswer(res, 405, 'BAD_REQUEST');
+  }],
+  ['a subscription sent over HTTP is 400 BAD_REQUEST, pointing to the WebSocket, not an internal error', async () => {
+    const res = await http({ body: JSON.stringify({ query: 'subscription { notifications { cursor } }' }), token: tokens.screen });
+    expectAnswer(res, 400, 'BAD_REQUEST');
+    expect(res.json!.errors![0].message).toMatch(/WebSocket/);
   }],
   ['an unknown operationName is 400 OPERATION_RESOLUTION_FAILURE', async () => {
     expectAnswer(await http({ body: JSON.stringify({ query: 'query A { me { username } }', operationName: 'B' }), token: tokens.screen }), 400, 'OPERATION_RESOLUTION_FAILURE');

@@ -173,14 +173,18 @@ export function parseAndValidate(schema: GraphQLSchema, query: string, variables
 }
 
 /**
- * On HTTP, once Apollo has the document and the variables, before anything runs: NUL refused, and
- * the cost counted again with the page sizes the variables give.
+ * On HTTP, once Apollo has the document and the variables, before anything runs: a subscription
+ * sent to HTTP refused, NUL refused, and the cost counted again with the page sizes the variables give.
  */
 export function createRequestGuardPlugin(options: { schema: GraphQLSchema; limits: Limits }): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, request }) {
+        async didResolveOperation({ document, request, operation }) {
+          if (operation?.operation === 'subscription') {
+            // Apollo would execute it once, as a query, and fail on its null: subscriptions live on the WebSocket.
+            throw new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) on this same path', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
+          }
           const error = nulCharacterError(document, request.variables) ?? costWithVariables(options.schema, document, request.variables, options.limits);
           if (error) throw error;
         },
