@@ -236,6 +236,10 @@ const httpRows: Row[] = [
     expectAnswer(res, 400, 'BAD_REQUEST');
     expect(res.json!.errors![0].message).toMatch(/Cross-Site Request Forgery/);
   }],
+  ['a GET with the preflight header is answered: the 400 above is CSRF prevention, not GET', async () => {
+    const res = await http({ method: 'GET', search: `?query=${encodeURIComponent('{ me { username } }')}`, headers: { 'apollo-require-preflight': 'true' }, token: tokens.screen });
+    expect({ status: res.status, json: res.json }).toEqual({ status: 200, json: { data: { me: { username: 'screen' } } } });
+  }],
   ['a mutation over GET, even with the preflight header, is refused (405)', async () => {
     const res = await http({ method: 'GET', search: `?query=${encodeURIComponent('mutation { login(username: "screen", password: "demo") { token } }')}`, headers: { 'apollo-require-preflight': 'true' } });
     expectAnswer(res, 405, 'BAD_REQUEST');
@@ -518,7 +522,7 @@ const wsRows: Row[] = [
 ];
 
 beforeAll(async () => {
-  server = await startTestServer({ env: { DUBAN_WS_MAX_SUBSCRIPTIONS: String(MAX_SUBSCRIPTIONS) }, connectionInitWaitTimeout: 300 });
+  server = await startTestServer({ env: { DUBAN_WS_MAX_SUBSCRIPTIONS: String(MAX_SUBSCRIPTIONS) }, connectionInitWaitTimeout: 1000 });
   for (const name of Object.keys(tokens) as (keyof typeof tokens)[]) tokens[name] = await server.token(name);
 });
 afterAll(() => server.close());
@@ -549,7 +553,9 @@ describe('hostile text that is valid input is stored verbatim and returned as JS
     const before = await snapshot();
     const text = `${bad} \u5ba1\u6838 "quoted" \\ back`;
     const added = await http({ body: JSON.stringify({ query: 'mutation C($input: AddCommentInput!) { addComment(input: $input) { id text } }', variables: { input: { indicator: 'P3-01', region: '330302', text } } }), token: tokens.yanglao });
+    // JSON, never HTML: the text is inside a JSON string, its quotes and backslash escaped.
     expect(added.type).toMatch(/^application\/json/);
+    expect(added.body).toContain(JSON.stringify(text));
     expect((added.json!.data as { addComment: { text: string } }).addComment.text).toBe(text);
     const read = await server.gql(CommentsDocument, { indicator: 'P3-01', region: '330302' }, tokens.screen);
     expect(read.data!.comments[0].text).toBe(text);
