@@ -26,8 +26,8 @@ export type LimitName = 'depth' | 'aliases' | 'tokens' | 'cost';
 
 /**
  * A request over one of the limits: `extensions.code` LIMIT_EXCEEDED, `extensions.limit` names
- * which, `extensions.max` says how much is allowed. Raised while parsing or validating, so nothing
- * is executed.
+ * which, `extensions.max` says how much is allowed. Raised while parsing, validating, or (the cost
+ * with the variables' page sizes) just after: before anything is executed.
  */
 export class LimitExceededError extends GraphQLError {
   constructor(readonly limit: LimitName, readonly max: number, message: string) {
