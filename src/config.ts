@@ -40,6 +40,26 @@ export interface Config {
   loginWindowMinutes: number;
   /** The JSON logs' level (pino): fatal, error, warn, info, debug, trace or silent. */
   logLevel: LogLevel;
+  /** Limits on one request; see `src/server/limits.ts`. */
+  limits: Limits;
+  /** Answer introspection queries (`__schema`, `__type`). */
+  introspection: boolean;
+  /** Serve the GraphiQL playground at `/` and `/playground`. */
+  playground: boolean;
+}
+
+/** What one request may ask for, on HTTP and WebSocket alike. */
+export interface Limits {
+  /** Nesting of selections, fragments counted. */
+  maxDepth: number;
+  /** Aliased fields in one operation. */
+  maxAliases: number;
+  /** Lexical tokens in one document; a longer one is not parsed at all. */
+  maxTokens: number;
+  /** graphql-armor's cost: objects cost 2, scalars 1, times 1.5 per level, times a literal `first`. */
+  maxCost: number;
+  /** An HTTP request body and a WebSocket message, in bytes. */
+  maxBodyBytes: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -116,6 +136,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch {
     throw new ConfigError(`DUBAN_TIME_ZONE is not a time zone: "${timeZone}"`);
   }
+  // The demo and development show the schema and the playground; a production deployment opts in.
+  const open = nodeEnv !== 'production' || flag('DUBAN_DEMO', env.DUBAN_DEMO, true);
   return {
     env: nodeEnv,
     port: integer('PORT', env.PORT, 4000, 0, 65535),
@@ -138,5 +160,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginMaxFailuresPerAddress: integer('DUBAN_LOGIN_MAX_FAILURES_PER_ADDRESS', env.DUBAN_LOGIN_MAX_FAILURES_PER_ADDRESS, 50, 1, 100_000),
     loginWindowMinutes: integer('DUBAN_LOGIN_WINDOW_MINUTES', env.DUBAN_LOGIN_WINDOW_MINUTES, 15, 1, 24 * 60),
     logLevel,
+    limits: {
+      maxDepth: integer('DUBAN_MAX_DEPTH', env.DUBAN_MAX_DEPTH, 10, 1, 100),
+      maxAliases: integer('DUBAN_MAX_ALIASES', env.DUBAN_MAX_ALIASES, 30, 0, 1000),
+      maxTokens: integer('DUBAN_MAX_TOKENS', env.DUBAN_MAX_TOKENS, 2000, 100, 1_000_000),
+      maxCost: integer('DUBAN_MAX_COST', env.DUBAN_MAX_COST, 100_000, 100, 100_000_000),
+      maxBodyBytes: integer('DUBAN_MAX_BODY_BYTES', env.DUBAN_MAX_BODY_BYTES, 1024 * 1024, 1024, 100 * 1024 * 1024),
+    },
+    introspection: flag('DUBAN_INTROSPECTION', env.DUBAN_INTROSPECTION, open),
+    playground: flag('DUBAN_PLAYGROUND', env.DUBAN_PLAYGROUND, open),
   };
 }

@@ -27,6 +27,12 @@ describe('loadConfig', () => {
     [{ DUBAN_DEMO: 'maybe' }, /DUBAN_DEMO must be on or off/],
     [{ DUBAN_TIME_ZONE: 'Mars/Olympus' }, /not a time zone/],
     [{ NODE_ENV: 'staging' }, /NODE_ENV must be/],
+    [{ DUBAN_MAX_DEPTH: '0' }, /DUBAN_MAX_DEPTH must be an integer from 1/],
+    [{ DUBAN_MAX_TOKENS: 'many' }, /DUBAN_MAX_TOKENS must be an integer/],
+    [{ DUBAN_MAX_COST: '1.5' }, /DUBAN_MAX_COST must be an integer/],
+    [{ DUBAN_MAX_BODY_BYTES: '10' }, /DUBAN_MAX_BODY_BYTES must be an integer from 1024/],
+    [{ DUBAN_INTROSPECTION: 'sometimes' }, /DUBAN_INTROSPECTION must be on or off/],
+    [{ DUBAN_PLAYGROUND: '2' }, /DUBAN_PLAYGROUND must be on or off/],
   ])('refuses %j', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
@@ -35,6 +41,23 @@ describe('loadConfig', () => {
   it('reads what is given', () => {
     const config = loadConfig({ PORT: '8080', DUBAN_NOW: '2019-09-01', DUBAN_DEMO: 'off', JWT_SECRET: 'x'.repeat(32), DATABASE_URL: 'postgresql://db/duban' });
     expect(config).toMatchObject({ port: 8080, now: '2019-09-01', demo: false, jwtSecret: 'x'.repeat(32), databaseUrl: 'postgresql://db/duban' });
+  });
+
+  it('has limits that every client operation passes, and reads them', () => {
+    expect(loadConfig({}).limits).toEqual({ maxDepth: 10, maxAliases: 30, maxTokens: 2000, maxCost: 100_000, maxBodyBytes: 1024 * 1024 });
+    expect(loadConfig({ DUBAN_MAX_DEPTH: '4', DUBAN_MAX_ALIASES: '0', DUBAN_MAX_TOKENS: '500', DUBAN_MAX_COST: '900', DUBAN_MAX_BODY_BYTES: '2048' }).limits)
+      .toEqual({ maxDepth: 4, maxAliases: 0, maxTokens: 500, maxCost: 900, maxBodyBytes: 2048 });
+  });
+
+  it.each([
+    [{}, true],
+    [{ DUBAN_DEMO: 'off' }, false],
+    [{ DUBAN_DEMO: 'off', NODE_ENV: 'development' }, true],
+    [{ DUBAN_DEMO: 'off', DUBAN_INTROSPECTION: 'on', DUBAN_PLAYGROUND: 'on' }, true],
+    [{ DUBAN_INTROSPECTION: 'off', DUBAN_PLAYGROUND: 'off' }, false],
+  ])('shows the schema and the playground with %j: %s', (env, open) => {
+    const config = loadConfig(env);
+    expect([config.introspection, config.playground]).toEqual([open, open]);
   });
 
   it('knows a real date', () => {

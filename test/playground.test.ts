@@ -54,7 +54,7 @@ describe('the playground over HTTP', () => {
 
 describe('outside demo mode', () => {
   it('offers no demo account, on the playground or the board', async () => {
-    const plain = await startTestServer({ env: { DUBAN_DEMO: 'off' } });
+    const plain = await startTestServer({ env: { DUBAN_DEMO: 'off', DUBAN_PLAYGROUND: 'on' } });
     try {
       const base = new URL(plain.url).origin;
       const playground = await (await fetch(`${base}/playground`)).text();

@@ -1,6 +1,7 @@
 import { ArgsType, type ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { Max, Min } from 'class-validator';
 import { BadInputError } from '../server/errors';
+import { MAX_PAGE_SIZE } from '../server/limits';
 
 @ObjectType({ description: 'Relay page information.' })
 export class PageInfo {
@@ -55,8 +56,8 @@ export function Connection<T extends object>(node: ClassType<T>) {
 @ArgsType()
 export class PageArgs {
   @Field(() => Int, { defaultValue: 50, description: 'At most 500.' })
-  @Min(0)
-  @Max(500)
+  @Min(0, { message: 'first cannot be negative' })
+  @Max(MAX_PAGE_SIZE, { message: `first is at most ${MAX_PAGE_SIZE} (the largest page); ask for the next page with after` })
   first: number = 50;
 
   @Field(() => String, { nullable: true, description: 'The endCursor of the previous page.' })

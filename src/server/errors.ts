@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ArgumentValidationError } from 'type-graphql';
+import { asTokenLimitError, LimitExceededError } from './limits';
 
 export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED';
 
@@ -50,13 +51,25 @@ export class RateLimitedError extends AppError {
 }
 
 /** Codes that graphql-js and Apollo attach to request errors the client caused. */
-const CLIENT_CODES = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST',
+const CLIENT_CODES = new Set(['LIMIT_EXCEEDED', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST',
   'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
 
 export interface FormatErrorOptions {
   /** Show the message and stack of unknown errors (development only). */
   exposeUnknown: boolean;
+  /** Drop graphql-js's "Did you mean …?" from messages: they spell out the schema to a prober. */
+  hideSuggestions?: boolean;
   log?: (errorId: string, error: unknown) => void;
+}
+
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
+/** The LimitExceededError behind an error, as Apollo and graphql-ws wrap it, if any. */
+function limitBreach(error: unknown, formatted: GraphQLFormattedError): LimitExceededError | undefined {
+  if (error instanceof LimitExceededError) return error;
+  if (error instanceof GraphQLError && error.originalError instanceof LimitExceededError) return error.originalError;
+  if (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED') return asTokenLimitError(new Error(formatted.message));
+  return undefined;
 }
 
 /**
@@ -65,7 +78,11 @@ export interface FormatErrorOptions {
  */
 export function createFormatError(options: FormatErrorOptions) {
   const log = options.log ?? ((id, error) => console.error(`error ${id}:`, error));
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+  const format = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const breach = limitBreach(error, formatted);
+    if (breach) {
+      return { message: breach.message, locations: formatted.locations, extensions: { code: 'LIMIT_EXCEEDED', limit: breach.limit, max: breach.max } };
+    }
     const original = unwrapResolverError(error);
     if (original instanceof AppError) {
       return { ...formatted, message: original.message, extensions: { ...original.extensions, code: original.code } };
@@ -98,5 +115,11 @@ export function createFormatError(options: FormatErrorOptions) {
       path: formatted.path,
       extensions: { code: 'INTERNAL_SERVER_ERROR', errorId },
     };
+  };
+  if (!options.hideSuggestions) return format;
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = format(formatted, error);
+    const message = result.message.replace(SUGGESTION, '');
+    return message === result.message ? result : { ...result, message };
   };
 }

@@ -5,12 +5,13 @@ import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHt
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
-import express from 'express';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { authenticate } from '../modules/user/session.service';
 import { createContext, type Context, type Services } from './context';
 import { createFormatError } from './errors';
 import { playgroundRouter } from '../web/playground/playground';
 import { boardPageRouter } from '../web/board/board-page';
+import { createRequestGuardPlugin, createRequestRules, parseOptions } from './limits';
 import { buildSchema } from './schema';
 import { startWebSocketServer } from './websocket';
 import { createFiguresCachePlugin } from '../modules/progress/figures-cache.plugin';
@@ -43,6 +44,30 @@ export interface RunningServer {
 
 const GRAPHQL_PATH = '/graphql';
 
+/** Without a JSON body, `req.body` stays unset and the Apollo integration would answer 500: let Apollo refuse it (CSRF, 400). */
+const bodyOrNone: RequestHandler = (req, _res, next) => {
+  if (!Object.prototype.hasOwnProperty.call(req, 'body')) req.body = undefined;
+  next();
+};
+
+/**
+ * A body too large, not JSON, or in an unknown encoding: a GraphQL-shaped JSON error with its HTTP
+ * status, never Express's HTML page.
+ */
+const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number; limit?: number }, _req, res, next) => {
+  if (res.headersSent) { next(error); return; }
+  const status = error.status ?? 500;
+  const [code, message] = error.type === 'entity.too.large'
+    ? ['PAYLOAD_TOO_LARGE', `The request body is over the limit of ${error.limit} bytes`]
+    : error.type === 'entity.parse.failed'
+      ? ['BAD_REQUEST', 'The request body is not valid JSON']
+      : status >= 400 && status < 500
+        ? ['BAD_REQUEST', `The request body cannot be read (${error.type ?? 'bad request'})`]
+        : ['INTERNAL_SERVER_ERROR', 'Internal server error'];
+  if (code === 'INTERNAL_SERVER_ERROR') console.error('request body:', error);
+  res.status(code === 'INTERNAL_SERVER_ERROR' ? 500 : status).json({ errors: [{ message, extensions: { code } }] });
+};
+
 async function contextFor(services: Services, header: unknown, clientAddress: string | undefined): Promise<Context> {
   const auth = await authenticate(services.em, services.config.jwtSecret, header);
   const ctx = createContext(services, auth === 'invalid' ? undefined : auth);
@@ -56,14 +81,17 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   const schema = buildSchema();
   const app = express();
   const httpServer = createHttpServer(app);
-  const logger = createLogger(services.config, options.logDestination);
+  const { config } = services;
+  const logger = createLogger(config, options.logDestination);
   const metrics = createMetrics(services);
   const formatError = createFormatError({
-    exposeUnknown: services.config.env === 'development',
+    exposeUnknown: config.env === 'development',
+    hideSuggestions: config.env === 'production',
     log: (errorId, error) => logger.error({ errorId, err: error }, `unknown error ${errorId}`),
   });
   const ws = startWebSocketServer(httpServer, schema, services, {
     path: GRAPHQL_PATH,
+    rules: createRequestRules({ limits: config.limits, introspection: config.introspection }),
     connectionInitWaitTimeout: options.connectionInitWaitTimeout ?? 3_000,
     keepAliveMs: options.keepAliveMs ?? 12_000,
     formatError,
@@ -75,14 +103,20 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   const apollo = new ApolloServer<Context>({
     schema,
     formatError,
-    includeStacktraceInErrorResponses: services.config.env === 'development',
-    introspection: true,
+    includeStacktraceInErrorResponses: config.env === 'development',
+    // Apollo adds graphql-js's NoSchemaIntrospectionCustomRule itself when introspection is off.
+    introspection: config.introspection,
+    validationRules: createRequestRules({ limits: config.limits, introspection: true }),
+    parseOptions: parseOptions(config.limits),
+    // A GET or a simple-content-type POST needs a header a browser's cross-site form cannot send.
+    csrfPrevention: true,
     // Shutdown is the process's (main.ts), in its order: Apollo must not act on signals itself.
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
       ApolloServerPluginLandingPageDisabled(),
+      createRequestGuardPlugin({ schema, limits: config.limits }),
       // No HTTP caching of GraphQL responses here; without it no per-field hook runs on every field.
       ApolloServerPluginCacheControlDisabled(),
       createFiguresCachePlugin({ maxEntries: services.config.figuresCacheEntries }),
@@ -93,14 +127,14 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
 
   app.use(createRequestLogger(logger), metrics.httpMiddleware);
   app.use(opsRouter(services, metrics));
-  // A browser's GET /graphql is the playground; every other request there is GraphQL.
-  app.use(playgroundRouter({ endpoint: GRAPHQL_PATH, demo: services.config.demo }));
-  app.use(boardPageRouter({ endpoint: GRAPHQL_PATH, demo: services.config.demo }));
-  app.use(GRAPHQL_PATH, cors(), express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, { context: ({ req }) => contextFor(services, req.headers.authorization, req.ip ?? req.socket.remoteAddress) }));
+  // A browser's GET /graphql is the playground (where it is on); every other request there is GraphQL.
+  if (config.playground) app.use(playgroundRouter({ endpoint: GRAPHQL_PATH, demo: config.demo }));
+  app.use(boardPageRouter({ endpoint: GRAPHQL_PATH, demo: config.demo }));
+  app.use(GRAPHQL_PATH, cors(), express.json({ limit: config.limits.maxBodyBytes }), bodyOrNone,
+    expressMiddleware(apollo, { context: ({ req }) => contextFor(services, req.headers.authorization, req.ip ?? req.socket.remoteAddress) }), bodyErrors);
   app.use(spreadsheetRoutes({
     services,
-    authenticate: (authorization) => authenticate(services.em, services.config.jwtSecret, authorization),
+    authenticate: (authorization) => authenticate(services.em, config.jwtSecret, authorization),
     async execute(query, variables, contextValue) {
       const { body } = await apollo.executeOperation({ query, variables }, { contextValue });
       return body.kind === 'single' ? body.singleResult : { errors: [{ message: 'an incremental result' }] };

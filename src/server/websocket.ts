@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { createSourceEventStream, execute, print, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLSchema } from 'graphql';
+import { createSourceEventStream, execute, getOperationAST, GraphQLError, print, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticated } from '../modules/user/session.service';
@@ -7,6 +7,7 @@ import { createContext, createLazyContext, type Context, type Services } from '.
 import type { GraphQLFormattedError } from 'graphql';
 import { BadInputError } from './errors';
 import type { Metrics } from './ops/metrics';
+import { parseAndValidate } from './limits';
 
 export interface WebSocketOptions {
   path: string;
@@ -15,6 +16,8 @@ export interface WebSocketOptions {
   /** Pings every this many ms; a client that does not answer is dropped. */
   keepAliveMs: number;
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** The validation rules beyond graphql-js's own (limits, introspection), as on HTTP. */
+  rules: readonly ValidationRule[];
   authenticate: (authorization: unknown) => Promise<Authenticated | 'invalid' | undefined>;
   /** Counts subscriptions, their errors and the events sent. */
   metrics?: Metrics;
@@ -86,7 +89,8 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
     return mapped;
   }
 
-  const wsServer = new WebSocketServer({ server: httpServer, path: options.path });
+  // A message larger than an HTTP body may be is refused by ws itself: close 1009, nothing parsed.
+  const wsServer = new WebSocketServer({ server: httpServer, path: options.path, maxPayload: services.config.limits.maxBodyBytes });
   const server = useServer<{ authorization?: unknown }, Extra>({
     schema,
     connectionInitWaitTimeout: options.connectionInitWaitTimeout,
@@ -102,8 +106,16 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
       if ((ctx.extra.subscriptions ?? 0) >= services.config.wsMaxSubscriptions) {
         return [new BadInputError(`At most ${services.config.wsMaxSubscriptions} subscriptions per connection`)];
       }
+      // Parsed with the token limit and validated with the same rules as on HTTP; an error here is
+      // an error message on this operation (graphql-ws itself would close the socket on a syntax error).
+      const document = parseAndValidate(schema, payload.query, payload.variables, services.config.limits, options.rules);
+      if (!('kind' in document)) return document;
+      if (!getOperationAST(document, payload.operationName)) {
+        return [new GraphQLError('Unable to identify the operation: name it with operationName', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })];
+      }
+      // Counted once valid: graphql-ws calls onComplete only for an operation that started.
       ctx.extra.subscriptions = (ctx.extra.subscriptions ?? 0) + 1;
-      return undefined;
+      return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
     },
     onComplete: (ctx) => { ctx.extra.subscriptions = Math.max(0, (ctx.extra.subscriptions ?? 1) - 1); },
     context: (ctx) => Object.assign(createLazyContext(services, ctx.extra.auth), {

@@ -29,9 +29,9 @@ export function createFiguresCachePlugin(options: FiguresCacheOptions): ApolloSe
       let key: string | undefined;
       return {
         async responseForOperation(rc) {
-          const { operation } = rc;
-          // No operation: the operationName names none in the document; Apollo answers that itself.
-          if (!operation || operation.operation !== 'query' || !rc.contextValue.user) return null;
+          // Undefined when operationName names no operation of the document: Apollo answers that.
+          const operation = rc.operation as typeof rc.operation | undefined;
+          if (operation?.operation !== 'query' || !rc.contextValue.user) return null;
           const cacheable = operation.selectionSet.selections.every((s) => s.kind === 'Field' && roots.has(s.name.value));
           if (!cacheable) return null;
           try {
