@@ -46,4 +46,18 @@ describe('errors', () => {
       await server.close();
     }
   });
+
+  it('answers an unknown path with a JSON 404, not an HTML page', async () => {
+    const server = await startTestServer();
+    try {
+      const origin = new URL(server.url).origin;
+      for (const [method, path] of [['GET', '/nowhere'], ['POST', '/api'], ['DELETE', '/import/submissions']]) {
+        const res = await fetch(`${origin}${path}`, { method });
+        expect([path, res.status, res.headers.get('content-type')]).toEqual([path, 404, expect.stringMatching(/^application\/json/)]);
+        expect(((await res.json()) as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code).toBe('NOT_FOUND');
+      }
+    } finally {
+      await server.close();
+    }
+  });
 });

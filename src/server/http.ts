@@ -140,6 +140,10 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
       return body.kind === 'single' ? body.singleResult : { errors: [{ message: 'an incremental result' }] };
     },
   }));
+  // Anything else: a JSON answer, as everywhere else here, not Express's HTML page.
+  app.use((req, res) => {
+    res.status(404).json({ errors: [{ message: `Nothing at ${req.method} ${req.path}: the API is ${GRAPHQL_PATH}`, extensions: { code: 'NOT_FOUND' } }] });
+  });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
