@@ -159,13 +159,18 @@ export async function history(em: EntityManager, indicators: Map<number, Indicat
       from keys k join indicator i on i.id = k.indicator_id cross join lateral (${BELOW}) d
     ), expected as (
       select indicator_id, region_code, count(*) as expected from below group by indicator_id, region_code
+    ), figures as (
+      -- the figures that count of the reporters below (index probes per reporter, not every figure of the indicator)
+      select b.indicator_id, b.region_code, b.reporter, b.by_scan, c.id, c.as_of, c.submitted_at, c.value, c.numerator, c.denominator
+      from below b join submission c on c.indicator_id = b.indicator_id and c.region_code = b.reporter
+      where c.as_of <= ?::date and c.submitted_at < ((?::date + 1)::timestamp at time zone ?) and c.status <> 'RETURNED'
     ), daily as (
-      select distinct on (b.indicator_id, b.region_code, b.reporter, c.as_of)
-        b.indicator_id, b.region_code, b.reporter, c.as_of as day, c.value, c.numerator, c.denominator,
+      select distinct on (c.indicator_id, c.region_code, c.reporter, c.as_of)
+        c.indicator_id, c.region_code, c.reporter, c.as_of as day, c.value, c.numerator, c.denominator,
         case when c.numerator is not null and c.denominator is not null then 1 else 0 end as has_ratio
-      from below b join counted c on c.indicator_id = b.indicator_id and c.region_code = b.reporter
-      where not b.by_scan
-      order by b.indicator_id, b.region_code, b.reporter, c.as_of, c.submitted_at desc, c.id desc
+      from figures c
+      where not c.by_scan
+      order by c.indicator_id, c.region_code, c.reporter, c.as_of, c.submitted_at desc, c.id desc
     ), changes as (
       select indicator_id, region_code, day,
         sum(value - coalesce(prev_value, 0)) as total, sum(coalesce(numerator, 0) - coalesce(prev_numerator, 0)) as numerator,
@@ -183,9 +188,7 @@ export async function history(em: EntityManager, indicators: Map<number, Indicat
         sum(reported) over w as reported, sum(with_ratio) over w as with_ratio
       from changes window w as (partition by indicator_id, region_code order by day)
     ), days as (
-      select distinct b.indicator_id, b.region_code, c.as_of as day
-      from below b join counted c on c.indicator_id = b.indicator_id and c.region_code = b.reporter
-      where b.by_scan
+      select distinct c.indicator_id, c.region_code, c.as_of as day from figures c where c.by_scan
     )
     select r.indicator_id, r.region_code, to_char(r.day, 'YYYY-MM-DD') as day, e.expected, r.reported, r.total,
       r.total / nullif(r.reported, 0) as average, null::numeric as minimum, null::numeric as maximum,
@@ -196,12 +199,13 @@ export async function history(em: EntityManager, indicators: Map<number, Indicat
     from days t
     join below d on d.indicator_id = t.indicator_id and d.region_code = t.region_code
     left join lateral (
-      select c.region_code, c.value, c.numerator, c.denominator from counted c
+      select c.region_code, c.value, c.numerator, c.denominator from submission c
       where c.indicator_id = t.indicator_id and c.region_code = d.reporter and c.as_of <= t.day
+        and c.submitted_at < ((?::date + 1)::timestamp at time zone ?) and c.status <> 'RETURNED'
       order by c.as_of desc, c.submitted_at desc, c.id desc limit 1
     ) l on true
     group by t.indicator_id, t.region_code, t.day
-    order by day`, keyParams(keys, asOf, timeZone));
+    order by day`, [...keyParams(keys, asOf, timeZone), asOf, asOf, timeZone, asOf, timeZone]);
   const byKey = new Map<string, HistoryPoint[]>();
   for (const row of rows) {
     const indicator = indicators.get(Number(row.indicator_id))!;
