@@ -2,7 +2,8 @@
  * npm run bench: every benchmark of the project, one after the other, each in its own process
  * (board, fan-out, national, ingestion), then BENCHMARKS.md written from their results
  * (bench/report.mjs). Sizes are those that fit the run in under 20 minutes on a 2-core machine:
- * the fan-out at 1,000 subscribers (BENCH_FANOUT_N overrides), the others at their defaults.
+ * the board for 10 s per server without its roll-up EXPLAIN section, the fan-out at 1,000
+ * subscribers for 15 s (the variables override), the others at their defaults.
  * A failed benchmark is reported as such; the others still run; the exit code is then 1.
  */
 import { spawn } from 'node:child_process';
@@ -15,8 +16,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const RUN = fileURLToPath(new URL('./run-summary.json', import.meta.url));
 
 const STEPS = [
-  { name: 'board', command: 'npm run bench:board', args: ['bench/board/run.mjs'], env: {} },
-  { name: 'fanout', command: 'BENCH_FANOUT_N=1000 npm run bench:fanout', args: ['bench/fanout/run.mjs'], env: { BENCH_FANOUT_N: process.env.BENCH_FANOUT_N ?? '1000' } },
+  { name: 'board', command: 'BENCH_DURATION=10 BENCH_ROLLUP=off npm run bench:board', args: ['bench/board/run.mjs'], env: { BENCH_DURATION: process.env.BENCH_DURATION ?? '10', BENCH_ROLLUP: process.env.BENCH_ROLLUP ?? 'off' } },
+  { name: 'fanout', command: 'BENCH_FANOUT_N=1000 BENCH_FANOUT_DURATION=15 npm run bench:fanout', args: ['bench/fanout/run.mjs'], env: { BENCH_FANOUT_N: process.env.BENCH_FANOUT_N ?? '1000', BENCH_FANOUT_DURATION: process.env.BENCH_FANOUT_DURATION ?? '15' } },
   { name: 'national', command: 'npm run bench:national', args: ['bench/national/run.mjs'], env: {} },
   { name: 'ingest', command: 'npm run bench:ingest', args: ['bench/ingest/run.mjs'], env: {} },
 ];

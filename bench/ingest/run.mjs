@@ -12,15 +12,16 @@
  *      step whose p99 is under 100 ms.
  *   2. Two instances: a second Duban on the same database (Redis bus if REDIS_URL or
  *      redis://127.0.0.1:6379 answers, else LISTEN/NOTIFY), the subscribers split over both, the
- *      writes alternated, at BENCH_INGEST_PAIR_RATE (10) a second: the same measures, and each
- *      instance's CPU per submission beside the single instance's at that rate.
+ *      writes alternated, at BENCH_INGEST_PAIR_RATE a second (by default the sustained rate, else the
+ *      lowest step): the same measures, and each instance's CPU per submission beside the single
+ *      instance's at that rate.
  *   3. Duban's RSS: idle (national tree loaded), with the subscribers idle, after the load.
  *   4. Bulk: 100,000 figures of the national programme (10,000 townships × 10 indicators, as of
  *      2019-06-30) written to a CSV file, then loaded three ways into fresh copies of the rows:
  *      COPY (pg-copy-streams) from the file; a simple bulk function (multi-row INSERT, 1,000 rows a
- *      statement, one transaction); and Duban's API (submitFigure, 100 aliased mutations per request,
- *      2 requests at a time) for the first BENCH_INGEST_API_ROWS (2,000) rows, its rate then
- *      extrapolated to 100,000 (said so in the results).
+ *      statement, one transaction); and Duban's API (submitFigure, BENCH_INGEST_API_BATCH (20)
+ *      aliased mutations per request, 2 requests at a time) for the first BENCH_INGEST_API_ROWS (40)
+ *      rows, its rate then extrapolated to 100,000 (said so in the results).
  *
  * Results to stdout and bench/ingest/results.json.
  */
@@ -56,10 +57,11 @@ const BULK_ROWS = 100_000;
 
 const settings = {
   subscribers: number('BENCH_INGEST_N', 1000),
-  rates: (process.env.BENCH_INGEST_RATES || '5,10,20,40').split(',').map(Number),
+  rates: (process.env.BENCH_INGEST_RATES || '1,2,5,10').split(',').map(Number),
   stepSeconds: number('BENCH_INGEST_STEP', 10),
-  pairRate: number('BENCH_INGEST_PAIR_RATE', 10),
-  apiRows: number('BENCH_INGEST_API_ROWS', 2000),
+  pairRate: process.env.BENCH_INGEST_PAIR_RATE ? number('BENCH_INGEST_PAIR_RATE', 1) : null,
+  apiRows: number('BENCH_INGEST_API_ROWS', 40),
+  apiBatch: number('BENCH_INGEST_API_BATCH', 20),
 };
 const log = (line) => console.error(`[ingest] ${line}`);
 const now = () => performance.timeOrigin + performance.now();
@@ -235,10 +237,12 @@ async function main() {
       if (step.http.p99 > P99_GOAL_MS * 3 && step.delivery.p99 > P99_GOAL_MS * 3) break; // far past the goal: higher rates add nothing
     }
     memory.afterLoadMb = await settledRssMb(a.pid);
-    const single = await dubanStep({ servers: [a], clients, token: writer, rate: settings.pairRate, seconds: settings.stepSeconds, nextValue, pids: [a.pid], postmaster: database.postmaster });
+    const underGoal = steps.filter((s) => s.http.p99 < P99_GOAL_MS && s.delivery.p99 < P99_GOAL_MS).map((s) => s.rate);
+    const pairRate = settings.pairRate ?? Math.max(Math.min(...settings.rates), ...underGoal);
+    const single = await dubanStep({ servers: [a], clients, token: writer, rate: pairRate, seconds: settings.stepSeconds, nextValue, pids: [a.pid], postmaster: database.postmaster });
     for (const c of clients) await c.stop();
 
-    log(`two instances (${redisUrl ? 'Redis' : 'PostgreSQL LISTEN/NOTIFY'} bus), ${settings.subscribers} subscribers split, ${settings.pairRate}/s`);
+    log(`two instances (${redisUrl ? 'Redis' : 'PostgreSQL LISTEN/NOTIFY'} bus), ${settings.subscribers} subscribers split, ${pairRate}/s`);
     const b = await startDuban('duban-b', busEnv);
     servers.push(b);
     ({ clients } = await connectSubscribers([a, b], settings.subscribers, `Bearer ${screen}`, cleanup));
@@ -248,7 +252,7 @@ async function main() {
       const s = await waitReached(clients, v, 5_000);
       if (s.reached >= s.sockets - s.closed) break;
     }
-    const pair = await dubanStep({ servers: [a, b], clients, token: writer, rate: settings.pairRate, seconds: settings.stepSeconds, nextValue, pids: [a.pid, b.pid], postmaster: database.postmaster });
+    const pair = await dubanStep({ servers: [a, b], clients, token: writer, rate: pairRate, seconds: settings.stepSeconds, nextValue, pids: [a.pid, b.pid], postmaster: database.postmaster });
     log(`  two instances: http p99 ${pair.http.p99} ms, delivery p99 ${pair.delivery.p99} ms, missing ${pair.missing}`);
     for (const c of clients) await c.stop();
     await b.stop();
@@ -353,12 +357,12 @@ async function measureBulk({ pool, api, adminToken }) {
     }
     const insertMs = performance.now() - t;
 
-    log(`bulk: the API, ${settings.apiRows} rows (100 aliased submitFigure a request, 2 requests at a time)`);
+    log(`bulk: the API, ${settings.apiRows} rows (${settings.apiBatch} aliased submitFigure a request, 2 requests at a time)`);
     const before = await written();
     const apiRows = [];
     for await (const r of readRows()) { apiRows.push(r); if (apiRows.length >= settings.apiRows) break; }
     const requests = [];
-    for (let i = 0; i < apiRows.length; i += 100) requests.push(apiRows.slice(i, i + 100));
+    for (let i = 0; i < apiRows.length; i += settings.apiBatch) requests.push(apiRows.slice(i, i + settings.apiBatch));
     t = performance.now();
     let nextRequest = 0;
     let apiErrors = 0;

@@ -15,7 +15,7 @@
  *      the same for a Duban on a database with the demo alone (the same server).
  *
  * Env: BENCH_DATABASE_URL, BENCH_NATIONAL_DURATION (s, 10), BENCH_NATIONAL_CONNECTIONS (4),
- * BENCH_NATIONAL_REQUESTS (8, at the nation), BENCH_NATIONAL_SEED (20190630). Results to stdout and bench/national/results.json.
+ * BENCH_NATIONAL_REQUESTS (4, at the nation), BENCH_NATIONAL_SEED (20190630). Results to stdout and bench/national/results.json.
  */
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
@@ -41,7 +41,7 @@ const settings = {
   durationSeconds: number('BENCH_NATIONAL_DURATION', 10),
   connections: number('BENCH_NATIONAL_CONNECTIONS', 4),
   seed: number('BENCH_NATIONAL_SEED', 20190630),
-  nationRequests: number('BENCH_NATIONAL_REQUESTS', 8),
+  nationRequests: number('BENCH_NATIONAL_REQUESTS', 4),
 };
 const log = (line) => console.error(`[national] ${line}`);
 
