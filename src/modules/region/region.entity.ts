@@ -22,6 +22,8 @@ export const LEVEL_DEPTH: Record<RegionLevel, number> = {
  */
 @ObjectType({ description: 'A region of the administrative tree (GB/T 2260).' })
 @Entity()
+// The regions of one level in a subtree are one range: the 41k townships under the nation without the 620k villages.
+@Index({ name: 'region_level_path_idx', expression: 'create index "region_level_path_idx" on "region" ("level", "path" text_pattern_ops)' })
 export class Region {
   @Field({ description: 'GB/T 2260 code: 330300 温州市, 330302 鹿城区, 330302006 五马街道.' })
   @PrimaryKey({ type: 'string', length: 12 })

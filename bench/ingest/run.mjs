@@ -1,0 +1,400 @@
+/**
+ * The ingestion benchmark (npm run bench:ingest), on a database with the demo, the national tree
+ * and the national programme (bench/national/seed.mjs):
+ *
+ *   1. Steady rate with live boards: BENCH_INGEST_N (1000) subscribers of boardEvents (P3 at
+ *      330300, the contract's subscription, in 2 processes: bench/fanout/subscribers.mjs) on one
+ *      Duban; submitFigure (P3-01 at 330302, as lucheng, over HTTP) at each rate of
+ *      BENCH_INGEST_RATES (a second) for BENCH_INGEST_STEP seconds, open loop (sent on schedule
+ *      whatever the answers). Per step: p50/p99 of the HTTP answer, p99 of delivery (send to the
+ *      330300 event at every subscriber), missing. In the same run, the raw baseline: the same rows
+ *      INSERTed through `pg` (a pool of 10) at the same rates. The sustained rate is the highest
+ *      step whose p99 is under 100 ms.
+ *   2. Two instances: a second Duban on the same database (Redis bus if REDIS_URL or
+ *      redis://127.0.0.1:6379 answers, else LISTEN/NOTIFY), the subscribers split over both, the
+ *      writes alternated, at BENCH_INGEST_PAIR_RATE a second (by default the sustained rate, else the
+ *      lowest step): the same measures, and each instance's CPU per submission beside the single
+ *      instance's at that rate.
+ *   3. Duban's RSS: idle (national tree loaded), with the subscribers idle, after the load.
+ *   4. Bulk: 100,000 figures of the national programme (10,000 townships × 10 indicators, as of
+ *      2019-06-30) written to a CSV file, then loaded three ways into fresh copies of the rows:
+ *      COPY (pg-copy-streams) from the file; a simple bulk function (multi-row INSERT, 1,000 rows a
+ *      statement, one transaction); and Duban's API (submitFigure, BENCH_INGEST_API_BATCH (20)
+ *      aliased mutations per request, 2 requests at a time) for the first BENCH_INGEST_API_ROWS (40)
+ *      rows, its rate then extrapolated to 100,000 (said so in the results).
+ *
+ * Results to stdout and bench/ingest/results.json.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { createConnection } from 'node:net';
+import pg from 'pg';
+import copyStreams from 'pg-copy-streams';
+import { startCpuMeter } from '../board/cpu.mjs';
+import { startServer } from '../board/processes.mjs';
+import { LOGIN } from '../board/queries.mjs';
+import { openDatabase, percentile, settledRssMb } from '../database.mjs';
+import { number } from '../env.mjs';
+import { split, startSubscriberProcess } from '../fanout/clients.mjs';
+import { seedNationalProgramme } from '../national/seed.mjs';
+
+const require = createRequire(import.meta.url);
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const RESULTS = fileURLToPath(new URL('./results.json', import.meta.url));
+const SUBSCRIPTION = await readFile(fileURLToPath(new URL('../../test/contract/board-events.graphql', import.meta.url)), 'utf8');
+const SUBMIT = 'mutation Submit($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id } progress { actual } } }';
+const TIME_ZONE = 'Asia/Shanghai';
+const P99_GOAL_MS = 100;
+const BULK_ROWS = 100_000;
+
+const settings = {
+  subscribers: number('BENCH_INGEST_N', 1000),
+  rates: (process.env.BENCH_INGEST_RATES || '0.5,1,2,5').split(',').map(Number),
+  stepSeconds: number('BENCH_INGEST_STEP', 20),
+  pairRate: process.env.BENCH_INGEST_PAIR_RATE ? number('BENCH_INGEST_PAIR_RATE', 1) : null,
+  apiRows: number('BENCH_INGEST_API_ROWS', 40),
+  apiBatch: number('BENCH_INGEST_API_BATCH', 20),
+};
+const log = (line) => console.error(`[ingest] ${line}`);
+const now = () => performance.timeOrigin + performance.now();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const stats = (values) => {
+  const sorted = Float64Array.from(values).sort();
+  const r = (v) => (v == null ? null : Math.round(v * 10) / 10);
+  return { count: sorted.length, p50: r(percentile(sorted, 50)), p90: r(percentile(sorted, 90)), p99: r(percentile(sorted, 99)), max: r(sorted[sorted.length - 1] ?? null) };
+};
+
+async function post(url, body, headers = {}) {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}: ${text.slice(0, 300)}`);
+  const json = JSON.parse(text);
+  if (json.errors?.length) throw new Error(`${url}: ${json.errors.map((e) => e.message).join('; ')}`);
+  return json.data;
+}
+
+const redisAnswers = (host, port) => new Promise((resolve) => {
+  const socket = createConnection({ host, port }, () => { socket.end(); resolve(true); });
+  socket.on('error', () => resolve(false));
+  socket.setTimeout(1000, () => { socket.destroy(); resolve(false); });
+});
+
+/** Sends `fire(i)` for i = 0… at `rate` a second for `seconds`, on schedule; resolves with every latency. */
+async function openLoop(rate, seconds, fire) {
+  const total = Math.round(rate * seconds);
+  const start = now();
+  const pending = [];
+  const latencies = [];
+  let errors = 0;
+  for (let i = 0; i < total; i++) {
+    const wait = start + (i * 1000) / rate - now();
+    if (wait > 0) await sleep(wait);
+    const sent = now();
+    pending.push(fire(i, sent).then(() => latencies.push(now() - sent), (e) => { errors++; if (errors < 3) log(`error: ${e.message}`); }));
+  }
+  await Promise.all(pending);
+  return { sent: total, latencies, errors };
+}
+
+async function subscriberStatus(clients, atLeast) {
+  const all = await Promise.all(clients.map((c) => c.call('status', { atLeast })));
+  return all.reduce((a, s) => ({ sockets: a.sockets + s.sockets, closed: a.closed + s.closed, reached: a.reached + s.reached, subscribed: a.subscribed + s.subscribed }), { sockets: 0, closed: 0, reached: 0, subscribed: 0 });
+}
+
+async function waitReached(clients, item, timeoutMs) {
+  const deadline = now() + timeoutMs;
+  let s;
+  do {
+    s = await subscriberStatus(clients, item);
+    if (s.reached >= s.sockets - s.closed) return s;
+    await sleep(100);
+  } while (now() < deadline);
+  return s;
+}
+
+/** Opens `n` subscribers split over `servers` (round robin of shares), two processes. */
+async function connectSubscribers(servers, n, authorization, cleanup) {
+  const clients = [startSubscriberProcess('subscribers-1'), startSubscriberProcess('subscribers-2')];
+  for (const c of clients) cleanup.push(() => c.stop());
+  const shares = split(n, clients.length);
+  const started = now();
+  await Promise.all(clients.map((c, i) => c.call('connect', {
+    url: servers[i % servers.length].wsUrl, count: shares[i], batch: 100, pauseMs: 0, authorization, query: SUBSCRIPTION,
+    variables: { programme: 'P3', region: '330300' }, timeoutMs: 60_000, protocol: 'graphql',
+  })));
+  return { clients, connectSeconds: (now() - started) / 1000 };
+}
+
+/** One rate step through Duban: submissions, their HTTP latencies and their delivery to every subscriber. */
+async function dubanStep({ servers, clients, token, rate, seconds, nextValue, pids, postmaster }) {
+  const sentAt = new Map();
+  await Promise.all(clients.map((c) => c.call('mark')));
+  const meters = pids.map((pid) => startCpuMeter({ server: pid, postmaster }));
+  const run = await openLoop(rate, seconds, (i, sent) => {
+    const value = nextValue();
+    sentAt.set(value, sent);
+    return post(servers[i % servers.length].url, { query: SUBMIT, variables: { input: { indicator: 'P3-01', region: '330302', value, asOf: '2019-06-30' } } }, { authorization: `Bearer ${token}` });
+  });
+  const values = [...sentAt.keys()];
+  const drained = await waitReached(clients, values[values.length - 1], 30_000);
+  const cpu = meters.map((m) => m.stop());
+  const collected = (await Promise.all(clients.map((c) => c.call('collect', { items: values, parts: ['330300'] })))).flat();
+  const delivery = [];
+  let missing = 0;
+  for (const entry of collected) {
+    missing += entry.missing;
+    for (const t of entry.times) delivery.push(t - sentAt.get(entry.item));
+  }
+  return {
+    rate, seconds, sent: run.sent, errors: run.errors, http: stats(run.latencies), delivery: stats(delivery), missing, closed: drained.closed,
+    serverCpuMsPerSubmission: cpu.map((c) => (c ? c.serverMs / run.sent : null)),
+    postgresCpuMsPerSubmission: cpu[0]?.postgresMs == null ? null : cpu[0].postgresMs / run.sent,
+  };
+}
+
+async function main() {
+  const cleanup = [];
+  const servers = [];
+  const stopAll = async () => {
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+    for (const step of cleanup.splice(0).reverse()) await step().catch((e) => log(`cleanup: ${e.message}`));
+  };
+  process.once('SIGINT', () => { log('interrupted'); void stopAll().then(() => process.exit(130)); });
+  try {
+    const { ensureDatabase, openMigrated } = require('../../dist/src/db/database.js');
+    const { loadDemoIfEmpty } = require('../../dist/src/modules/demo/demo.loader.js');
+    const { importRegions } = require('../../dist/src/modules/region/region.import.js');
+    const { freePort } = require('../../dist/src/db/embedded.js');
+
+    const database = await openDatabase(cleanup, log);
+    await ensureDatabase(database.adminUrl, 'duban_ingest');
+    const url = database.urlOf('duban_ingest');
+    const orm = await openMigrated(url);
+    try { await loadDemoIfEmpty(orm.em); } finally { await orm.close(); }
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    cleanup.push(() => pool.end());
+    const setup = await pool.connect();
+    try {
+      log('importing the national tree, seeding the national programme');
+      await importRegions(setup, {});
+      await seedNationalProgramme(setup, {});
+    } finally {
+      setup.release();
+    }
+
+    const redisUrl = process.env.REDIS_URL || ((await redisAnswers('127.0.0.1', 6379)) ? 'redis://127.0.0.1:6379' : undefined);
+    const jwt = randomBytes(24).toString('hex');
+    const startDuban = async (name, extra = {}) => startServer({
+      name, cwd: ROOT, args: ['dist/src/main.js'], ready: /API \(HTTP\):\s+(\S+)/,
+      env: { NODE_ENV: 'production', DATABASE_URL: url, JWT_SECRET: jwt, PORT: String(await freePort()), HOST: '127.0.0.1', DUBAN_DEMO: 'on', DUBAN_TIME_ZONE: TIME_ZONE, ...extra },
+    }).then((s) => ({ ...s, wsUrl: s.url.replace(/^http/, 'ws') }));
+    const busEnv = redisUrl ? { REDIS_URL: redisUrl } : {};
+    const a = await startDuban('duban-a', busEnv);
+    servers.push(a);
+    const memory = { idleMb: await settledRssMb(a.pid) };
+    const login = async (server, username) => (await post(server.url, { query: LOGIN, variables: { username, password: 'demo' } })).login.token;
+    const writer = await login(a, 'lucheng');
+    const screen = await login(a, 'screen');
+
+    let value = 1000;
+    const nextValue = () => ++value;
+    log(`connecting ${settings.subscribers} subscribers`);
+    let { clients, connectSeconds } = await connectSubscribers([a], settings.subscribers, `Bearer ${screen}`, cleanup);
+    // Warm-up: until every subscriber has an event.
+    for (let i = 0; i < 10; i++) {
+      const v = nextValue();
+      await post(a.url, { query: SUBMIT, variables: { input: { indicator: 'P3-01', region: '330302', value: v, asOf: '2019-06-30' } } }, { authorization: `Bearer ${writer}` });
+      const s = await waitReached(clients, v, 5_000);
+      log(`warm-up: ${s.reached}/${s.sockets - s.closed} live`);
+      if (s.reached >= s.sockets - s.closed) break;
+    }
+    await sleep(2000);
+    memory.subscribersIdleMb = await settledRssMb(a.pid);
+
+    const steps = [];
+    const raw = [];
+    const insertRow = async (v) => {
+      await pool.query(`insert into submission (indicator_id, region_code, value, as_of, status, submitted_by_id, submitted_at, idempotency_key)
+        select i.id, '330302', $1, '2019-06-30', 'SUBMITTED', u.id, now(), null from indicator i, app_user u where i.code = 'P3-01' and u.username = 'lucheng'`, [v]);
+    };
+    for (const rate of settings.rates) {
+      log(`Duban at ${rate}/s for ${settings.stepSeconds} s with ${settings.subscribers} subscribers`);
+      const step = await dubanStep({ servers: [a], clients, token: writer, rate, seconds: settings.stepSeconds, nextValue, pids: [a.pid], postmaster: database.postmaster });
+      log(`  http p99 ${step.http.p99} ms, delivery p99 ${step.delivery.p99} ms, missing ${step.missing}`);
+      steps.push(step);
+      log(`raw pg INSERT at ${rate}/s`);
+      const r = await openLoop(rate, settings.stepSeconds, () => insertRow(nextValue()));
+      raw.push({ rate, sent: r.sent, errors: r.errors, latency: stats(r.latencies) });
+      log(`  p99 ${raw[raw.length - 1].latency.p99} ms`);
+      if (step.http.p99 > P99_GOAL_MS * 10 && step.delivery.p99 > P99_GOAL_MS * 10) break; // far past the goal: higher rates add nothing
+    }
+    memory.afterLoadMb = await settledRssMb(a.pid);
+    const underGoal = steps.filter((s) => s.http.p99 < P99_GOAL_MS && s.delivery.p99 < P99_GOAL_MS).map((s) => s.rate);
+    const pairRate = settings.pairRate ?? Math.max(Math.min(...settings.rates), ...underGoal);
+    const single = await dubanStep({ servers: [a], clients, token: writer, rate: pairRate, seconds: settings.stepSeconds, nextValue, pids: [a.pid], postmaster: database.postmaster });
+    for (const c of clients) await c.stop();
+
+    log(`two instances (${redisUrl ? 'Redis' : 'PostgreSQL LISTEN/NOTIFY'} bus), ${settings.subscribers} subscribers split, ${pairRate}/s`);
+    const b = await startDuban('duban-b', busEnv);
+    servers.push(b);
+    ({ clients } = await connectSubscribers([a, b], settings.subscribers, `Bearer ${screen}`, cleanup));
+    for (let i = 0; i < 10; i++) {
+      const v = nextValue();
+      await post(b.url, { query: SUBMIT, variables: { input: { indicator: 'P3-01', region: '330302', value: v, asOf: '2019-06-30' } } }, { authorization: `Bearer ${writer}` });
+      const s = await waitReached(clients, v, 5_000);
+      if (s.reached >= s.sockets - s.closed) break;
+    }
+    const pair = await dubanStep({ servers: [a, b], clients, token: writer, rate: pairRate, seconds: settings.stepSeconds, nextValue, pids: [a.pid, b.pid], postmaster: database.postmaster });
+    log(`  two instances: http p99 ${pair.http.p99} ms, delivery p99 ${pair.delivery.p99} ms, missing ${pair.missing}`);
+    for (const c of clients) await c.stop();
+    await b.stop();
+
+    // Bulk: the file, then COPY / multi-row INSERT / the API.
+    const bulk = await measureBulk({ pool, api: a, adminToken: await login(a, 'admin') });
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+
+    const under = (xs, pick) => xs.filter((x) => pick(x) != null && pick(x) < P99_GOAL_MS).map((x) => x.rate);
+    const sustained = {
+      dubanHttp: Math.max(0, ...under(steps, (s) => s.http.p99)),
+      dubanDelivery: Math.max(0, ...under(steps, (s) => s.delivery.p99)),
+      dubanBoth: Math.max(0, ...under(steps, (s) => Math.max(s.http.p99, s.delivery.p99))),
+      raw: Math.max(0, ...under(raw, (s) => s.latency.p99)),
+      testedUpTo: Math.max(...steps.map((s) => s.rate)),
+    };
+    const report = {
+      date: new Date().toISOString(), settings, bus: redisUrl ? 'redis' : 'postgres', connectSeconds, steps, raw, sustained, single, pair, memory, bulk,
+    };
+    await writeFile(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(JSON.stringify({ sustained, memory, bulk: bulk.summary }, null, 2));
+  } finally {
+    await stopAll();
+  }
+}
+
+/** The 100,000-row file, and the three ways of loading it. */
+async function measureBulk({ pool, api, adminToken }) {
+  const dir = await mkdtemp(join(tmpdir(), 'duban-ingest-'));
+  try {
+    const file = join(dir, 'figures.csv');
+    const { rows: indicators } = await pool.query(`select i.id, i.code from indicator i join programme p on p.id = i.programme_id where p.code = 'NAT' order by i.position`);
+    const { rows: townships } = await pool.query(`select code from region where level = 'TOWNSHIP' order by code limit $1`, [BULK_ROWS / indicators.length]);
+    const lines = ['indicator,region,value,asOf'];
+    let k = 0;
+    for (const t of townships) for (const ind of indicators) lines.push(`${ind.code},${t.code},${(k++ * 7919) % 97},2019-06-30`);
+    await writeFile(file, `${lines.join('\n')}\n`);
+    const ids = new Map(indicators.map((i) => [i.code, i.id]));
+    const { rows: [{ id: adminId }] } = await pool.query(`select id from app_user where username = 'admin'`);
+    const readRows = async function* () {
+      const input = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+      let header = true;
+      for await (const line of input) {
+        if (header) { header = false; continue; }
+        if (!line) continue;
+        const [indicator, region, value, asOf] = line.split(',');
+        yield { indicatorId: ids.get(indicator), indicator, region, value: Number(value), asOf };
+      }
+    };
+    // Submissions are append-only (the database refuses a delete): each way appends the rows again.
+    const written = async () => (await pool.query(`select count(*)::int as n from submission where as_of = '2019-06-30' and indicator_id = any($1::int[])`, [indicators.map((i) => i.id)])).rows[0].n;
+
+    log('bulk: COPY from the file');
+    let t = performance.now();
+    const client = await pool.connect();
+    try {
+      const toCopy = new Transform({
+        objectMode: false,
+        transform(chunk, _enc, done) { done(null, chunk); },
+      });
+      const source = (async function* () {
+        let batch = '';
+        for await (const r of readRows()) {
+          batch += `${r.indicatorId}\t${r.region}\t${r.value}\t${r.asOf}\tSUBMITTED\t${adminId}\t2019-06-30 18:00:00+08\n`;
+          if (batch.length > 65536) { yield batch; batch = ''; }
+        }
+        if (batch) yield batch;
+      })();
+      await pipeline(source, toCopy, client.query(copyStreams.from('copy submission (indicator_id, region_code, value, as_of, status, submitted_by_id, submitted_at) from stdin')));
+    } finally {
+      client.release();
+    }
+    const copyMs = performance.now() - t;
+
+    log('bulk: multi-row INSERT, 1,000 rows a statement, one transaction');
+    t = performance.now();
+    const tx = await pool.connect();
+    try {
+      await tx.query('begin');
+      let batch = [];
+      const flush = async () => {
+        if (!batch.length) return;
+        const params = [];
+        const tuples = batch.map((r, i) => {
+          params.push(r.indicatorId, r.region, r.value, r.asOf);
+          return `($${4 * i + 1}::int, $${4 * i + 2}, $${4 * i + 3}::numeric, $${4 * i + 4}::date, 'SUBMITTED'::submission_status, ${adminId}, now())`;
+        });
+        await tx.query(`insert into submission (indicator_id, region_code, value, as_of, status, submitted_by_id, submitted_at) values ${tuples.join(',')}`, params);
+        batch = [];
+      };
+      for await (const r of readRows()) {
+        batch.push(r);
+        if (batch.length === 1000) await flush();
+      }
+      await flush();
+      await tx.query('commit');
+    } catch (error) {
+      await tx.query('rollback');
+      throw error;
+    } finally {
+      tx.release();
+    }
+    const insertMs = performance.now() - t;
+
+    log(`bulk: the API, ${settings.apiRows} rows (${settings.apiBatch} aliased submitFigure a request, 2 requests at a time)`);
+    const before = await written();
+    const apiRows = [];
+    for await (const r of readRows()) { apiRows.push(r); if (apiRows.length >= settings.apiRows) break; }
+    const requests = [];
+    for (let i = 0; i < apiRows.length; i += settings.apiBatch) requests.push(apiRows.slice(i, i + settings.apiBatch));
+    t = performance.now();
+    let nextRequest = 0;
+    let apiErrors = 0;
+    const worker = async () => {
+      while (nextRequest < requests.length) {
+        const rows = requests[nextRequest++];
+        const fields = rows.map((r, i) => `s${i}: submitFigure(input: { indicator: "${r.indicator}", region: "${r.region}", value: ${r.value}, asOf: "${r.asOf}" }) { submission { id } }`);
+        try { await post(api.url, { query: `mutation Bulk { ${fields.join('\n')} }` }, { authorization: `Bearer ${adminToken}` }); } catch (e) { apiErrors++; if (apiErrors < 3) log(`api: ${e.message.slice(0, 300)}`); }
+      }
+    };
+    await Promise.all([worker(), worker()]);
+    const apiMs = performance.now() - t;
+    const apiWritten = (await written()) - before;
+
+    const perSecond = (rows, ms) => rows / (ms / 1000);
+    const summary = {
+      rows: lines.length - 1,
+      copy: { ms: Math.round(copyMs), rowsPerSecond: Math.round(perSecond(BULK_ROWS, copyMs)) },
+      multiRowInsert: { ms: Math.round(insertMs), rowsPerSecond: Math.round(perSecond(BULK_ROWS, insertMs)), overCopy: insertMs / copyMs },
+      api: {
+        rows: apiRows.length, written: apiWritten, errors: apiErrors, ms: Math.round(apiMs), rowsPerSecond: Math.round(perSecond(apiWritten, apiMs)),
+        extrapolatedMsFor100k: Math.round(apiMs * (BULK_ROWS / Math.max(1, apiWritten))), overCopy: (apiMs * (BULK_ROWS / Math.max(1, apiWritten))) / copyMs,
+      },
+    };
+    log(`bulk: ${JSON.stringify(summary)}`);
+    return { summary };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(`[ingest] FAILED: ${error instanceof Error ? error.stack : String(error)}`);
+  process.exit(1);
+});
