@@ -54,6 +54,7 @@ const SUBMIT = 'mutation ($input: SubmitFigureInput!) { submitFigure(input: $inp
 /** A board subscriber that records the cursors it receives. */
 function subscriber(wsUrl: string, token: string, after?: string) {
   const cursors: string[] = [];
+  let arrivals = 0;
   let closed = false;
   const client: Client = createClient({
     url: wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, lazy: false, onNonLazyError: () => undefined,
@@ -62,11 +63,16 @@ function subscriber(wsUrl: string, token: string, after?: string) {
   });
   client.subscribe<BoardEventsSubscription>({ query: print(BoardEventsDocument), variables: { programme: 'P3', region: '330300', after } }, {
     // Figures only: who watches is not what this test is about.
-    next: ({ data }) => { if (data && data.boardEvents.__typename !== 'PresenceChanged') cursors.push(data.boardEvents.cursor); },
+    next: ({ data }) => {
+      if (!data) return;
+      if (data.boardEvents.__typename === 'PresenceChanged') arrivals += 1;
+      else cursors.push(data.boardEvents.cursor);
+    },
     error: () => undefined,
     complete: () => undefined,
   });
-  return { cursors, client, isClosed: () => closed };
+  // A subscriber listens before it joins the board: its own arrival is the sign that it is live.
+  return { cursors, client, isClosed: () => closed, arrivals: () => arrivals };
 }
 
 describe.each(buses)('two instances over the %s bus', (name, busEnv) => {
@@ -89,8 +95,10 @@ describe.each(buses)('two instances over the %s bus', (name, busEnv) => {
       // The reporter enters the figures; the city's board is watched by a screen (a reporter reads only its county).
       const token = await login('lucheng');
       const screen = await login('screen');
+      // Two people, so that each one's arrival is an event: the sign that each is live.
       const onB = subscriber(b.wsUrl, screen);
-      const onA = subscriber(a.wsUrl, screen);
+      const onA = subscriber(a.wsUrl, await login('leader'));
+      await until(() => onA.arrivals() >= 1 && onB.arrivals() >= 1, 'both subscribers live');
       subscribers.push(onB, onA);
 
       // A sentinel figure: once both have it, both are live.
