@@ -42,14 +42,18 @@ export function createClock(options: { pinnedDay?: string; timeZone: string }): 
   if (!pinnedDay) {
     return { now: () => new Date(), today: () => dateInZone(new Date(), timeZone), timeZone };
   }
+  let last = 0;
   return {
     now() {
-      // The pinned day at the current local time of day: instants move on, the date stays.
+      // The pinned day at the current local time of day: instants move on, the date stays. When
+      // the real day turns, the time of day would start again from midnight: the clock stays at
+      // its latest instant instead, so that it never goes back.
       const wall = new Date();
       const local = wall.getTime() + zoneOffsetMs(wall, timeZone);
       const msOfDay = ((local % 86_400_000) + 86_400_000) % 86_400_000;
       const pinnedMidnight = Date.parse(`${pinnedDay}T00:00:00Z`);
-      return new Date(pinnedMidnight + msOfDay - zoneOffsetMs(new Date(pinnedMidnight), timeZone));
+      last = Math.max(last, pinnedMidnight + msOfDay - zoneOffsetMs(new Date(pinnedMidnight), timeZone));
+      return new Date(last);
     },
     today: () => pinnedDay,
     timeZone,

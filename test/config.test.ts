@@ -76,6 +76,21 @@ describe('clock', () => {
     expect(clock.now().getTime()).toBeGreaterThanOrEqual(a.getTime());
   });
 
+  it('never goes back when the real day turns under a pinned day', () => {
+    jest.useFakeTimers({ now: new Date('2026-11-28T15:59:58Z') }); // 23:59:58 in Shanghai
+    try {
+      const clock = createClock({ pinnedDay: '2019-06-30', timeZone: 'Asia/Shanghai' });
+      const before = clock.now();
+      expect(before.toISOString()).toBe('2019-06-30T15:59:58.000Z');
+      jest.setSystemTime(new Date('2026-11-28T16:00:03Z')); // 00:00:03 the next day in Shanghai
+      const after = clock.now();
+      expect(after.getTime()).toBeGreaterThanOrEqual(before.getTime());
+      expect(dateInZone(after, 'Asia/Shanghai')).toBe('2019-06-30');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('reads the wall clock when not pinned', () => {
     const clock = createClock({ timeZone: 'UTC' });
     expect(Math.abs(clock.now().getTime() - Date.now())).toBeLessThan(1000);

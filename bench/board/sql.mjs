@@ -5,7 +5,7 @@
  *
  * - a submission counts as of day D when as_of <= D, it was entered before the end of D in the
  *   server's time zone, and it was not returned; per indicator × reporting region the latest
- *   counted one (as_of desc, submitted_at desc, id desc) stands;
+ *   counted one (as_of desc, id desc: the last entered) stands;
  * - the actual of indicator × region R aggregates those of the regions at the indicator's
  *   reporting level whose path starts with R's (SUM, RATIO of sums else mean, AVERAGE, MIN, MAX);
  * - the target is R's with the earliest deadline >= D, else one without deadline, else the last;
@@ -30,7 +30,7 @@ function latestOf(i, d, day, zone) {
     where s.indicator_id = ${i}.id and s.region_code = ${d}.code
       and s.as_of <= ${day} and s.submitted_at < ((${day} + 1)::timestamp at time zone ${zone})
       and s.status <> 'RETURNED'
-    order by s.as_of desc, s.submitted_at desc, s.id desc
+    order by s.as_of desc, s.id desc
     limit 1`;
 }
 
@@ -238,7 +238,7 @@ with prog as (
   where s.indicator_id in (select id from ind)
     and s.as_of <= ${day} and s.submitted_at < ((${day} + 1)::timestamp at time zone $4)
     and s.status <> 'RETURNED'
-  order by s.indicator_id, s.region_code, s.as_of desc, s.submitted_at desc, s.id desc
+  order by s.indicator_id, s.region_code, s.as_of desc, s.id desc
 ), agg as (
   select k.indicator_id, k.region_code, ${AGGREGATES('d', 'l')}
   from keys k

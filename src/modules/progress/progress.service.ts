@@ -115,7 +115,7 @@ export async function rollUp(em: EntityManager, indicators: Map<number, Indicato
       select s.region_code, s.value, s.numerator, s.denominator, s.as_of, s.submitted_at from submission s
       where s.indicator_id = k.indicator_id and s.region_code = d.code
         and s.as_of <= ?::date and s.submitted_at < ((?::date + 1)::timestamp at time zone ?) and s.status::text = any(k.counted)
-      order by s.as_of desc, s.submitted_at desc, s.id desc
+      order by s.as_of desc, s.id desc
       limit 1
     ) l on true
     group by k.indicator_id, k.region_code`, [...keyParams(keys), asOf, asOf, timeZone]);
@@ -166,7 +166,7 @@ export async function history(em: EntityManager, indicators: Map<number, Indicat
         case when c.numerator is not null and c.denominator is not null then 1 else 0 end as has_ratio
       from figures c
       where not c.by_scan
-      order by c.indicator_id, c.region_code, c.reporter, c.as_of, c.submitted_at desc, c.id desc
+      order by c.indicator_id, c.region_code, c.reporter, c.as_of, c.id desc
     ), changes as (
       select indicator_id, region_code, day,
         sum(value - coalesce(prev_value, 0)) as total, sum(coalesce(numerator, 0) - coalesce(prev_numerator, 0)) as numerator,
@@ -198,7 +198,7 @@ export async function history(em: EntityManager, indicators: Map<number, Indicat
       select c.region_code, c.value, c.numerator, c.denominator from submission c
       where c.indicator_id = t.indicator_id and c.region_code = d.reporter and c.as_of <= t.day
         and c.submitted_at < ((?::date + 1)::timestamp at time zone ?) and c.status::text = any(d.counted)
-      order by c.as_of desc, c.submitted_at desc, c.id desc limit 1
+      order by c.as_of desc, c.id desc limit 1
     ) l on true
     group by t.indicator_id, t.region_code, t.day
     order by day`, [...keyParams(keys), asOf, asOf, timeZone, asOf, timeZone]);
