@@ -6,12 +6,6 @@ let server: TestServer;
 beforeAll(async () => { server = await startTestServer(); });
 afterAll(() => server.close());
 
-async function call(query: string, variables: Record<string, unknown>, token: string) {
-  const { json } = await server.post(JSON.stringify({ query, variables }), token);
-  if (json.errors) throw new Error(JSON.stringify(json.errors));
-  return json.data as Record<string, any>;
-}
-
 const SUBMIT = 'mutation($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id } } }';
 const REVIEW = 'mutation($input: ReviewSubmissionInput!) { reviewSubmission(input: $input) { id status } }';
 const TRAIL = `query($f: AuditFilter, $first: Int, $after: String) {
@@ -23,13 +17,13 @@ describe('the audit trail of a figure', () => {
     const lucheng = await server.token('lucheng');
     const yanglao = await server.token('yanglao');
     const input = { indicator: 'P3-02', region: '330302', asOf: '2019-06-20' };
-    const first = (await call(SUBMIT, { input: { ...input, value: 40 } }, lucheng)).submitFigure.submission.id;
-    await call(REVIEW, { input: { submission: first, decision: 'RETURNED', note: '与台账不符' } }, yanglao);
-    const second = (await call(SUBMIT, { input: { ...input, value: 38, note: '更正' } }, lucheng)).submitFigure.submission.id;
-    await call(REVIEW, { input: { submission: second, decision: 'APPROVED' } }, yanglao);
+    const first = (await server.ok(SUBMIT, { input: { ...input, value: 40 } }, lucheng)).submitFigure.submission.id;
+    await server.ok(REVIEW, { input: { submission: first, decision: 'RETURNED', note: '与台账不符' } }, yanglao);
+    const second = (await server.ok(SUBMIT, { input: { ...input, value: 38, note: '更正' } }, lucheng)).submitFigure.submission.id;
+    await server.ok(REVIEW, { input: { submission: second, decision: 'APPROVED' } }, yanglao);
 
     const admin = await server.token('admin');
-    const { auditEntries } = await call(TRAIL, { f: { indicator: 'P3-02', region: '330302' } }, admin);
+    const { auditEntries } = await server.ok(TRAIL, { f: { indicator: 'P3-02', region: '330302' } }, admin);
     expect(auditEntries.nodes.map((e: any) => [e.action, e.entityId, e.actor.username])).toEqual([
       ['APPROVE', second, 'yanglao'],
       ['CORRECT', second, 'lucheng'],
@@ -48,24 +42,24 @@ describe('the audit trail of a figure', () => {
 
   it('is queryable by entity, actor and time, a page at a time', async () => {
     const admin = await server.token('admin');
-    await call('mutation($input: SetTargetInput!) { setTarget(input: $input) { id } }',
+    await server.ok('mutation($input: SetTargetInput!) { setTarget(input: $input) { id } }',
       { input: { indicator: 'P3-02', region: '330302', comparator: 'GTE', value: 60, deadline: '2019-11-30' } }, admin);
-    const byActor = (await call(TRAIL, { f: { actor: 'admin' } }, admin)).auditEntries;
+    const byActor = (await server.ok(TRAIL, { f: { actor: 'admin' } }, admin)).auditEntries;
     expect(byActor.nodes.map((e: any) => e.action)).toEqual(['SET_TARGET']);
     expect(byActor.nodes[0]).toMatchObject({ entityType: 'Target', before: null, after: { comparator: 'GTE', value: 60, deadline: '2019-11-30' } });
 
-    const byEntity = (await call(TRAIL, { f: { entityType: 'Target', entityId: byActor.nodes[0].entityId } }, admin)).auditEntries;
+    const byEntity = (await server.ok(TRAIL, { f: { entityType: 'Target', entityId: byActor.nodes[0].entityId } }, admin)).auditEntries;
     expect(byEntity.totalCount).toBe(1);
 
-    const all = (await call(TRAIL, { first: 500 }, admin)).auditEntries;
-    const page1 = (await call(TRAIL, { first: 2 }, admin)).auditEntries;
-    const page2 = (await call(TRAIL, { first: 2, after: page1.pageInfo.endCursor }, admin)).auditEntries;
+    const all = (await server.ok(TRAIL, { first: 500 }, admin)).auditEntries;
+    const page1 = (await server.ok(TRAIL, { first: 2 }, admin)).auditEntries;
+    const page2 = (await server.ok(TRAIL, { first: 2, after: page1.pageInfo.endCursor }, admin)).auditEntries;
     expect([...page1.nodes, ...page2.nodes]).toEqual(all.nodes.slice(0, 4));
     expect(page1.totalCount).toBe(all.totalCount);
 
-    const future = (await call(TRAIL, { f: { from: '2100-01-01T00:00:00Z' } }, admin)).auditEntries;
+    const future = (await server.ok(TRAIL, { f: { from: '2100-01-01T00:00:00Z' } }, admin)).auditEntries;
     expect(future.totalCount).toBe(0);
-    const past = (await call(TRAIL, { f: { to: '2000-01-01T00:00:00Z' } }, admin)).auditEntries;
+    const past = (await server.ok(TRAIL, { f: { to: '2000-01-01T00:00:00Z' } }, admin)).auditEntries;
     expect(past.totalCount).toBe(0);
   });
 

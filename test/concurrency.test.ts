@@ -47,18 +47,12 @@ async function reporters(townships: Region[]): Promise<string[]> {
   return signed.map((s) => s.token);
 }
 
-async function post(query: string, variables: Record<string, unknown>, token: string) {
-  const { json } = await server.post(JSON.stringify({ query, variables }), token);
-  if (json.errors) throw new Error(JSON.stringify(json.errors));
-  return json.data as Record<string, unknown>;
-}
-
 it(`${REPORTERS} reporters × ${EACH} figures at once: every figure and every roll-up is exact`, async () => {
   const townships = await townshipsAcrossCounties();
   expect(new Set(townships.map((t) => t.parent!.code)).size).toBe(12);
   const tokens = await reporters(townships);
   const admin = await server.token('admin');
-  const before = ((await post(PROGRESS, { r: '330300' }, admin)).indicator as { progress: Node }).progress;
+  const before = ((await server.ok(PROGRESS, { r: '330300' }, admin)).indicator as { progress: Node }).progress;
   const rowsBefore = await server.count('submission');
 
   // Each reporter's figures rise (cumulative); the last one sent is its township's figure.
@@ -66,10 +60,10 @@ it(`${REPORTERS} reporters × ${EACH} figures at once: every figure and every ro
   await Promise.all(townships.map(async (township, i) => {
     for (let n = 1; n <= EACH; n += 1) {
       const input = { indicator: INDICATOR, region: township.code, value: 1000 + i * 7 + n, asOf: '2019-06-30', idempotencyKey: `r${i}-${n}` };
-      const first = post(SUBMIT, { input }, tokens[i]);
+      const first = server.ok(SUBMIT, { input }, tokens[i]);
       // Every tenth figure is sent twice at once, as a client retrying: one row, the same answer.
       if (n % 10 === 0) {
-        const [a, b] = await Promise.all([first, post(SUBMIT, { input }, tokens[i])]);
+        const [a, b] = await Promise.all([first, server.ok(SUBMIT, { input }, tokens[i])]);
         expect(b).toEqual(a);
       } else {
         await first;
@@ -78,7 +72,7 @@ it(`${REPORTERS} reporters × ${EACH} figures at once: every figure and every ro
   }));
 
   expect(await server.count('submission')).toBe(rowsBefore + REPORTERS * EACH);
-  const after = ((await post(PROGRESS, { r: '330300' }, admin)).indicator as { progress: Node }).progress;
+  const after = ((await server.ok(PROGRESS, { r: '330300' }, admin)).indicator as { progress: Node }).progress;
 
   // Expected: every township's figure as before, but the test's, which read their last value.
   const expected = new Map<string, number>();

@@ -1,37 +1,13 @@
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import { liveClients } from './helpers/live';
 import { startTestServer, type TestServer } from './helpers/test-server';
 import { until } from './helpers/until';
 
 /** What a programme's department changes: which review statuses count, and its indicators (with versions). */
 let server: TestServer;
-const clients: Client[] = [];
+const live = liveClients(() => server);
 beforeAll(async () => { server = await startTestServer(); });
-afterEach(async () => { await Promise.all(clients.splice(0).map((c) => c.dispose())); });
+afterEach(() => live.disposeAll());
 afterAll(() => server.close());
-
-async function call(query: string, variables: Record<string, unknown>, token: string) {
-  const { json } = await server.post(JSON.stringify({ query, variables }), token);
-  return { code: json.errors?.length ? String(json.errors[0].extensions?.code) : 'OK', data: json.data as Record<string, any> | null };
-}
-
-async function ok(query: string, variables: Record<string, unknown>, token: string) {
-  const res = await call(query, variables, token);
-  if (res.code !== 'OK') throw new Error(`${res.code}: ${query}`);
-  return res.data!;
-}
-
-/** A live subscription's payloads, the board's presence events left out. */
-function watch(token: string, query: string, variables: Record<string, unknown> = {}) {
-  const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
-  clients.push(client);
-  const got: any[] = [];
-  client.subscribe({ query, variables }, {
-    next: ({ data }) => { if ((data as any)?.boardEvents?.__typename !== 'PresenceChanged') got.push(data); },
-    error: () => undefined, complete: () => undefined,
-  });
-  return got;
-}
 
 const BOARD = `subscription($p: String!, $r: String!) { boardEvents(programme: $p, region: $r) { __typename cursor
   ... on ProgrammeChanged { programme { code countedStatuses } } } }`;
@@ -43,20 +19,20 @@ describe('which review statuses count is the programme\'s setting', () => {
   it('with APPROVED only, a figure counts once approved; boards are told to read again', async () => {
     const yanglao = await server.token('yanglao');
     const lucheng = await server.token('lucheng');
-    const board = watch(await server.token('screen'), BOARD, { p: 'P3', r: '330300' });
+    const board = live.watch(await server.token('screen'), BOARD, { p: 'P3', r: '330300' });
     await until(() => server.services.events.listenerCount === 1);
-    expect((await ok(SET, { s: ['APPROVED'] }, yanglao)).setCountedStatuses.countedStatuses).toEqual(['APPROVED']);
+    expect((await server.ok(SET, { s: ['APPROVED'] }, yanglao)).setCountedStatuses.countedStatuses).toEqual(['APPROVED']);
     await until(() => board.length === 1);
     expect(board[0].boardEvents).toMatchObject({ __typename: 'ProgrammeChanged', programme: { code: 'P3', countedStatuses: ['APPROVED'] } });
 
-    const before = (await ok(ACTUAL, {}, yanglao)).indicator.progress.actual;
-    const sent = await ok('mutation($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id } } }',
+    const before = (await server.ok(ACTUAL, {}, yanglao)).indicator.progress.actual;
+    const sent = await server.ok('mutation($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id } } }',
       { input: { indicator: 'P3-01', region: '330302', value: 77, asOf: '2019-06-30' } }, lucheng);
-    expect((await ok(ACTUAL, {}, yanglao)).indicator.progress.actual).toBe(before);
-    await ok('mutation($input: ReviewSubmissionInput!) { reviewSubmission(input: $input) { id } }',
+    expect((await server.ok(ACTUAL, {}, yanglao)).indicator.progress.actual).toBe(before);
+    await server.ok('mutation($input: ReviewSubmissionInput!) { reviewSubmission(input: $input) { id } }',
       { input: { submission: sent.submitFigure.submission.id, decision: 'APPROVED' } }, yanglao);
-    expect((await ok(ACTUAL, {}, yanglao)).indicator.progress.actual).toBe(77);
-    await ok(SET, { s: ['SUBMITTED', 'APPROVED'] }, yanglao);
+    expect((await server.ok(ACTUAL, {}, yanglao)).indicator.progress.actual).toBe(77);
+    await server.ok(SET, { s: ['SUBMITTED', 'APPROVED'] }, yanglao);
   });
 
   it.each([
@@ -65,7 +41,7 @@ describe('which review statuses count is the programme\'s setting', () => {
     [[], 'BAD_USER_INPUT'],
   ])('refuses %j, writing nothing', async (statuses, code) => {
     const before = await server.count('audit_entry');
-    expect((await call(SET, { s: statuses }, await server.token('yanglao'))).code).toBe(code);
+    expect((await server.call(SET, { s: statuses }, await server.token('yanglao'))).code).toBe(code);
     expect(await server.count('audit_entry')).toBe(before);
   });
 });
@@ -76,13 +52,13 @@ describe('indicators carry a version', () => {
 
   it('a stale version gets CONFLICT and writes nothing; the current one changes it', async () => {
     const yanglao = await server.token('yanglao');
-    const { version, name } = (await ok(READ, {}, yanglao)).indicator;
-    const changed = await ok(UPDATE, { input: { code: 'P3-03', expectedVersion: version, reportingCycle: 'QUARTERLY' } }, yanglao);
+    const { version, name } = (await server.ok(READ, {}, yanglao)).indicator;
+    const changed = await server.ok(UPDATE, { input: { code: 'P3-03', expectedVersion: version, reportingCycle: 'QUARTERLY' } }, yanglao);
     expect(changed.updateIndicator).toEqual({ version: version + 1, name, reportingCycle: 'QUARTERLY' });
     const before = await server.count('audit_entry');
-    const stale = await call(UPDATE, { input: { code: 'P3-03', expectedVersion: version, name: '旧的' } }, yanglao);
+    const stale = await server.call(UPDATE, { input: { code: 'P3-03', expectedVersion: version, name: '旧的' } }, yanglao);
     expect(stale.code).toBe('CONFLICT');
-    expect((await ok(READ, {}, yanglao)).indicator).toEqual({ version: version + 1, name });
+    expect((await server.ok(READ, {}, yanglao)).indicator).toEqual({ version: version + 1, name });
     expect(await server.count('audit_entry')).toBe(before);
   });
 
@@ -91,17 +67,17 @@ describe('indicators carry a version', () => {
     ['a name of 201 characters', { code: 'P3-03', expectedVersion: 1, name: '名'.repeat(201) }, 'BAD_USER_INPUT'],
     ['5 decimals', { code: 'P3-03', expectedVersion: 1, decimals: 5 }, 'BAD_USER_INPUT'],
   ])('refuses %s', async (_what, input, code) => {
-    expect((await call(UPDATE, { input }, await server.token('yanglao'))).code).toBe(code);
+    expect((await server.call(UPDATE, { input }, await server.token('yanglao'))).code).toBe(code);
   });
 
   it('a new indicator joins its programme\'s board, last, and is audited', async () => {
     const yanglao = await server.token('yanglao');
-    const made = await ok('mutation($input: CreateIndicatorInput!) { createIndicator(input: $input) { code version reportingLevel reportingCycle programme { code } } }',
+    const made = await server.ok('mutation($input: CreateIndicatorInput!) { createIndicator(input: $input) { code version reportingLevel reportingCycle programme { code } } }',
       { input: { programme: 'P3', code: 'P3-90', name: '家庭养老床位', kind: 'COUNT', unit: '张', reportingLevel: 'TOWNSHIP', reportingCycle: 'QUARTERLY' } }, yanglao);
     expect(made.createIndicator).toEqual({ code: 'P3-90', version: 1, reportingLevel: 'TOWNSHIP', reportingCycle: 'QUARTERLY', programme: { code: 'P3' } });
-    const board = await ok('{ programme(code: "P3") { indicators { code } } }', {}, yanglao);
+    const board = await server.ok('{ programme(code: "P3") { indicators { code } } }', {}, yanglao);
     expect(board.programme.indicators.at(-1)).toEqual({ code: 'P3-90' });
-    const trail = await ok('{ auditEntries(filter: { indicator: "P3-90" }) { nodes { action actor { username } } } }', {}, yanglao);
+    const trail = await server.ok('{ auditEntries(filter: { indicator: "P3-90" }) { nodes { action actor { username } } } }', {}, yanglao);
     expect(trail.auditEntries.nodes).toEqual([{ action: 'CREATE_INDICATOR', actor: { username: 'yanglao' } }]);
   });
 
@@ -112,12 +88,12 @@ describe('indicators carry a version', () => {
     ['an empty name', { programme: 'P3', code: 'P3-93', name: '', kind: 'COUNT' }, 'BAD_USER_INPUT'],
   ])('refuses a new indicator with %s, writing nothing', async (_what, input, code) => {
     const before = await Promise.all(['indicator', 'audit_entry'].map((t) => server.count(t)));
-    expect((await call('mutation($input: CreateIndicatorInput!) { createIndicator(input: $input) { id } }', { input }, await server.token('yanglao'))).code).toBe(code);
+    expect((await server.call('mutation($input: CreateIndicatorInput!) { createIndicator(input: $input) { id } }', { input }, await server.token('yanglao'))).code).toBe(code);
     expect(await Promise.all(['indicator', 'audit_entry'].map((t) => server.count(t)))).toEqual(before);
   });
 
   it('a new indicator\'s code must be free', async () => {
-    const res = await call('mutation($input: CreateIndicatorInput!) { createIndicator(input: $input) { id } }',
+    const res = await server.call('mutation($input: CreateIndicatorInput!) { createIndicator(input: $input) { id } }',
       { input: { programme: 'P3', code: 'P3-01', name: '重复', kind: 'COUNT' } }, await server.token('yanglao'));
     expect(res.code).toBe('CONFLICT');
   });

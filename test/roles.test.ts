@@ -17,14 +17,8 @@ const AT: Record<Side, { programme: string; indicator: string; region: string }>
   outside: { programme: 'P1', indicator: 'P1-03', region: '330303' },
 };
 
-async function call(query: string, variables: Record<string, unknown>, token: string): Promise<{ code: string; data: Record<string, unknown> | null }> {
-  const { json } = await server.post(JSON.stringify({ query, variables }), token);
-  const code = json.errors?.length ? String(json.errors[0].extensions?.code) : 'OK';
-  return { code, data: json.data as Record<string, unknown> | null };
-}
-
 async function asAdmin(query: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const { code, data } = await call(query, variables, tokens.admin);
+  const { code, data } = await server.call(query, variables, tokens.admin);
   if (code !== 'OK') throw new Error(`admin setup failed: ${code}`);
   return data!;
 }
@@ -129,7 +123,7 @@ describe('the role matrix', () => {
   it.each(cases)('%s by %s, %s scope: %s', async (mutation, caller, side, expected) => {
     const [query, variables] = await MUTATIONS[mutation](side);
     const before = await counts();
-    const { code } = await call(query, variables, tokens[caller]);
+    const { code } = await server.call(query, variables, tokens[caller]);
     expect(code).toBe(expected);
     if (expected === 'FORBIDDEN') expect(await counts()).toEqual(before);
   });
@@ -149,30 +143,30 @@ describe('reads follow the same scopes', () => {
     ['board', 'P3-01', '330302', 'OK'],
     ['board', 'P1-03', '330302', 'FORBIDDEN'],
   ])('progress: %s reading %s at %s gets %s', async (caller, indicator, region, expected) => {
-    expect((await call(PROGRESS, { i: indicator, r: region }, tokens[caller])).code).toBe(expected);
+    expect((await server.call(PROGRESS, { i: indicator, r: region }, tokens[caller])).code).toBe(expected);
   });
 
   it('a reporter lists only the submissions of its own subtree', async () => {
-    const { code, data } = await call(SUBMISSIONS, {}, tokens.lucheng);
+    const { code, data } = await server.call(SUBMISSIONS, {}, tokens.lucheng);
     expect(code).toBe('OK');
     const regions = (data!.submissions as { nodes: { region: { code: string } }[] }).nodes.map((n) => n.region.code);
     expect(regions.length).toBeGreaterThan(0);
     expect(regions.every((r) => r.startsWith('330302'))).toBe(true);
-    expect((await call(SUBMISSIONS, { r: '330303' }, tokens.lucheng)).code).toBe('FORBIDDEN');
+    expect((await server.call(SUBMISSIONS, { r: '330303' }, tokens.lucheng)).code).toBe('FORBIDDEN');
   });
 
   it('a screen token lists only inside its boards, and sees only its programmes', async () => {
-    expect((await call(SUBMISSIONS, {}, tokens.board)).code).toBe('FORBIDDEN');
-    expect((await call(SUBMISSIONS, { p: 'P3', r: '330302' }, tokens.board)).code).toBe('OK');
-    const { data } = await call('{ programmes { code } }', {}, tokens.board);
+    expect((await server.call(SUBMISSIONS, {}, tokens.board)).code).toBe('FORBIDDEN');
+    expect((await server.call(SUBMISSIONS, { p: 'P3', r: '330302' }, tokens.board)).code).toBe('OK');
+    const { data } = await server.call('{ programmes { code } }', {}, tokens.board);
     expect(data!.programmes).toEqual([{ code: 'P3' }]);
-    expect((await call('{ programme(code: "P1") { code } }', {}, tokens.board)).code).toBe('FORBIDDEN');
+    expect((await server.call('{ programme(code: "P1") { code } }', {}, tokens.board)).code).toBe('FORBIDDEN');
   });
 
   it('the audit trail is for the city: REPORTER and VIEWER are refused', async () => {
     const AUDIT = '{ auditEntries(first: 1) { totalCount } }';
-    expect((await call(AUDIT, {}, tokens.lucheng)).code).toBe('FORBIDDEN');
-    expect((await call(AUDIT, {}, tokens.screen)).code).toBe('FORBIDDEN');
-    expect((await call(AUDIT, {}, tokens.leader)).code).toBe('OK');
+    expect((await server.call(AUDIT, {}, tokens.lucheng)).code).toBe('FORBIDDEN');
+    expect((await server.call(AUDIT, {}, tokens.screen)).code).toBe('FORBIDDEN');
+    expect((await server.call(AUDIT, {}, tokens.leader)).code).toBe('OK');
   });
 });

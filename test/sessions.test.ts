@@ -7,16 +7,11 @@ let server: TestServer;
 beforeAll(async () => { server = await startTestServer({ env: { DUBAN_LOGIN_MAX_FAILURES_PER_ADDRESS: '12' } }); });
 afterAll(() => server.close());
 
-async function call(query: string, variables: Record<string, unknown> = {}, token?: string) {
-  const { json } = await server.post(JSON.stringify({ query, variables }), token);
-  return { code: json.errors?.length ? String(json.errors[0].extensions?.code) : 'OK', data: json.data as Record<string, any> | null, errors: json.errors };
-}
-
 const LOGIN = 'mutation($u: String!, $p: String!) { login(username: $u, password: $p) { token user { username role } } }';
 const ME = '{ me { username } }';
 
 async function login(username: string, password = 'demo'): Promise<string> {
-  const res = await call(LOGIN, { u: username, p: password });
+  const res = await server.call(LOGIN, { u: username, p: password });
   if (res.code !== 'OK') throw new Error(`login ${username}: ${res.code}`);
   return res.data!.login.token;
 }
@@ -36,22 +31,22 @@ describe('logout', () => {
   it('ends the token at once, over HTTP and WebSocket; other sessions of the user go on', async () => {
     const first = await login('yanglao');
     const second = await login('yanglao');
-    expect((await call(ME, {}, first)).code).toBe('OK');
+    expect((await server.call(ME, {}, first)).code).toBe('OK');
     expect(await wsAccepts(first)).toBe(true);
-    expect((await call('mutation { logout }', {}, first)).data).toEqual({ logout: true });
-    const after = await call(ME, {}, first);
+    expect((await server.call('mutation { logout }', {}, first)).data).toEqual({ logout: true });
+    const after = await server.call(ME, {}, first);
     expect(after.code).toBe('UNAUTHENTICATED');
     expect(after.errors![0].message).toMatch(/revoked/);
     expect(await wsAccepts(first)).toBe(4403);
-    expect((await call(ME, {}, second)).code).toBe('OK');
+    expect((await server.call(ME, {}, second)).code).toBe('OK');
   });
 });
 
 describe('sign-in throttling', () => {
   it('refuses a username after 5 failures, even with the right password, and leaves others alone', async () => {
     await server.orm.em.getConnection().execute(`insert into app_user (username, password_hash, role) select 'victim', password_hash, role from app_user where username = 'screen'`);
-    for (let i = 0; i < 5; i += 1) expect((await call(LOGIN, { u: 'victim', p: `guess${i}` })).code).toBe('UNAUTHENTICATED');
-    const refused = await call(LOGIN, { u: 'victim', p: 'demo' });
+    for (let i = 0; i < 5; i += 1) expect((await server.call(LOGIN, { u: 'victim', p: `guess${i}` })).code).toBe('UNAUTHENTICATED');
+    const refused = await server.call(LOGIN, { u: 'victim', p: 'demo' });
     expect(refused.code).toBe('RATE_LIMITED');
     expect(refused.errors![0].extensions?.retryAfterSeconds).toBe(15 * 60);
     expect(await login('admin')).toEqual(expect.any(String));
@@ -59,8 +54,8 @@ describe('sign-in throttling', () => {
 
   it('refuses an address after its failures pass the limit, whatever the username', async () => {
     const [{ n }] = await server.orm.em.getConnection().execute(`select count(*)::int as n from login_attempt where not succeeded`);
-    for (let i = n; i < 12; i += 1) expect((await call(LOGIN, { u: `nobody${i}`, p: 'x' })).code).toBe('UNAUTHENTICATED');
-    expect((await call(LOGIN, { u: 'wuma', p: 'demo' })).code).toBe('RATE_LIMITED');
+    for (let i = n; i < 12; i += 1) expect((await server.call(LOGIN, { u: `nobody${i}`, p: 'x' })).code).toBe('UNAUTHENTICATED');
+    expect((await server.call(LOGIN, { u: 'wuma', p: 'demo' })).code).toBe('RATE_LIMITED');
     // The window passes: the failures are older than it.
     await server.orm.em.getConnection().execute(`update login_attempt set at = at - interval '1 hour'`);
     expect(await login('wuma')).toEqual(expect.any(String));
@@ -73,16 +68,16 @@ describe('screen tokens', () => {
 
   it('reads and watches only its boards, and stops at once when revoked', async () => {
     const admin = await login('admin');
-    const created = await call(CREATE, { input: { name: '三楼会议室', boards: [{ programme: 'P3', region: '330300' }], days: 30 } }, admin);
+    const created = await server.call(CREATE, { input: { name: '三楼会议室', boards: [{ programme: 'P3', region: '330300' }], days: 30 } }, admin);
     expect(created.code).toBe('OK');
     const { token, session } = created.data!.createScreenToken;
     expect(session).toMatchObject({ kind: 'SCREEN', name: '三楼会议室', boards: [{ programme: 'P3', region: '330300' }], user: { username: 'screen:三楼会议室', role: 'VIEWER' } });
     expect(new Date(session.expiresAt).getTime() - Date.now()).toBeGreaterThan(29 * 86_400_000);
 
-    expect((await call(BOARD, { p: 'P3', r: '330300' }, token)).code).toBe('OK');
-    expect((await call(BOARD, { p: 'P3', r: '330302' }, token)).code).toBe('OK');
-    expect((await call(BOARD, { p: 'P2', r: '330300' }, token)).code).toBe('FORBIDDEN');
-    expect((await call(LOGIN.replace('login', 'login'), { u: 'screen:三楼会议室', p: '!' })).code).toBe('UNAUTHENTICATED');
+    expect((await server.call(BOARD, { p: 'P3', r: '330300' }, token)).code).toBe('OK');
+    expect((await server.call(BOARD, { p: 'P3', r: '330302' }, token)).code).toBe('OK');
+    expect((await server.call(BOARD, { p: 'P2', r: '330300' }, token)).code).toBe('FORBIDDEN');
+    expect((await server.call(LOGIN, { u: 'screen:三楼会议室', p: '!' })).code).toBe('UNAUTHENTICATED');
 
     const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
     const subscribe = (programme: string) => new Promise<string>((resolve) => {
@@ -97,11 +92,11 @@ describe('screen tokens', () => {
     expect(await subscribe('P3')).toBe('OK'); // its own arrival on the board
     await client.dispose();
 
-    const listed = await call('{ screenTokens { id name revokedAt } }', {}, admin);
+    const listed = await server.call('{ screenTokens { id name revokedAt } }', {}, admin);
     expect(listed.data!.screenTokens).toContainEqual({ id: session.id, name: '三楼会议室', revokedAt: null });
-    const revoked = await call('mutation($id: ID!) { revokeToken(id: $id) { revokedAt } }', { id: session.id }, admin);
+    const revoked = await server.call('mutation($id: ID!) { revokeToken(id: $id) { revokedAt } }', { id: session.id }, admin);
     expect(revoked.data!.revokeToken.revokedAt).toEqual(expect.any(String));
-    expect((await call(BOARD, { p: 'P3', r: '330300' }, token)).code).toBe('UNAUTHENTICATED');
+    expect((await server.call(BOARD, { p: 'P3', r: '330300' }, token)).code).toBe('UNAUTHENTICATED');
     expect(await wsAccepts(token)).toBe(4403);
   });
 
@@ -115,7 +110,7 @@ describe('screen tokens', () => {
   ])('refuses %s, writing nothing', async (_what, input, code) => {
     const admin = await login('admin');
     const before = [await server.count('auth_session'), await server.count('app_user'), await server.count('audit_entry')];
-    expect((await call(CREATE, { input }, admin)).code).toBe(code);
+    expect((await server.call(CREATE, { input }, admin)).code).toBe(code);
     expect([await server.count('auth_session'), await server.count('app_user'), await server.count('audit_entry')]).toEqual(before);
   });
 });
@@ -126,18 +121,18 @@ describe('accounts', () => {
 
   it('creates a reporter who signs in, then disabled, is shut out at once', async () => {
     const admin = await login('admin');
-    const created = await call(CREATE, { input: { username: 'ouhai.stats', password: 'a long secret', role: 'REPORTER', region: '330304' } }, admin);
+    const created = await server.call(CREATE, { input: { username: 'ouhai.stats', password: 'a long secret', role: 'REPORTER', region: '330304' } }, admin);
     expect(created.data!.createUser).toMatchObject({ username: 'ouhai.stats', role: 'REPORTER', region: { code: '330304' } });
     const token = await login('ouhai.stats', 'a long secret');
-    expect((await call(ME, {}, token)).code).toBe('OK');
-    const disabled = await call(UPDATE, { input: { id: created.data!.createUser.id, disabled: true } }, admin);
+    expect((await server.call(ME, {}, token)).code).toBe('OK');
+    const disabled = await server.call(UPDATE, { input: { id: created.data!.createUser.id, disabled: true } }, admin);
     expect(disabled.data!.updateUser.disabledAt).toEqual(expect.any(String));
-    expect((await call(ME, {}, token)).code).toBe('UNAUTHENTICATED');
-    expect((await call(LOGIN, { u: 'ouhai.stats', p: 'a long secret' })).code).toBe('UNAUTHENTICATED');
-    await call(UPDATE, { input: { id: created.data!.createUser.id, disabled: false } }, admin);
+    expect((await server.call(ME, {}, token)).code).toBe('UNAUTHENTICATED');
+    expect((await server.call(LOGIN, { u: 'ouhai.stats', p: 'a long secret' })).code).toBe('UNAUTHENTICATED');
+    await server.call(UPDATE, { input: { id: created.data!.createUser.id, disabled: false } }, admin);
     expect(await login('ouhai.stats', 'a long secret')).toEqual(expect.any(String));
 
-    const trail = await call('query($id: String!) { auditEntries(filter: { entityType: "User", entityId: $id }) { nodes { action actor { username } before after } } }',
+    const trail = await server.call('query($id: String!) { auditEntries(filter: { entityType: "User", entityId: $id }) { nodes { action actor { username } before after } } }',
       { id: created.data!.createUser.id }, admin);
     expect(trail.data!.auditEntries.nodes.map((n: { action: string }) => n.action)).toEqual(['UPDATE_USER', 'UPDATE_USER', 'CREATE_USER']);
     expect(trail.data!.auditEntries.nodes[1]).toMatchObject({ actor: { username: 'admin' }, before: { disabledAt: null }, after: { disabledAt: expect.any(String) } });
@@ -156,15 +151,15 @@ describe('accounts', () => {
   ])('refuses %s, writing nothing', async (_what, input, code) => {
     const admin = await login('admin');
     const before = [await server.count('app_user'), await server.count('audit_entry')];
-    expect((await call(CREATE, { input }, admin)).code).toBe(code);
+    expect((await server.call(CREATE, { input }, admin)).code).toBe(code);
     expect([await server.count('app_user'), await server.count('audit_entry')]).toEqual(before);
   });
 
   it('an admin cannot disable itself or give up its role', async () => {
     const admin = await login('admin');
-    const { data } = await call('{ me { id } }', {}, admin);
-    expect((await call(UPDATE, { input: { id: data!.me.id, disabled: true } }, admin)).code).toBe('BAD_USER_INPUT');
-    expect((await call(UPDATE, { input: { id: data!.me.id, role: 'VIEWER' } }, admin)).code).toBe('BAD_USER_INPUT');
-    expect((await call(UPDATE, { input: { id: '987654', role: 'VIEWER' } }, admin)).code).toBe('NOT_FOUND');
+    const { data } = await server.call('{ me { id } }', {}, admin);
+    expect((await server.call(UPDATE, { input: { id: data!.me.id, disabled: true } }, admin)).code).toBe('BAD_USER_INPUT');
+    expect((await server.call(UPDATE, { input: { id: data!.me.id, role: 'VIEWER' } }, admin)).code).toBe('BAD_USER_INPUT');
+    expect((await server.call(UPDATE, { input: { id: '987654', role: 'VIEWER' } }, admin)).code).toBe('NOT_FOUND');
   });
 });

@@ -1,37 +1,13 @@
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
+import { liveClients } from './helpers/live';
 import { startTestServer, type TestServer } from './helpers/test-server';
 import { until } from './helpers/until';
 
 /** Urges (催办), instructions (批示) and who is late: live, through the API. */
 let server: TestServer;
-const clients: Client[] = [];
+const live = liveClients(() => server);
 beforeAll(async () => { server = await startTestServer(); });
-afterEach(async () => { await Promise.all(clients.splice(0).map((c) => c.dispose())); });
+afterEach(() => live.disposeAll());
 afterAll(() => server.close());
-
-async function call(query: string, variables: Record<string, unknown>, token: string) {
-  const { json } = await server.post(JSON.stringify({ query, variables }), token);
-  return { code: json.errors?.length ? String(json.errors[0].extensions?.code) : 'OK', data: json.data as Record<string, any> | null };
-}
-
-async function ok(query: string, variables: Record<string, unknown>, token: string) {
-  const res = await call(query, variables, token);
-  if (res.code !== 'OK') throw new Error(`${res.code}: ${query}`);
-  return res.data!;
-}
-
-/** A live subscription's payloads, the board's presence events left out. */
-function watch(token: string, query: string, variables: Record<string, unknown> = {}) {
-  const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
-  clients.push(client);
-  const got: any[] = [];
-  client.subscribe({ query, variables }, {
-    next: ({ data }) => { if ((data as any)?.boardEvents?.__typename !== 'PresenceChanged') got.push(data); },
-    error: () => undefined, complete: () => undefined,
-  });
-  return got;
-}
 
 const URGE = 'mutation($input: UrgeInput!) { urge(input: $input) { id dueOn message overdue resolvedAt createdBy { username } region { code } } }';
 const NOTES = 'subscription { notifications { kind message urge { id region { code } } } }';
@@ -44,12 +20,12 @@ const OPEN = 'query($p: String!, $r: String!) { urges(programme: $p, region: $r)
 describe('urge (催办)', () => {
   it('notifies the region\'s reporters live, shows on the board until a figure comes, then resolves', async () => {
     const leader = await server.token('leader');
-    const wuma = watch(await server.token('wuma'), NOTES);
-    const lucheng = watch(await server.token('lucheng'), NOTES);
-    const board = watch(await server.token('screen'), BOARD, { p: 'P3', r: '330302' });
+    const wuma = live.watch(await server.token('wuma'), NOTES);
+    const lucheng = live.watch(await server.token('lucheng'), NOTES);
+    const board = live.watch(await server.token('screen'), BOARD, { p: 'P3', r: '330302' });
     await until(() => server.services.events.listenerCount === 3);
 
-    const { urge } = await ok(URGE, { input: { indicator: 'P3-05', region: '330302006', dueOn: '2019-07-05', message: '请尽快报送助餐点数' } }, leader);
+    const { urge } = await server.ok(URGE, { input: { indicator: 'P3-05', region: '330302006', dueOn: '2019-07-05', message: '请尽快报送助餐点数' } }, leader);
     expect(urge).toMatchObject({ dueOn: '2019-07-05', overdue: false, resolvedAt: null, createdBy: { username: 'leader' }, region: { code: '330302006' } });
     await until(() => wuma.length === 1 && lucheng.length === 1 && board.length === 1, 'the urge to arrive');
     for (const got of [wuma, lucheng]) {
@@ -58,15 +34,15 @@ describe('urge (催办)', () => {
     }
     expect(board[0].boardEvents).toMatchObject({ __typename: 'UrgeChanged', urge: { id: urge.id, resolvedAt: null } });
     const screen = await server.token('screen');
-    expect((await ok(OPEN, { p: 'P3', r: '330300' }, screen)).urges).toContainEqual({ id: urge.id, indicator: { code: 'P3-05' }, region: { code: '330302006' } });
+    expect((await server.ok(OPEN, { p: 'P3', r: '330300' }, screen)).urges).toContainEqual({ id: urge.id, indicator: { code: 'P3-05' }, region: { code: '330302006' } });
 
-    const figure = await ok('mutation($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id } } }',
+    const figure = await server.ok('mutation($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id } } }',
       { input: { indicator: 'P3-05', region: '330302006', value: 9, asOf: '2019-06-30' } }, await server.token('wuma'));
     await until(() => board.some((e) => e.boardEvents.__typename === 'UrgeChanged' && e.boardEvents.urge.resolvedAt), 'the urge to resolve');
     expect(board.find((e) => e.boardEvents.urge?.resolvedAt).boardEvents.urge.resolvedBy).toEqual({ id: figure.submitFigure.submission.id });
-    expect((await ok(OPEN, { p: 'P3', r: '330300' }, screen)).urges.map((u: { id: string }) => u.id)).not.toContain(urge.id);
+    expect((await server.ok(OPEN, { p: 'P3', r: '330300' }, screen)).urges.map((u: { id: string }) => u.id)).not.toContain(urge.id);
 
-    const trail = await ok('query($id: String!) { auditEntries(filter: { entityType: "Urge", entityId: $id }) { nodes { action actor { username } } } }', { id: urge.id }, leader);
+    const trail = await server.ok('query($id: String!) { auditEntries(filter: { entityType: "Urge", entityId: $id }) { nodes { action actor { username } } } }', { id: urge.id }, leader);
     expect(trail.auditEntries.nodes).toEqual([{ action: 'RESOLVE_URGE', actor: null }, { action: 'URGE', actor: { username: 'leader' } }]);
   });
 
@@ -79,16 +55,16 @@ describe('urge (催办)', () => {
     ['an urge by another programme\'s department', { indicator: 'P1-03', region: '330302', dueOn: '2019-07-05' }, 'yanglao', 'FORBIDDEN'],
   ])('refuses %s, writing nothing', async (_what, input, who, code) => {
     const before = await Promise.all(['urge', 'audit_entry'].map((t) => server.count(t)));
-    expect((await call(URGE, { input }, await server.token(who))).code).toBe(code);
+    expect((await server.call(URGE, { input }, await server.token(who))).code).toBe(code);
     expect(await Promise.all(['urge', 'audit_entry'].map((t) => server.count(t)))).toEqual(before);
   });
 });
 
 describe('instructions (批示)', () => {
   it('a leader\'s comment is an instruction, and the board shows it as one', async () => {
-    const board = watch(await server.token('screen'), BOARD, { p: 'P3', r: '330300' });
+    const board = live.watch(await server.token('screen'), BOARD, { p: 'P3', r: '330300' });
     await until(() => server.services.events.listenerCount === 1);
-    const res = await ok('mutation($input: AddCommentInput!) { addComment(input: $input) { kind } }',
+    const res = await server.ok('mutation($input: AddCommentInput!) { addComment(input: $input) { kind } }',
       { input: { indicator: 'P3-01', region: '330302', text: '进度偏慢，请加快推进' } }, await server.token('leader'));
     expect(res.addComment.kind).toBe('INSTRUCTION');
     await until(() => board.length === 1);
@@ -103,21 +79,21 @@ describe('who is late', () => {
     server.setToday('2019-07-15');
     try {
       const screen = await server.token('screen');
-      const late = (await ok(LATE, { p: 'P3', r: '330302', i: 'P3-05' }, screen)).lateReports;
-      const townships = (await ok('{ region(code: "330302") { children(first: 100) { nodes { code } } } }', {}, screen)).region.children.nodes.map((n: { code: string }) => n.code);
+      const late = (await server.ok(LATE, { p: 'P3', r: '330302', i: 'P3-05' }, screen)).lateReports;
+      const townships = (await server.ok('{ region(code: "330302") { children(first: 100) { nodes { code } } } }', {}, screen)).region.children.nodes.map((n: { code: string }) => n.code);
       expect(late.map((l: any) => l.region.code).sort()).toEqual([...townships].sort());
       expect(late.every((l: any) => l.cycleStart === '2019-07-01' && l.indicator.code === 'P3-05')).toBe(true);
 
-      await ok('mutation($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id } } }',
+      await server.ok('mutation($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id } } }',
         { input: { indicator: 'P3-05', region: townships[0], value: 12, asOf: '2019-07-10' } }, await server.token('lucheng'));
-      const after = (await ok(LATE, { p: 'P3', r: '330302', i: 'P3-05' }, screen)).lateReports;
+      const after = (await server.ok(LATE, { p: 'P3', r: '330302', i: 'P3-05' }, screen)).lateReports;
       expect(after.map((l: any) => l.region.code)).toEqual(late.map((l: any) => l.region.code).filter((c: string) => c !== townships[0]));
 
       // County-level indicators of the programme are listed by county.
-      const all = (await ok(LATE, { p: 'P3', r: '330300' }, screen)).lateReports;
+      const all = (await server.ok(LATE, { p: 'P3', r: '330300' }, screen)).lateReports;
       expect(all.some((l: any) => l.indicator.code === 'P3-01' && l.region.code === '330302')).toBe(true);
-      expect((await call(LATE, { p: 'P3', r: '330303' }, await server.token('lucheng'))).code).toBe('FORBIDDEN');
-      expect((await call(LATE, { p: 'P8', r: '330300' }, screen)).code).toBe('NOT_FOUND');
+      expect((await server.call(LATE, { p: 'P3', r: '330303' }, await server.token('lucheng'))).code).toBe('FORBIDDEN');
+      expect((await server.call(LATE, { p: 'P8', r: '330300' }, screen)).code).toBe('NOT_FOUND');
     } finally {
       server.setToday('2019-06-30');
     }

@@ -17,17 +17,12 @@ function users(args: string[], env: Record<string, string> = {}) {
     .then(({ stdout }) => ({ code: 0, stdout, stderr: '' }), (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }));
 }
 
-async function call(query: string, variables: Record<string, unknown>, token?: string) {
-  const { json } = await server.post(JSON.stringify({ query, variables }), token);
-  return { code: json.errors?.length ? String(json.errors[0].extensions?.code) : 'OK', data: json.data as Record<string, any> | null };
-}
-
 it('creates an account that signs in, audited with no actor', async () => {
   const res = await users(['create-user', '--username', 'ruian.clerk', '--role', 'REPORTER', '--region', '330381'], { DUBAN_PASSWORD: 'a long secret' });
   expect(res).toMatchObject({ code: 0, stdout: expect.stringMatching(/^created ruian.clerk \(REPORTER, id \d+\)/) });
-  const login = await call('mutation { login(username: "ruian.clerk", password: "a long secret") { user { region { code } } } }', {});
+  const login = await server.call('mutation { login(username: "ruian.clerk", password: "a long secret") { user { region { code } } } }', {});
   expect(login.data!.login.user.region.code).toBe('330381');
-  const trail = await call('{ auditEntries(filter: { entityType: "User" }) { nodes { action actor { username } after } } }', {}, await server.token('admin'));
+  const trail = await server.call('{ auditEntries(filter: { entityType: "User" }) { nodes { action actor { username } after } } }', {}, await server.token('admin'));
   expect(trail.data!.auditEntries.nodes[0]).toMatchObject({ action: 'CREATE_USER', actor: null, after: { username: 'ruian.clerk', role: 'REPORTER', region: '330381' } });
 });
 
@@ -36,12 +31,12 @@ it('makes a screen token the running server accepts, lists it, and revokes it', 
   expect(made.code).toBe(0);
   const [header, token] = made.stdout.trim().split('\n');
   const id = /^screen token (\S+) for "会商室"/.exec(header)![1];
-  expect((await call('{ programme(code: "P3") { code } }', {}, token)).code).toBe('OK');
-  expect((await call('{ programme(code: "P1") { code } }', {}, token)).code).toBe('FORBIDDEN');
+  expect((await server.call('{ programme(code: "P3") { code } }', {}, token)).code).toBe('OK');
+  expect((await server.call('{ programme(code: "P1") { code } }', {}, token)).code).toBe('FORBIDDEN');
   const listed = await users(['list-screen-tokens']);
   expect(listed.stdout).toContain(`${id}\t会商室\tP3:330300`);
   expect((await users(['revoke-token', id])).code).toBe(0);
-  expect((await call('{ programme(code: "P3") { code } }', {}, token)).code).toBe('UNAUTHENTICATED');
+  expect((await server.call('{ programme(code: "P3") { code } }', {}, token)).code).toBe('UNAUTHENTICATED');
   expect((await users(['list-screen-tokens'])).stdout).toContain('\trevoked');
 });
 

@@ -24,6 +24,10 @@ export interface TestServer {
   config: Config;
   /** Sends a typed operation over HTTP, as a client would. */
   gql<TData, TVars>(doc: TypedDocumentNode<TData, TVars>, variables?: TVars, token?: string): Promise<GraphQLResponse<TData>>;
+  /** Sends an operation as text: its first error's code ('OK' without one), the data and the errors. */
+  call(query: string, variables?: Record<string, unknown>, token?: string): Promise<CallResult>;
+  /** The same, for what must succeed: the data, or a thrown error naming the errors. */
+  ok(query: string, variables?: Record<string, unknown>, token?: string): Promise<any>;
   /** Sends a raw body (for what a typed client cannot send). */
   post(body: string, token?: string): Promise<{ status: number; json: GraphQLResponse<unknown> }>;
   /** A token for a demo account (password demo), cached per server. */
@@ -37,6 +41,12 @@ export interface TestServer {
   /** Rows in a table, for "nothing was written". */
   count(table: string): Promise<number>;
   close(): Promise<void>;
+}
+
+export interface CallResult {
+  code: string;
+  data: any;
+  errors?: GraphQLFormattedError[];
 }
 
 export interface TestServerOptions {
@@ -99,8 +109,19 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const gql = async <TData, TVars>(doc: TypedDocumentNode<TData, TVars>, variables?: TVars, token?: string) =>
     (await post(JSON.stringify({ query: print(doc), variables }), token)).json as GraphQLResponse<TData>;
 
+  const call = async (query: string, variables: Record<string, unknown> = {}, token?: string): Promise<CallResult> => {
+    const { json } = await post(JSON.stringify({ query, variables }), token);
+    return { code: json.errors?.length ? String(json.errors[0].extensions?.code) : 'OK', data: json.data ?? null, errors: json.errors };
+  };
+
   return {
     url: server.url,
+    call,
+    async ok(query, variables, token) {
+      const res = await call(query, variables, token);
+      if (res.code !== 'OK') throw new Error(`${res.code}: ${JSON.stringify(res.errors)}`);
+      return res.data;
+    },
     wsUrl: server.wsUrl,
     orm,
     services,
