@@ -32,6 +32,7 @@ import { measureRollUpCost } from './rollup-cost.mjs';
 import { number } from '../env.mjs';
 import { viewsSql } from './sql.mjs';
 import { coverage, differences, fromDuban, fromPostGraphile } from './verify.mjs';
+import { lifecycle, looksRight, post } from '../lifecycle.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -70,16 +71,6 @@ async function openDatabase(cleanup) {
   cleanup.push(() => db.stop());
   return { adminUrl: db.url('postgres'), urlOf: (name) => db.url(name), embedded: true, postmaster: postmasterPid(join(dir, 'pg')) };
 }
-
-async function post(url, body, headers = {}) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}: ${text.slice(0, 500)}`);
-  return text;
-}
-
-/** A response with data and no GraphQL errors (checked on every response under load). */
-const looksRight = (body) => body.startsWith('{"data"') && !body.includes('"errors"');
 
 /** One autocannon run. */
 function cannon(target, options) {
@@ -149,13 +140,7 @@ function table(rows) {
 }
 
 async function main() {
-  const cleanup = [];
-  const servers = [];
-  const stopAll = async () => {
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
-    for (const step of cleanup.splice(0).reverse()) await step().catch((e) => log(`cleanup: ${e.message}`));
-  };
-  process.once('SIGINT', () => { log('interrupted'); void stopAll().then(() => process.exit(130)); });
+  const { cleanup, servers, stopAll } = lifecycle(log);
 
   try {
     // reflect-metadata and the entities come with database.js; the progress service needs them.

@@ -45,6 +45,7 @@ import { openDatabase, percentile, settledRssMb } from '../database.mjs';
 import { number } from '../env.mjs';
 import { split, startSubscriberProcess } from '../fanout/clients.mjs';
 import { seedNationalProgramme } from '../national/seed.mjs';
+import { lifecycle } from '../lifecycle.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -161,13 +162,7 @@ async function dubanStep({ servers, clients, token, rate, seconds, nextValue, pi
 }
 
 async function main() {
-  const cleanup = [];
-  const servers = [];
-  const stopAll = async () => {
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
-    for (const step of cleanup.splice(0).reverse()) await step().catch((e) => log(`cleanup: ${e.message}`));
-  };
-  process.once('SIGINT', () => { log('interrupted'); void stopAll().then(() => process.exit(130)); });
+  const { cleanup, servers, stopAll } = lifecycle(log);
   try {
     const { ensureDatabase, openMigrated } = require('../../dist/src/db/database.js');
     const { loadDemoIfEmpty } = require('../../dist/src/modules/demo/demo.loader.js');

@@ -29,6 +29,7 @@ import { coverage, differences, fromDuban } from '../board/verify.mjs';
 import { openDatabase, settledRssMb } from '../database.mjs';
 import { number } from '../env.mjs';
 import { NATION, NATIONAL_PROGRAMME, seedNationalProgramme } from './seed.mjs';
+import { lifecycle, looksRight, post } from '../lifecycle.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -44,15 +45,6 @@ const settings = {
   nationRequests: number('BENCH_NATIONAL_REQUESTS', 4),
 };
 const log = (line) => console.error(`[national] ${line}`);
-
-async function post(url, body, headers = {}) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}: ${text.slice(0, 500)}`);
-  return text;
-}
-
-const looksRight = (body) => body.startsWith('{"data"') && !body.includes('"errors"');
 
 function cannon(target, options) {
   return new Promise((resolve, reject) => {
@@ -129,13 +121,7 @@ function toPg(sql) {
 }
 
 async function main() {
-  const cleanup = [];
-  const servers = [];
-  const stopAll = async () => {
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
-    for (const step of cleanup.splice(0).reverse()) await step().catch((e) => log(`cleanup: ${e.message}`));
-  };
-  process.once('SIGINT', () => { log('interrupted'); void stopAll().then(() => process.exit(130)); });
+  const { cleanup, servers, stopAll } = lifecycle(log);
   try {
     const { ensureDatabase, openMigrated } = require('../../dist/src/db/database.js');
     const { loadDemoIfEmpty } = require('../../dist/src/modules/demo/demo.loader.js');
