@@ -75,8 +75,8 @@ export async function updateUser(em: EntityManager, clock: Clock, actor: User, i
     checkRoleShape(role, nextRegion ?? undefined, nextDepartment ?? undefined);
     tx.assign(user, { role, region: nextRegion ?? null, department: nextDepartment ?? null } as never);
     if (passwordHash) user.passwordHash = passwordHash;
-    if (input.disabled !== undefined) user.disabledAt = input.disabled ? (user.disabledAt ?? clock.now()) : undefined;
-    if (input.disabled === false) tx.assign(user, { disabledAt: null } as never);
+    // null, not undefined, so that enabling again clears the column.
+    if (input.disabled !== undefined) tx.assign(user, { disabledAt: input.disabled ? (user.disabledAt ?? clock.now()) : null } as never);
     audit(tx, actor, clock.now(), {
       action: 'UPDATE_USER', entityType: 'User', entityId: user.id, before,
       after: { ...snapshot(user, USER_FIELDS), ...(passwordHash ? { passwordChanged: true } : {}) },
