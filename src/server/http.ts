@@ -38,7 +38,7 @@ export interface RunningServer {
   httpServer: Server;
   logger: Logger;
   /** The WebSocket clients: how many, and a way to drop them all (a restart, for tests). */
-  webSockets: { count(): number; closeAll(code: number, reason: string): void };
+  webSockets: { count(): number; closeAll(code: number, reason: string): void; sharedStats(): { groups: number; results: number } };
   stop(): Promise<void>;
 }
 
@@ -156,7 +156,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
     wsUrl: `ws://${shown}:${port}${GRAPHQL_PATH}`,
     httpServer,
     logger,
-    webSockets: { count: ws.clients, closeAll: ws.closeAll },
+    webSockets: { count: ws.clients, closeAll: ws.closeAll, sharedStats: ws.sharedStats },
     stop: () => apollo.stop(),
   };
 }
