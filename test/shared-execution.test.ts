@@ -77,7 +77,7 @@ it('many screens of one board share one execution per event; the shared state go
   const { createScreenToken } = await server.ok(`mutation($input: CreateScreenTokenInput!) { createScreenToken(input: $input) { token } }`,
     { input: { name: '共享屏', boards: [{ programme: 'P3', region: '330300' }] } }, admin);
   const QUERY = 'subscription { boardEvents(programme: "P3", region: "330300") { __typename cursor } }';
-  const boards = [];
+  const boards: Awaited<ReturnType<typeof subscriber>>[] = [];
   for (let i = 0; i < 20; i += 1) {
     const socket = openSocket(server.wsUrl, createScreenToken.token);
     sockets.push(socket);

@@ -17,8 +17,15 @@ export function authorizationKey(auth: Authenticated | undefined, perUser: boole
   return [user.role, user.region?.path ?? '*', user.department?.id ?? '-', boards, perUser ? `u${user.id}` : ''].join('|');
 }
 
+/** An event's payload as executed for a group, and serialised once for all of its sockets. */
+export interface SharedPayload {
+  result: ExecutionResult;
+  /** The `payload` of a graphql-ws `next` message, as JSON bytes. */
+  bytes: Buffer;
+}
+
 interface Entry {
-  value: Promise<ExecutionResult>;
+  value: Promise<SharedPayload>;
   /** Members that have not taken it yet; at 0 it goes. */
   pending: number;
   at: number;
@@ -33,7 +40,7 @@ interface Group {
 /** One subscriber's place in the shared execution. */
 export interface SharedMember {
   /** The event's payload: executed once per group (selection × authorization), shared by its members. */
-  result(cursor: string, execute: () => ExecutionResult | Promise<ExecutionResult>): Promise<ExecutionResult>;
+  result(cursor: string, execute: () => Promise<SharedPayload>): Promise<SharedPayload>;
   leave(): void;
 }
 
@@ -56,7 +63,7 @@ export class SharedExecution {
     let left = false;
     return {
       result: (cursor, execute) => {
-        if (left) return Promise.resolve(execute());
+        if (left) return execute();
         const now = `${selectionId}|${authorization()}`;
         if (now !== key) {
           this.exit(key);
@@ -71,7 +78,7 @@ export class SharedExecution {
         let entry = group.results.get(cursor);
         if (!entry) {
           this.onExecuted?.();
-          entry = { value: Promise.resolve().then(execute), pending: group.members, at };
+          entry = { value: execute(), pending: group.members, at };
           group.results.set(cursor, entry);
         }
         if (--entry.pending <= 0) group.results.delete(cursor);

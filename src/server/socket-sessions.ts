@@ -64,7 +64,7 @@ export class SocketSessions {
    * committed after that check is missed); an instance without sockets builds nothing for it.
    */
   retain(): () => void {
-    if (this.retained++ === 0) this.unlisten = this.stream.listen((event) => this.onEvent(event));
+    if (this.retained++ === 0) this.unlisten = this.stream.listen((event) => this.onEvent(event), { background: true });
     let released = false;
     return () => {
       if (released) return;

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { createSourceEventStream, execute, getOperationAST, GraphQLError, print, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type ValidationRule } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticated } from '../modules/user/session.service';
 import { createContext, createLazyContext, type Context, type Services } from './context';
@@ -8,8 +8,9 @@ import type { GraphQLFormattedError } from 'graphql';
 import { BadInputError } from './errors';
 import type { Metrics } from './ops/metrics';
 import { parseAndValidate } from './limits';
-import { authorizationKey, SharedExecution } from './shared-execution';
+import { authorizationKey, SharedExecution, type SharedPayload } from './shared-execution';
 import { SocketSessions, type SocketSession } from './socket-sessions';
+import { sendFrame, useTransport } from './ws-transport';
 
 export interface WebSocketOptions {
   path: string;
@@ -27,6 +28,7 @@ export interface WebSocketOptions {
 
 type Extra = {
   socket: WebSocket;
+  request: IncomingMessage;
   /** This socket's identity, checked again on every operation and when its account changes. */
   session?: SocketSession;
   /** Ends the socket's hold on the outbox listener (SocketSessions.retain). */
@@ -35,7 +37,11 @@ type Extra = {
 };
 
 /** The context of a socket's operation: its session's current rights, read at every event too. */
-type SocketContext = Context & { socketSession?: SocketSession };
+type SocketContext = Context & {
+  socketSession?: SocketSession;
+  /** Where a subscription's events are written directly, serialised once (absent: yielded to graphql-ws). */
+  frames?: { socket: WebSocket; id: string };
+};
 
 /**
  * graphql-ws on the HTTP server's port and path. Every operation runs as the socket's session
@@ -45,6 +51,15 @@ type SocketContext = Context & { socketSession?: SocketSession };
  */
 export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, services: Services, options: WebSocketOptions) {
   const shared = new SharedExecution(() => options.metrics?.eventExecuted());
+  /** An event executed for a group, its errors formatted and the whole serialised: once for all its sockets. */
+  async function executeShared(args: ExecutionArgs, payload: { operationName?: string | null; query: string }): Promise<SharedPayload> {
+    const result = await execute(args);
+    if (!result.errors) return { result, bytes: Buffer.from(JSON.stringify(result)) };
+    const errors = formatAll(result.errors);
+    options.metrics?.subscriptionErrors(payload, errors);
+    const formatted = { ...result, errors } as unknown as ExecutionResult;
+    return { result: formatted, bytes: Buffer.from(JSON.stringify(formatted)) };
+  }
   const formatAll = (errors: readonly GraphQLError[]) => errors.map((e) => options.formatError(e.toJSON(), e));
   const sessions = new SocketSessions(services.events, options.authenticate, (error) => options.formatError(error.toJSON(), error));
 
@@ -52,9 +67,10 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
     const { after: _after, ...variables } = (args.variableValues ?? {}) as Record<string, unknown>;
-    const socketSession = (args.contextValue as SocketContext).socketSession;
+    const { socketSession, frames } = args.contextValue as SocketContext;
     const operation = getOperationAST(args.document, args.operationName);
     const root = operation?.selectionSet.selections[0];
+    const metricsPayload = { operationName: args.operationName ?? operation?.name?.value, query: '' };
     // A board's events are the same for everyone who may read the board; other streams are a user's own.
     const perUser = !(root?.kind === 'Field' && root.name.value === 'boardEvents');
     const member = shared.join(`${print(args.document)}|${args.operationName ?? ''}|${JSON.stringify(variables)}`,
@@ -62,16 +78,22 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
     const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     const mapped: AsyncIterableIterator<ExecutionResult> = {
       async next() {
-        const step = await iterator.next();
-        if (step.done) {
-          member.leave();
-          return { done: true, value: undefined };
+        for (;;) {
+          const step = await iterator.next();
+          if (step.done) {
+            member.leave();
+            return { done: true, value: undefined };
+          }
+          const event = step.value as { cursor: string };
+          // A context of its own per event (a fresh identity map), as the socket's session stands now.
+          const payload = await member.result(event.cursor, () => executeShared(
+            { ...args, rootValue: event, contextValue: createContext(services, socketSession?.auth) }, metricsPayload));
+          options.metrics?.eventFannedOut();
+          if (!frames) return { done: false, value: payload.result };
+          // The bytes serialised once for the group, with this subscription's id: graphql-ws's own
+          // message, without a JSON.stringify per socket.
+          await sendFrame(frames.socket, frames.id, payload.bytes);
         }
-        const event = step.value as { cursor: string };
-        // A context of its own per event (a fresh identity map), as the socket's session stands now.
-        const value = await member.result(event.cursor, () => execute({ ...args, rootValue: event, contextValue: createContext(services, socketSession?.auth) }));
-        options.metrics?.eventFannedOut();
-        return { done: false, value };
       },
       async return() {
         member.leave();
@@ -92,7 +114,7 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
 
   // A message larger than an HTTP body may be is refused by ws itself: close 1009, nothing parsed.
   const wsServer = new WebSocketServer({ server: httpServer, path: options.path, maxPayload: services.config.limits.maxBodyBytes });
-  const server = useServer<{ authorization?: unknown }, Extra>({
+  const server = useTransport<{ authorization?: unknown }, Extra>({
     schema,
     connectionInitWaitTimeout: options.connectionInitWaitTimeout,
     onConnect: async (ctx) => {
@@ -132,10 +154,11 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
       if (ctx.extra.session) sessions.remove(ctx.extra.session);
       ctx.extra.release?.();
     },
-    context: (ctx): SocketContext => Object.assign(createLazyContext(services, ctx.extra.session?.auth), {
+    context: (ctx, id): SocketContext => Object.assign(createLazyContext(services, ctx.extra.session?.auth), {
       closeConnection: (code: number, reason: string) => ctx.extra.socket.close(code, reason),
       clientAddress: ctx.extra.request.socket.remoteAddress,
       socketSession: ctx.extra.session,
+      frames: { socket: ctx.extra.socket, id },
     }),
     subscribe: sharedSubscribe,
     onError: (_ctx, _id, payload, errors) => {
@@ -149,7 +172,7 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
       options.metrics?.subscriptionErrors(payload, formatted);
       return { ...result, errors: formatted };
     },
-  }, wsServer, options.keepAliveMs);
+  }, wsServer, options.keepAliveMs, (socket, request) => ({ socket, request }));
   return {
     /** Closes every socket with 1001 (going away: reconnect elsewhere) and stops accepting. */
     dispose: () => server.dispose(),
