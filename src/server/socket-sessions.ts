@@ -1,5 +1,4 @@
 import type { GraphQLFormattedError } from 'graphql';
-import type { WebSocket } from 'ws';
 import type { EventStream, StreamEvent } from '../modules/events/event-stream';
 import { SESSION_CHANGED, sessionChangeOf } from '../modules/user/session-events';
 import type { Authenticated } from '../modules/user/session.service';
@@ -11,15 +10,19 @@ export const SESSION_ENDED_CLOSE = 4401;
 /** A socket whose rights were narrowed (role, region scope, department): what it showed is no longer allowed. */
 export const RIGHTS_NARROWED_CLOSE = 4403;
 
-/** One WebSocket's identity: checked again on every operation and whenever its account changes. */
+/** A live connection (a WebSocket, or a Server-Sent Events stream) that a session's end ends. */
+export interface LiveConnection {
+  /** Gives each running operation `errors`, then closes (a WebSocket with `code`). */
+  fail(errors: GraphQLFormattedError[], code: number, reason: string): void;
+}
+
+/** One live connection's identity: checked again on every operation and whenever its account changes. */
 export interface SocketSession {
-  readonly socket: WebSocket;
+  readonly connection: LiveConnection;
   /** What connection_init sent, to authenticate again. */
   readonly authorization: unknown;
   /** The session as last checked; operations and events run as this. */
   auth: Authenticated;
-  /** The ids of the socket's running operations (graphql-ws's own record). */
-  readonly operations: () => string[];
   ended: boolean;
   expiry?: NodeJS.Timeout;
 }
@@ -42,7 +45,7 @@ export function covers(next: Authenticated, previous: Authenticated): boolean {
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * Every authenticated socket of this instance, by user. A SessionChanged fact in the outbox
+ * Every authenticated live connection of this instance (WebSockets, event streams), by user. A SessionChanged fact in the outbox
  * (logout, revocation, a changed or disabled account), which every instance follows, makes the
  * instance check that user's sockets again at once: an ended session closes them with 4401, a
  * narrowed right with 4403, after each running operation gets its error; a widened one carries on
@@ -76,8 +79,14 @@ export class SocketSessions {
     };
   }
 
-  add(socket: WebSocket, authorization: unknown, auth: Authenticated, operations: () => string[]): SocketSession {
-    const session: SocketSession = { socket, authorization, auth, operations, ended: false };
+  /** The session a new connection's authorization names, if it is valid now. */
+  async authenticateHeader(authorization: unknown): Promise<Authenticated | undefined> {
+    const auth = await this.authenticate(authorization);
+    return auth && auth !== 'invalid' ? auth : undefined;
+  }
+
+  add(connection: LiveConnection, authorization: unknown, auth: Authenticated): SocketSession {
+    const session: SocketSession = { connection, authorization, auth, ended: false };
     let set = this.byUser.get(auth.user.id);
     if (!set) this.byUser.set(auth.user.id, (set = new Set()));
     set.add(session);
@@ -110,15 +119,12 @@ export class SocketSessions {
     return undefined;
   }
 
-  /** Sends each running operation its error, then closes the socket with `code`. */
+  /** Gives each running operation its error, then closes the connection with `code`. */
   end(session: SocketSession, code: number, error: AppError): AppError {
     if (session.ended) return error;
     session.ended = true;
     this.remove(session);
-    const payload = [this.format(error)];
-    // Frames go out in order: every error before the close.
-    for (const id of session.operations()) session.socket.send(JSON.stringify({ id, type: 'error', payload }));
-    session.socket.close(code, code === SESSION_ENDED_CLOSE ? 'Session ended: sign in again' : 'Rights narrowed');
+    session.connection.fail([this.format(error)], code, code === SESSION_ENDED_CLOSE ? 'Session ended: sign in again' : 'Rights narrowed');
     return error;
   }
 

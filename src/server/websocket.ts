@@ -1,15 +1,15 @@
 import type { Server } from 'node:http';
-import { createSourceEventStream, execute, getOperationAST, GraphQLError, print, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { getOperationAST, GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticated } from '../modules/user/session.service';
-import { createContext, createLazyContext, type Context, type Services } from './context';
+import { createLazyContext, type Services } from './context';
 import type { GraphQLFormattedError } from 'graphql';
 import { BadInputError } from './errors';
 import type { Metrics } from './ops/metrics';
 import { parseAndValidate } from './limits';
-import { authorizationKey, SharedExecution, type SharedPayload } from './shared-execution';
-import { SocketSessions, type SocketSession } from './socket-sessions';
+import type { Live, LiveContext } from './live-execution';
+import type { SocketSession } from './socket-sessions';
 import { sendFrame, useTransport } from './ws-transport';
 
 export interface WebSocketOptions {
@@ -37,11 +37,6 @@ type Extra = {
 };
 
 /** The context of a socket's operation: its session's current rights, read at every event too. */
-type SocketContext = Context & {
-  socketSession?: SocketSession;
-  /** Where a subscription's events are written directly, serialised once (absent: yielded to graphql-ws). */
-  frames?: { socket: WebSocket; id: string };
-};
 
 /**
  * graphql-ws on the HTTP server's port and path. Every operation runs as the socket's session
@@ -49,68 +44,9 @@ type SocketContext = Context & {
  * authorization (SharedExecution) and shared by every subscriber in that group: 5,000 screens of
  * P3 at 330300 cost one execution per event.
  */
-export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, services: Services, options: WebSocketOptions) {
-  const shared = new SharedExecution(() => options.metrics?.eventExecuted());
-  /** An event executed for a group, its errors formatted and the whole serialised: once for all its sockets. */
-  async function executeShared(args: ExecutionArgs, payload: { operationName?: string | null; query: string }): Promise<SharedPayload> {
-    const result = await execute(args);
-    if (!result.errors) return { result, bytes: Buffer.from(JSON.stringify(result)) };
-    const errors = formatAll(result.errors);
-    options.metrics?.subscriptionErrors(payload, errors);
-    const formatted = { ...result, errors } as unknown as ExecutionResult;
-    return { result: formatted, bytes: Buffer.from(JSON.stringify(formatted)) };
-  }
+export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, services: Services, live: Live, options: WebSocketOptions) {
+  const { sessions } = live;
   const formatAll = (errors: readonly GraphQLError[]) => errors.map((e) => options.formatError(e.toJSON(), e));
-  const sessions = new SocketSessions(services.events, options.authenticate, (error) => options.formatError(error.toJSON(), error));
-
-  async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
-    const source = await createSourceEventStream(args);
-    if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
-    const { after: _after, ...variables } = (args.variableValues ?? {}) as Record<string, unknown>;
-    const { socketSession, frames } = args.contextValue as SocketContext;
-    const operation = getOperationAST(args.document, args.operationName);
-    const root = operation?.selectionSet.selections[0];
-    const metricsPayload = { operationName: args.operationName ?? operation?.name?.value, query: '' };
-    // A board's events are the same for everyone who may read the board; other streams are a user's own.
-    const perUser = !(root?.kind === 'Field' && root.name.value === 'boardEvents');
-    const member = shared.join(`${print(args.document)}|${args.operationName ?? ''}|${JSON.stringify(variables)}`,
-      () => authorizationKey(socketSession?.auth, perUser));
-    const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-    const mapped: AsyncIterableIterator<ExecutionResult> = {
-      async next() {
-        for (;;) {
-          const step = await iterator.next();
-          if (step.done) {
-            member.leave();
-            return { done: true, value: undefined };
-          }
-          const event = step.value as { cursor: string };
-          // A context of its own per event (a fresh identity map), as the socket's session stands now.
-          const payload = await member.result(event.cursor, () => executeShared(
-            { ...args, rootValue: event, contextValue: createContext(services, socketSession?.auth) }, metricsPayload));
-          options.metrics?.eventFannedOut();
-          if (!frames) return { done: false, value: payload.result };
-          // The bytes serialised once for the group, with this subscription's id: graphql-ws's own
-          // message, without a JSON.stringify per socket.
-          await sendFrame(frames.socket, frames.id, payload.bytes);
-        }
-      },
-      async return() {
-        member.leave();
-        await iterator.return?.();
-        return { done: true, value: undefined };
-      },
-      async throw(error: unknown) {
-        member.leave();
-        await iterator.return?.();
-        throw error;
-      },
-      [Symbol.asyncIterator]() {
-        return mapped;
-      },
-    };
-    return mapped;
-  }
 
   // A message larger than an HTTP body may be is refused by ws itself: close 1009, nothing parsed.
   const wsServer = new WebSocketServer({ server: httpServer, path: options.path, maxPayload: services.config.limits.maxBodyBytes });
@@ -126,7 +62,14 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
         ctx.extra.release();
         return false; // graphql-ws closes with 4403 Forbidden
       }
-      ctx.extra.session = sessions.add(ctx.extra.socket, authorization, auth, () => Object.keys(ctx.subscriptions));
+      const { socket } = ctx.extra;
+      ctx.extra.session = sessions.add({
+        fail(errors, code, reason) {
+          // Frames go out in order: every operation's error before the close.
+          for (const id of Object.keys(ctx.subscriptions)) socket.send(JSON.stringify({ id, type: 'error', payload: errors }));
+          socket.close(code, reason);
+        },
+      }, authorization, auth);
       ctx.extra.subscriptions = 0;
       return true;
     },
@@ -154,13 +97,13 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
       if (ctx.extra.session) sessions.remove(ctx.extra.session);
       ctx.extra.release?.();
     },
-    context: (ctx, id): SocketContext => Object.assign(createLazyContext(services, ctx.extra.session?.auth), {
+    context: (ctx, id): LiveContext => Object.assign(createLazyContext(services, ctx.extra.session?.auth), {
       closeConnection: (code: number, reason: string) => ctx.extra.socket.close(code, reason),
       clientAddress: ctx.extra.request.socket.remoteAddress,
       socketSession: ctx.extra.session,
-      frames: { socket: ctx.extra.socket, id },
+      frames: (payload: Buffer) => sendFrame(ctx.extra.socket, id, payload),
     }),
-    subscribe: sharedSubscribe,
+    subscribe: (args) => live.subscribe(args),
     onError: (_ctx, _id, payload, errors) => {
       const formatted = formatAll(errors);
       options.metrics?.subscriptionErrors(payload, formatted);
@@ -178,7 +121,7 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
     dispose: () => server.dispose(),
     clients: () => wsServer.clients.size,
     /** Shared-execution groups and kept payloads (bounded by the live subscribers). */
-    sharedStats: () => shared.stats(),
+    sharedStats: () => live.shared.stats(),
     /** Closes every socket with this code, as a restart or a balancer would: clients reconnect and resume. */
     closeAll(code: number, reason: string) { for (const socket of wsServer.clients) socket.close(code, reason); },
   };

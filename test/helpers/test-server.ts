@@ -19,6 +19,8 @@ export interface GraphQLResponse<TData> {
 export interface TestServer {
   url: string;
   wsUrl: string;
+  /** Subscriptions as Server-Sent Events. */
+  sseUrl: string;
   orm: MikroORM;
   services: Services;
   config: Config;
@@ -38,6 +40,8 @@ export interface TestServer {
   countStatements(work: () => Promise<unknown>): Promise<number>;
   /** Drops every WebSocket client with this close code, as a restart would. */
   closeWebSockets(code: number, reason: string): void;
+  /** Ends every Server-Sent Events stream, as a restart or a proxy would. */
+  dropStreams(): void;
   /** The shared execution's groups and kept payloads. */
   sharedStats(): { groups: number; results: number };
   /** The database's URL (a second instance attaches to it). */
@@ -130,6 +134,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       return res.data;
     },
     wsUrl: server.wsUrl,
+    sseUrl: server.sseUrl,
     orm,
     services,
     config,
@@ -166,6 +171,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       server.webSockets.closeAll(code, reason);
     },
     sharedStats: () => server.webSockets.sharedStats(),
+    dropStreams: () => server.dropStreams(),
     databaseUrl: db.url,
     async count(table) {
       const rows = await orm.em.getConnection().execute(`select count(*)::int as n from "${table}"`);
