@@ -22,6 +22,7 @@ async function main(): Promise<void> {
     `Duban is running${db.embedded ? ' on its embedded PostgreSQL' : ''}; today is ${clock.today()}.`,
     `  API (HTTP):       ${server.url}`,
     `  API (WebSocket):  ${server.wsUrl}`,
+    `  API (SSE):        ${server.sseUrl}`,
     ...(config.playground ? [`  Playground:       ${origin}/playground (also a browser's ${server.url})`] : []),
     `  Board:            ${origin}/board?programme=P3&region=330300`,
     `  Live events:      outbox followed over ${events.stream.busName === 'redis' ? 'Redis pub/sub' : 'PostgreSQL LISTEN/NOTIFY'}`,

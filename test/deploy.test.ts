@@ -11,6 +11,7 @@ import { loadConfig } from '../src/config';
 import { BoardEventsDocument, SubmitDocument } from './generated/graphql';
 import { startTestServer, type TestServer } from './helpers/test-server';
 import { until } from './helpers/until';
+import { sseSubscribe } from './helpers/event-source';
 
 const root = join(__dirname, '..');
 
@@ -158,6 +159,18 @@ describeWithNginx('deploy/nginx.conf in nginx', () => {
         expect(await event).toBe('ProgressChanged');
       } finally {
         await client.dispose();
+      }
+    });
+
+    it('carries Server-Sent Events unbuffered: a board event arrives through the balancer', async () => {
+      const stream = sseSubscribe([`http://${origin}/graphql/stream`], await server.token('screen'), print(BoardEventsDocument), { programme: 'P3', region: '330300' });
+      try {
+        await until(() => server.services.events.listenerCount === 1, 'the stream through nginx');
+        await server.ok(print(SubmitDocument), { input: { indicator: 'P3-01', region: '330302', value: 11, asOf: '2019-06-30' } }, await server.token('lucheng'));
+        await until(() => stream.received.some((e) => e.data?.boardEvents?.__typename === 'ProgressChanged'), 'the event through nginx');
+        expect(stream.received.every((e) => e.id === e.data.boardEvents.cursor)).toBe(true);
+      } finally {
+        stream.close();
       }
     });
   });
