@@ -89,7 +89,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const db = await createTestDatabase();
   const url = new URL(db.url);
 
-  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', ...options.env });
+  const config = loadConfig({ NODE_ENV: 'production', DUBAN_DEMO: 'on', JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', ...options.env });
   const orm = await openOrm(url.toString(), { pool: { min: 0, max: options.poolMax ?? 5 } });
   const clock = createClock({ pinnedDay: options.today ?? DEMO_DAY, timeZone: config.timeZone });
   const services = { em: orm.em, clock, config } as Services;

@@ -2,51 +2,69 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../../config';
 import { RateLimitedError, UnauthenticatedError } from '../../server/errors';
 import { LoginAttempt } from './login-attempt.entity';
-import { dummyHash, verifyPassword } from './password';
+import { verifyPassword } from './password';
 import { SessionKind } from './session.entity';
 import { openSession, type Signed } from './session.service';
 import { User } from './user.entity';
 
 const WRONG = 'Wrong username or password';
 
+/** Class keys of the two-key advisory locks under which a username's, and an address's, attempts are counted. */
+const USERNAME_LOCK = 1101;
+const ADDRESS_LOCK = 1102;
+
 type Throttle = Pick<Config, 'loginMaxFailuresPerUser' | 'loginMaxFailuresPerAddress' | 'loginWindowMinutes'>;
 
-/** Refuses a sign-in while too many failures, for this username or from this address, fall in the window. */
-async function checkThrottle(em: EntityManager, config: Throttle, username: string, address: string, now: Date): Promise<void> {
-  const since = new Date(now.getTime() - config.loginWindowMinutes * 60_000);
-  const [row] = await em.execute<{ by_user: string; by_address: string }[]>(`
-    select count(*) filter (where username = ?) as by_user, count(*) filter (where address = ?) as by_address
-    from login_attempt where not succeeded and at >= ? and (username = ? or address = ?)`,
-  [username, address, since, username, address]);
-  if (Number(row.by_user) >= config.loginMaxFailuresPerUser || Number(row.by_address) >= config.loginMaxFailuresPerAddress) {
-    throw new RateLimitedError(`Too many failed sign-ins; try again in ${config.loginWindowMinutes} minutes`, config.loginWindowMinutes * 60);
-  }
+/**
+ * Counts the failures in the window for this username and from this address, refuses when either
+ * is at its limit, and otherwise records this attempt as a failure before any password is checked.
+ * Under the username's lock, then the address's (always in that order, so two sign-ins cannot wait
+ * on each other), held by PostgreSQL until commit: every instance counts the same rows, and a
+ * burst of concurrent attempts is counted one at a time. Returns the attempt's id.
+ */
+async function takeAttempt(em: EntityManager, config: Throttle, username: string, address: string, now: Date): Promise<string> {
+  return em.transactional(async (tx) => {
+    await tx.execute('select pg_advisory_xact_lock(?, hashtext(?))', [USERNAME_LOCK, username]);
+    await tx.execute('select pg_advisory_xact_lock(?, hashtext(?))', [ADDRESS_LOCK, address]);
+    const since = new Date(now.getTime() - config.loginWindowMinutes * 60_000);
+    const [row] = await tx.execute<{ by_user: string; by_address: string }[]>(`
+      select count(*) filter (where username = ?) as by_user, count(*) filter (where address = ?) as by_address
+      from login_attempt where not succeeded and at >= ? and (username = ? or address = ?)`,
+    [username, address, since, username, address]);
+    if (Number(row.by_user) >= config.loginMaxFailuresPerUser || Number(row.by_address) >= config.loginMaxFailuresPerAddress) {
+      throw new RateLimitedError(`Too many failed sign-ins; try again in ${config.loginWindowMinutes} minutes`, config.loginWindowMinutes * 60);
+    }
+    const attempt = tx.create(LoginAttempt, { username, address, at: now, succeeded: false });
+    await tx.flush();
+    return attempt.id;
+  });
 }
 
 /**
- * Signs in: throttled per username and per address (failures in the last window, kept in the
- * database so every instance counts them), the same answer whether the user exists or not, and a
- * session whose token logout can revoke.
+ * Signs in: throttled per username and per address (the attempt counts as a failure from before
+ * its password is checked until it succeeds, in the database so every instance counts it), one
+ * password check of the same cost whether the user exists, cannot sign in or can, the same answer
+ * for all three, and a session whose token logout can revoke. A success does not count as a failure
+ * and does not forgive earlier ones.
  */
 export async function login(em: EntityManager, config: Config, username: string, password: string, address: string): Promise<Signed> {
   const name = username.trim().slice(0, 64);
-  const now = new Date();
-  await checkThrottle(em, config, name, address, now);
+  const from = address.slice(0, 64);
+  const attempt = await takeAttempt(em, config, name, from, new Date());
   const user = await em.findOne(User, { username: name }, { populate: ['passwordHash'] });
-  // Verify against a dummy hash when there is no such user, so both answers take as long.
-  const ok = await verifyPassword(password, user?.passwordHash ?? (await dummyHash()));
-  const succeeded = Boolean(user && ok && !user.disabledAt);
+  let ok: boolean;
+  try {
+    ok = await verifyPassword(password, user?.passwordHash, name);
+  } catch (err) {
+    // Not checked (the queue was full, or scrypt failed): not a failure of the password.
+    await em.nativeDelete(LoginAttempt, { id: attempt });
+    throw err;
+  }
+  if (!user || !ok || user.disabledAt) throw new UnauthenticatedError(WRONG);
   return em.transactional(async (tx) => {
-    tx.create(LoginAttempt, { username: name, address: address.slice(0, 64), at: now, succeeded });
-    if (!succeeded) {
-      await tx.flush();
-      return null;
-    }
-    const signed = openSession(tx, config, user!, SessionKind.LOGIN, config.jwtTtlSeconds);
+    await tx.nativeUpdate(LoginAttempt, { id: attempt }, { succeeded: true });
+    const signed = openSession(tx, config, user, SessionKind.LOGIN, config.jwtTtlSeconds);
     await tx.flush();
-    return signed;
-  }).then((signed) => {
-    if (!signed) throw new UnauthenticatedError(WRONG);
     return signed;
   });
 }
