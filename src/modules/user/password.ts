@@ -18,7 +18,7 @@ const KEY_LENGTH = 32;
  */
 export const PASSWORD_CHECKS_AT_ONCE = 2;
 export const PASSWORD_CHECKS_WAITING = 32;
-const queue = new WorkQueue({ concurrency: PASSWORD_CHECKS_AT_ONCE, maxWaiting: PASSWORD_CHECKS_WAITING });
+export const passwordQueue = new WorkQueue({ concurrency: PASSWORD_CHECKS_AT_ONCE, maxWaiting: PASSWORD_CHECKS_WAITING });
 
 /** How many scrypt computations this process has run (read by tests: a count, not a time). */
 export const scryptCounts = { hashes: 0, verifications: 0 };
@@ -32,7 +32,7 @@ function scrypt(password: string, salt: Buffer, options: ScryptOptions): Promise
 /** Runs one scrypt in the bounded queue; a full queue is RATE_LIMITED. */
 async function queued<T>(key: string, job: () => Promise<T>): Promise<T> {
   try {
-    return await queue.run(key, job);
+    return await passwordQueue.run(key, job);
   } catch (err) {
     if (err instanceof QueueFullError) throw new RateLimitedError('Too many passwords are being checked at once; try again in a moment', 1);
     throw err;
