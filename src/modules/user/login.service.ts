@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../../config';
 import { RateLimitedError, UnauthenticatedError } from '../../server/errors';
+import { KeyedLock } from './keyed-lock';
 import { LoginAttempt } from './login-attempt.entity';
 import { verifyPassword } from './password';
 import { SessionKind } from './session.entity';
@@ -12,6 +13,13 @@ const WRONG = 'Wrong username or password';
 /** Class keys of the two-key advisory locks under which a username's, and an address's, attempts are counted. */
 const USERNAME_LOCK = 1101;
 const ADDRESS_LOCK = 1102;
+
+/**
+ * The same two locks in this process, taken first: attempts for one username (or from one address)
+ * wait here without a connection, rather than filling the pool with waiters on PostgreSQL's lock.
+ */
+const byUsername = new KeyedLock();
+const byAddress = new KeyedLock();
 
 type Throttle = Pick<Config, 'loginMaxFailuresPerUser' | 'loginMaxFailuresPerAddress' | 'loginWindowMinutes'>;
 
@@ -50,7 +58,7 @@ async function takeAttempt(em: EntityManager, config: Throttle, username: string
 export async function login(em: EntityManager, config: Config, username: string, password: string, address: string): Promise<Signed> {
   const name = username.trim().slice(0, 64);
   const from = address.slice(0, 64);
-  const attempt = await takeAttempt(em, config, name, from, new Date());
+  const attempt = await byUsername.run(name, () => byAddress.run(from, () => takeAttempt(em, config, name, from, new Date())));
   const user = await em.findOne(User, { username: name }, { populate: ['passwordHash'] });
   let ok: boolean;
   try {
