@@ -28,6 +28,14 @@ describe('KeyedLock', () => {
     expect(lock.size).toBe(0);
   });
 
+  it('shares a state among the holders of one burst, and starts afresh after it', async () => {
+    const lock = new KeyedLock<{ seen: number }>(() => ({ seen: 0 }));
+    const burst = await Promise.all([1, 2, 3].map(() => lock.run('a', async (state) => ++state.seen)));
+    expect(burst).toEqual([1, 2, 3]);
+    expect(await lock.run('b', async (state) => ++state.seen)).toBe(1);
+    expect(await lock.run('a', async (state) => ++state.seen)).toBe(1);
+  });
+
   it('goes on to the next holder when one fails', async () => {
     const lock = new KeyedLock();
     const failing = lock.run('a', () => Promise.reject(new Error('no')));

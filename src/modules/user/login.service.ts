@@ -17,11 +17,28 @@ const ADDRESS_LOCK = 1102;
 /**
  * The same two locks in this process, taken first: attempts for one username (or from one address)
  * wait here without a connection, rather than filling the pool with waiters on PostgreSQL's lock.
+ * Once the database has refused a key, the rest of the burst queued behind it is refused without
+ * asking again, for a second at most.
  */
-const byUsername = new KeyedLock();
-const byAddress = new KeyedLock();
+interface Burst {
+  /** Until when (ms) the rest of the burst is refused without asking the database. */
+  refusedUntil?: number;
+}
+const byUsername = new KeyedLock<Burst>();
+const byAddress = new KeyedLock<Burst>();
+const REFUSAL_REUSE_MS = 1000;
 
 type Throttle = Pick<Config, 'loginMaxFailuresPerUser' | 'loginMaxFailuresPerAddress' | 'loginWindowMinutes'>;
+
+const tooManyFailures = (config: Throttle) =>
+  new RateLimitedError(`Too many failed sign-ins; try again in ${config.loginWindowMinutes} minutes`, config.loginWindowMinutes * 60);
+
+/** The database's refusal, saying for which of the two keys. */
+class AtLimit extends Error {
+  constructor(readonly byUser: boolean, readonly byAddress: boolean) {
+    super('at the limit of failed sign-ins');
+  }
+}
 
 /**
  * Counts the failures in the window for this username and from this address, refuses when either
@@ -39,8 +56,10 @@ async function takeAttempt(em: EntityManager, config: Throttle, username: string
       select count(*) filter (where username = ?) as by_user, count(*) filter (where address = ?) as by_address
       from login_attempt where not succeeded and at >= ? and (username = ? or address = ?)`,
     [username, address, since, username, address]);
-    if (Number(row.by_user) >= config.loginMaxFailuresPerUser || Number(row.by_address) >= config.loginMaxFailuresPerAddress) {
-      throw new RateLimitedError(`Too many failed sign-ins; try again in ${config.loginWindowMinutes} minutes`, config.loginWindowMinutes * 60);
+    const byUser = Number(row.by_user) >= config.loginMaxFailuresPerUser;
+    const byAddress = Number(row.by_address) >= config.loginMaxFailuresPerAddress;
+    if (byUser || byAddress) {
+      throw new AtLimit(byUser, byAddress);
     }
     const attempt = tx.create(LoginAttempt, { username, address, at: now, succeeded: false });
     await tx.flush();
@@ -58,7 +77,18 @@ async function takeAttempt(em: EntityManager, config: Throttle, username: string
 export async function login(em: EntityManager, config: Config, username: string, password: string, address: string): Promise<Signed> {
   const name = username.trim().slice(0, 64);
   const from = address.slice(0, 64);
-  const attempt = await byUsername.run(name, () => byAddress.run(from, () => takeAttempt(em, config, name, from, new Date())));
+  const attempt = await byUsername.run(name, (forName) => byAddress.run(from, async (forAddress) => {
+    const now = new Date();
+    if ([forName, forAddress].some((burst) => (burst.refusedUntil ?? 0) > now.getTime())) throw tooManyFailures(config);
+    try {
+      return await takeAttempt(em, config, name, from, now);
+    } catch (err) {
+      if (!(err instanceof AtLimit)) throw err;
+      if (err.byUser) forName.refusedUntil = now.getTime() + REFUSAL_REUSE_MS;
+      if (err.byAddress) forAddress.refusedUntil = now.getTime() + REFUSAL_REUSE_MS;
+      throw tooManyFailures(config);
+    }
+  }));
   const user = await em.findOne(User, { username: name }, { populate: ['passwordHash'] });
   let ok: boolean;
   try {
