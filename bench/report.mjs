@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { signinGoalRow, signinSection } from './signin/report.mjs';
 
 const file = (path) => fileURLToPath(new URL(path, import.meta.url));
 const OUT = file('../BENCHMARKS.md');
@@ -77,6 +78,7 @@ export async function writeReport(summary) {
   const fanout = resultsOf(summary, 'fanout');
   const national = resultsOf(summary, 'national');
   const ingest = resultsOf(summary, 'ingest');
+  const signin = resultsOf(summary, 'signin');
   const cpu = cpus();
   const postgres = board?.machine.postgres ?? national?.machine.postgres ?? 'n/a';
   const lines = [];
@@ -132,6 +134,7 @@ export async function writeReport(summary) {
     }
     rows.push(['fan-out at 5,000 subscribers', 'p99 ≤ 250 ms', 'not run by `npm run bench` (it does not fit in 20 minutes with the rest)', '`BENCH_FANOUT_N=5000 npm run bench:fanout`', 'see earlier runs: missed']);
   }
+  if (signin) rows.push(signinGoalRow(signin));
   out(table(['what', 'goal', 'measured', 'peer or baseline, same run', 'verdict'], rows), '');
   for (const s of summary.steps.filter((x) => !x.ok)) out(`**${s.name} failed in this run** (\`${s.command}\`, exit ${s.exit}): its figures are missing above.`, '');
 
@@ -249,6 +252,8 @@ export async function writeReport(summary) {
         table(['server', 'N', 'p50 ms', 'p99 ms', 'missing', 'dup', 'KB/sub idle', 'server CPU ms/event', 'same, 0 subs'], fanout.results.map((r) => [r.name, int(r.subscribers), f1(r.latencyMs?.p50), f1(r.latencyMs?.p99), String(r.missing), String(r.duplicates), f1(r.memory?.kbPerSubscription), f1(r.cpuMsPerEvent?.server), f1(r.cpuMsPerEventAlone?.server)])), '');
     }
   }
+
+  if (signin) out(...signinSection(signin));
 
   out('---', '', '# Method, and the earlier runs', '',
     'What follows describes how the board and fan-out benchmarks measure (still how they run) and the earlier runs of each, with their analysis, at the times and code they name; the figures above supersede them where they differ.', '');

@@ -1,9 +1,10 @@
 /**
  * npm run bench: every benchmark of the project, one after the other, each in its own process
- * (board, fan-out, national, ingestion), then BENCHMARKS.md written from their results
+ * (board, fan-out, national, ingestion, sign-in), then BENCHMARKS.md written from their results
  * (bench/report.mjs). Sizes are those that fit the run in under 20 minutes on a 2-core machine:
  * the board for 10 s per server without its roll-up EXPLAIN section, the fan-out at 1,000
- * subscribers for 15 s (the variables override), the others at their defaults.
+ * subscribers for 15 s, the sign-in bench at 12 rounds and 1 spread round (the variables override),
+ * the others at their defaults.
  * A failed benchmark is reported as such; the others still run; the exit code is then 1.
  */
 import { spawn } from 'node:child_process';
@@ -20,6 +21,7 @@ const STEPS = [
   { name: 'fanout', command: 'BENCH_FANOUT_N=1000 BENCH_FANOUT_DURATION=15 npm run bench:fanout', args: ['bench/fanout/run.mjs'], env: { BENCH_FANOUT_N: process.env.BENCH_FANOUT_N ?? '1000', BENCH_FANOUT_DURATION: process.env.BENCH_FANOUT_DURATION ?? '15' } },
   { name: 'national', command: 'npm run bench:national', args: ['bench/national/run.mjs'], env: {} },
   { name: 'ingest', command: 'npm run bench:ingest', args: ['bench/ingest/run.mjs'], env: {} },
+  { name: 'signin', command: 'BENCH_SIGNIN_ROUNDS=12 BENCH_SIGNIN_SPREAD_ROUNDS=1 npm run bench:signin', args: ['bench/signin/run.mjs'], env: { BENCH_SIGNIN_ROUNDS: process.env.BENCH_SIGNIN_ROUNDS ?? '12', BENCH_SIGNIN_SPREAD_ROUNDS: process.env.BENCH_SIGNIN_SPREAD_ROUNDS ?? '1' } },
 ];
 
 const only = process.env.BENCH_ONLY?.split(',');

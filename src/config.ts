@@ -17,7 +17,10 @@ export interface Config {
   jwtTtlSeconds: number;
   /** Pins the server's clock to a day (`YYYY-MM-DD`); the demo reads as of 2019-06-30. */
   now?: string;
-  /** Load the Wenzhou demo into an empty database, and pin the clock to its date. */
+  /**
+   * Load the Wenzhou demo into an empty database, and pin the clock to its date. Default: on the
+   * embedded database only; off with `DATABASE_URL` or an explicit `NODE_ENV=production`.
+   */
   demo: boolean;
   /** Where the embedded PostgreSQL keeps its files. */
   dataDir: string;
@@ -136,8 +139,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch {
     throw new ConfigError(`DUBAN_TIME_ZONE is not a time zone: "${timeZone}"`);
   }
+  // The demo belongs to the embedded start (`npm start`): a deployment (an external database, or
+  // NODE_ENV=production said in so many words) must ask for it, or it would pin the clock to 2019
+  // and create the demo accounts on an empty production database.
+  const demo = flag('DUBAN_DEMO', env.DUBAN_DEMO, !databaseUrl && env.NODE_ENV !== 'production');
   // The demo and development show the schema and the playground; a production deployment opts in.
-  const open = nodeEnv !== 'production' || flag('DUBAN_DEMO', env.DUBAN_DEMO, true);
+  const open = nodeEnv !== 'production' || demo;
   return {
     env: nodeEnv,
     port: integer('PORT', env.PORT, 4000, 0, 65535),
@@ -148,7 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jwtSecretGiven: (env.JWT_SECRET ?? '') !== '',
     jwtTtlSeconds: integer('JWT_TTL_SECONDS', env.JWT_TTL_SECONDS, 12 * 3600, 60, 30 * 24 * 3600),
     now,
-    demo: flag('DUBAN_DEMO', env.DUBAN_DEMO, true),
+    demo,
     dataDir: resolve(env.DUBAN_DATA_DIR || '.duban'),
     timeZone,
     eventRetentionHours: integer('DUBAN_EVENT_RETENTION_HOURS', env.DUBAN_EVENT_RETENTION_HOURS, 72, 1, 24 * 365),

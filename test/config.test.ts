@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 import { createClock, dateInZone } from '../src/clock';
 import { ConfigError, isIsoDate, loadConfig } from '../src/config';
 import { withPersistentSecret } from '../src/modules/user/secret';
@@ -58,6 +59,34 @@ describe('loadConfig', () => {
   ])('shows the schema and the playground with %j: %s', (env, open) => {
     const config = loadConfig(env);
     expect([config.introspection, config.playground]).toEqual([open, open]);
+  });
+
+  const external = { DATABASE_URL: 'postgres://db/duban', JWT_SECRET: 'x'.repeat(32) };
+  it.each([
+    ['the embedded database', {}, true],
+    ['the embedded database in development', { NODE_ENV: 'development' }, true],
+    ['the embedded database with NODE_ENV=production', { NODE_ENV: 'production' }, false],
+    ['an external database', external, false],
+    ['an external database in development', { ...external, NODE_ENV: 'development' }, false],
+    ['an external database, asked for', { ...external, DUBAN_DEMO: 'on' }, true],
+    ['NODE_ENV=production, asked for', { NODE_ENV: 'production', DUBAN_DEMO: 'on' }, true],
+    ['the embedded database, turned off', { DUBAN_DEMO: 'off' }, false],
+  ])('loads the demo by default only on the embedded database: %s', (_where, env, demo) => {
+    expect(loadConfig(env).demo).toBe(demo);
+  });
+
+  it('keeps a production deployment without the demo closed: no playground, no introspection', () => {
+    expect(loadConfig(external)).toMatchObject({ demo: false, introspection: false, playground: false });
+    expect(loadConfig({ NODE_ENV: 'production' })).toMatchObject({ demo: false, introspection: false, playground: false });
+  });
+
+  it('leaves the demo off in docker-compose.yml unless DUBAN_DEMO asks for it', () => {
+    const compose = parse(readFileSync(join(__dirname, '..', 'docker-compose.yml'), 'utf8')) as { services: Record<string, { environment?: Record<string, string> }> };
+    const environment = compose.services['duban-1'].environment!;
+    // Compose's `${VAR:-default}`: what the instance gets when the variable is not set.
+    const defaults = Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, String(v).replace(/^\$\{[A-Z_]+:[-?]([^}]*)\}$/, '$1')]));
+    expect(defaults.DUBAN_DEMO).toBe('off');
+    expect(loadConfig({ ...defaults, JWT_SECRET: 's'.repeat(32), NODE_ENV: 'production', DUBAN_NOW: '' }).demo).toBe(false);
   });
 
   it('knows a real date', () => {

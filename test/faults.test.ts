@@ -84,7 +84,7 @@ describe.each(buses)('two instances over the %s bus', (name, busEnv) => {
 
   it('loses no event and repeats none when the instance a client was on is killed mid-burst', async () => {
     const db = await createTestDatabase();
-    const env = { DATABASE_URL: db.url, JWT_SECRET: randomBytes(24).toString('hex'), DUBAN_EVENT_POLL_MS: '200', NODE_ENV: 'production', ...busEnv };
+    const env = { DATABASE_URL: db.url, JWT_SECRET: randomBytes(24).toString('hex'), DUBAN_EVENT_POLL_MS: '200', NODE_ENV: 'production', DUBAN_DEMO: 'on', ...busEnv };
     const a = await startInstance(env);
     const b = await startInstance(env);
     const pg = new PgClient({ connectionString: db.url });
