@@ -98,7 +98,7 @@ const rows: Row[] = [
   ...(['1e20', '1e308', '-1e20', '1e16'] as const).map((value): Row => [`a value of ${value} in submitFigure is BAD_USER_INPUT naming value and the bound`, async () => {
     const res = await raw(SUBMIT, `{"input": {"indicator": "P3-01", "region": "330302", "value": ${value}, "asOf": "2019-06-30"}}`, tokens.lucheng);
     expectAnswer(res, 200, 'BAD_USER_INPUT');
-    expectBadInput(res.json!, 'value', value.startsWith('-') ? /^value -1e\+20 is out of range/ : OUT_OF_RANGE);
+    expectBadInput(res.json!, 'value', value.startsWith('-') ? /^value -100000000000000000000 is out of range/ : OUT_OF_RANGE);
   }]),
   ...(['1e20', '1e308'] as const).map((value): Row => [`a value of ${value} in setTarget is BAD_USER_INPUT naming value and the bound`, async () => {
     const res = await raw(SET_TARGET, `{"input": {"indicator": "P3-01", "region": "330302", "comparator": "GTE", "value": ${value}, "deadline": "2019-12-31"}}`, tokens.admin);
