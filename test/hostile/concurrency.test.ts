@@ -52,12 +52,13 @@ describe('concurrent creations of one thing', () => {
     expect(grown(before, await snapshot())).toMatchObject({ target: 1, audit_entry: 1 });
   });
 
-  it('20 concurrent createUser with one username: one account, 19 CONFLICT', async () => {
+  // Five, not twenty: each sign-up hashes its password (scrypt, 128 MiB), which is what this test does not measure.
+  it('5 concurrent createUser with one username: one account, 4 CONFLICT', async () => {
     const before = await snapshot();
     const mutation = 'mutation U($input: CreateUserInput!) { createUser(input: $input) { id } }';
     const input = { username: 'concurrent', password: 'a-long-enough-password', role: 'VIEWER' };
-    const answers = await Promise.all(Array.from({ length: 20 }, () => hostile.server.call(mutation, { input }, tokens.admin)));
-    expect(answers.map((a) => a.code).sort()).toEqual([...Array(19).fill('CONFLICT'), 'OK'].sort());
+    const answers = await Promise.all(Array.from({ length: 5 }, () => hostile.server.call(mutation, { input }, tokens.admin)));
+    expect(answers.map((a) => a.code).sort()).toEqual([...Array(4).fill('CONFLICT'), 'OK'].sort());
     expect(grown(before, await snapshot())).toMatchObject({ app_user: 1 });
-  });
+  }, 180_000);
 });

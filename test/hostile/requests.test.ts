@@ -147,6 +147,13 @@ const rows: Row[] = [
   ['a JSON body whose variables nest 100,000 objects is 400 BAD_REQUEST, not a 500', async () => {
     expectAnswer(await http({ body: nestedBody(100_000, 'object'), token: tokens.screen }), 400, 'BAD_REQUEST');
   }],
+  ['a GET whose variables nest 2,000 lists (about as many as a URL holds) is 400 BAD_REQUEST', async () => {
+    const variables = `{"x":${'['.repeat(2_000)}1${']'.repeat(2_000)}}`;
+    const search = `?query=${encodeURIComponent('query Q($x: String!) { region(code: $x) { code } }')}&variables=${encodeURIComponent(variables)}`;
+    const res = await http({ method: 'GET', search, headers: { 'apollo-require-preflight': 'true' }, token: tokens.screen });
+    expectAnswer(res, 400, 'BAD_REQUEST');
+    expect(res.json!.errors![0].extensions).toMatchObject({ limit: 'inputDepth', max: 32 });
+  }],
   ['a body nested just past the bound (33 levels) is refused; one within it is read', async () => {
     expectAnswer(await http({ body: nestedBody(31, 'list'), token: tokens.screen }), 400, 'BAD_REQUEST');
     // 30 lists under variables.x: with the body and its variables, 32 levels. Read, and refused as no String.
