@@ -47,10 +47,18 @@ describe('operations endpoints', () => {
     expect(await res.json()).toEqual({ status: 'ok' });
   });
 
-  it('/readyz: ready when the database answers and the bus listens', async () => {
+  it('/readyz: ready when the database answers and the bus listens; ok or unavailable per check, details for an ADMIN only', async () => {
     const res = await get(server, '/readyz');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ready', checks: { database: { ok: true }, bus: { ok: true, name: 'postgres' } } });
+    expect(await res.json()).toEqual({ status: 'ready', checks: { database: 'ok', bus: 'ok' } });
+    for (const who of ['screen', 'yanglao']) {
+      expect(await (await get(server, '/readyz', { authorization: `Bearer ${await server.token(who)}` })).json()).toEqual({ status: 'ready', checks: { database: 'ok', bus: 'ok' } });
+    }
+    expect(await (await get(server, '/readyz', { authorization: 'Bearer forged' })).json()).toEqual({ status: 'ready', checks: { database: 'ok', bus: 'ok' } });
+    const admin = await get(server, '/readyz', { authorization: `Bearer ${await server.token('admin')}` });
+    expect(await admin.json()).toEqual({
+      status: 'ready', checks: { database: 'ok', bus: 'ok' }, details: { database: { ok: true }, bus: { ok: true, name: 'postgres' } },
+    });
   });
 
   it('/metrics: HTTP durations, GraphQL operations and errors by name and code', async () => {
@@ -66,6 +74,45 @@ describe('operations endpoints', () => {
     expect(samples.get('duban_http_request_duration_seconds_count{method="POST",route="/graphql",status="200"}')).toBeGreaterThanOrEqual(5);
     expect(samples.get('duban_http_request_duration_seconds_bucket{le="+Inf",method="POST",route="/graphql",status="200"}')).toBeGreaterThanOrEqual(5);
     expect(samples.has('duban_process_resident_memory_bytes')).toBe(true);
+  });
+
+  it('/metrics: 3,000 operation names nobody knows (HTTP and WebSocket) are counted as other, and do not grow /metrics', async () => {
+    const token = await server.token('screen');
+    await server.gql(MeDocument, {}, token);
+    const client = createClient({ url: server.wsUrl, webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: { authorization: `Bearer ${token}` } });
+    ws.push(client);
+    await new Promise<void>((resolve, reject) => {
+      client.subscribe({ query: 'query Warm { __typename }' }, { next: () => undefined, error: reject, complete: resolve });
+    });
+    const size = async () => (await (await fetch(new URL('/metrics', server.url))).text()).length;
+    const sizeBefore = await size();
+    const overWs = (name: string) => new Promise<void>((resolve, reject) => {
+      client.subscribe({ query: `query ${name} { __typename }` }, { next: () => undefined, error: reject, complete: resolve });
+    });
+    for (let batch = 0; batch < 150; batch += 1) {
+      await Promise.all(Array.from({ length: 10 }, (_, i) => server.post(JSON.stringify({ query: `query Op${batch * 10 + i} { __typename }` }))));
+      await Promise.all(Array.from({ length: 5 }, (_, i) => overWs(`Ws${batch * 10 + i}`)).concat(Array.from({ length: 5 }, (_, i) => overWs(`Ws${batch * 10 + 5 + i}`))));
+    }
+    const samples = await scrape(server);
+    expect([...samples.keys()].filter((k) => /Op\d+|Ws\d+/.test(k))).toEqual([]);
+    expect(samples.get('duban_graphql_operations_total{operation="other",type="query"}')).toBeGreaterThanOrEqual(1500);
+    expect(samples.get('duban_graphql_operations_total{operation="other",type="subscription"}')).toBeGreaterThanOrEqual(1500);
+    // A few bytes more as counters and the histogram's counts grow; nothing per name.
+    expect(await size()).toBeLessThan(sizeBefore + 2_000);
+    expect(samples.get('duban_graphql_operations_total{operation="Me",type="query"}')).toBeGreaterThanOrEqual(1);
+  }, 180_000);
+
+  it('/metrics: the contract\'s operation names and the schema\'s root fields are labels; anonymous operations are anonymous', async () => {
+    const token = await server.token('screen');
+    await server.post(JSON.stringify({ query: 'query Board { me { username } }' }), token);
+    await server.post(JSON.stringify({ query: 'query targets { targets(first: 1) { totalCount } }' }), token);
+    await server.post(JSON.stringify({ query: '{ me { username } }' }), token);
+    await server.post(JSON.stringify({ query: 'query Targetz { me { username } }' }), token);
+    const samples = await scrape(server);
+    expect(samples.get('duban_graphql_operations_total{operation="Board",type="query"}')).toBeGreaterThanOrEqual(1);
+    expect(samples.get('duban_graphql_operations_total{operation="targets",type="query"}')).toBe(1);
+    expect(samples.get('duban_graphql_operations_total{operation="anonymous",type="query"}')).toBeGreaterThanOrEqual(1);
+    expect(samples.has('duban_graphql_operations_total{operation="Targetz",type="query"}')).toBe(false);
   });
 
   it('/metrics: a URL nobody knows is counted as other, not as a series of its own', async () => {
@@ -127,12 +174,24 @@ describe('operations endpoints', () => {
     await until(() => log.lines.some((l) => (l.req as { url?: string } | undefined)?.url === '/board/assets/missing.js'), 'the 404\'s line');
     expect(log.lines.find((l) => (l.req as { url?: string } | undefined)?.url === '/board/assets/missing.js')).toMatchObject({ level: 40, res: { statusCode: 404 } });
   });
+
+  it('sends no X-Powered-By, on any route', async () => {
+    const token = await server.token('screen');
+    const answers = await Promise.all([
+      get(server, '/healthz'), get(server, '/readyz'), get(server, '/metrics'), get(server, '/nowhere'), get(server, '/board?programme=P3&region=330300'),
+      get(server, '/playground'), get(server, '/export/board.xlsx?programme=P3&region=330300', { authorization: `Bearer ${token}` }),
+      fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' }),
+      fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ query: '{ me { username } }' }) }),
+    ]);
+    expect(answers.map((a) => a.headers.get('x-powered-by'))).toEqual(answers.map(() => null));
+  });
 });
 
 describe('/readyz when what it needs is away', () => {
   it('is 503 naming the database while its database refuses connections, stays alive, and is ready again once it is back', async () => {
     const server = await startTestServer();
     const database = new URL(server.config.databaseUrl!).pathname.slice(1);
+    const adminToken = await server.token('admin');
     const admin = new Client({ connectionString: process.env.DUBAN_TEST_ADMIN_URL });
     await admin.connect();
     const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined);
@@ -143,8 +202,11 @@ describe('/readyz when what it needs is away', () => {
       const res = await get(server, '/readyz');
       expect(res.status).toBe(503);
       const body = await res.json();
-      expect(body).toMatchObject({ status: 'unavailable', checks: { database: { ok: false, error: expect.any(String) }, bus: { ok: false, name: 'postgres' } } });
-      expect(JSON.stringify(body)).not.toMatch(/password|postgres:\/\//);
+      // Without a token, only which check failed: no error text, no port, no bus name.
+      expect(body).toEqual({ status: 'unavailable', checks: { database: 'unavailable', bus: 'unavailable' } });
+      expect(JSON.stringify(body)).not.toMatch(/password|postgres|port|ECONN|\d{4,5}/);
+      // An ADMIN's token cannot be checked while the database is away: the answer stays as short.
+      expect(await (await get(server, '/readyz', { authorization: `Bearer ${adminToken}` })).json()).toEqual(body);
       expect((await get(server, '/healthz')).status).toBe(200);
 
       await admin.query(`alter database "${database}" allow_connections true`);
@@ -164,7 +226,7 @@ describe('/readyz when what it needs is away', () => {
       server.services.events.beginClosing();
       const res = await get(server, '/readyz');
       expect(res.status).toBe(503);
-      expect(await res.json()).toMatchObject({ status: 'unavailable', closing: true, checks: { database: { ok: true }, bus: { ok: true } } });
+      expect(await res.json()).toEqual({ status: 'unavailable', closing: true, checks: { database: 'ok', bus: 'ok' } });
       expect((await get(server, '/healthz')).status).toBe(200);
     } finally {
       await server.close();
@@ -185,13 +247,16 @@ describe('/readyz when what it needs is away', () => {
         socket.on('error', () => resolve(false));
       }), 'a Redis of its own', 10_000);
       server = await startTestServer({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
-      const ready = await get(server, '/readyz');
+      const admin = { authorization: `Bearer ${await server.token('admin')}` };
+      const ready = await get(server, '/readyz', admin);
       expect(ready.status).toBe(200);
-      expect(((await ready.json()) as { checks: { bus: unknown } }).checks.bus).toEqual({ ok: true, name: 'redis' });
+      expect(((await ready.json()) as { details: { bus: unknown } }).details.bus).toEqual({ ok: true, name: 'redis' });
       redis.kill('SIGKILL');
       await until(async () => (await get(server!, '/readyz')).status === 503, 'not ready', 10_000);
-      const body = (await (await get(server, '/readyz')).json()) as { checks: unknown };
-      expect(body.checks).toMatchObject({ database: { ok: true }, bus: { ok: false, name: 'redis' } });
+      expect(await (await get(server, '/readyz')).json()).toEqual({ status: 'unavailable', checks: { database: 'ok', bus: 'unavailable' } });
+      // An ADMIN reads why (the database answers, so the token can be checked).
+      const body = (await (await get(server, '/readyz', admin)).json()) as { details: unknown };
+      expect(body.details).toMatchObject({ database: { ok: true }, bus: { ok: false, name: 'redis', error: expect.any(String) } });
     } finally {
       redis.kill('SIGKILL');
       await server?.close().catch(() => undefined);

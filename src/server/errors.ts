@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { ArgumentValidationError } from 'type-graphql';
+import { fieldOfPath } from './input-guard';
 import { asTokenLimitError, LimitExceededError } from './limits';
 
 export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED';
@@ -26,10 +28,13 @@ export class ForbiddenError extends AppError {
     super('FORBIDDEN', message);
   }
 }
-/** Input that cannot be right; `field` names the input field at fault. */
+/**
+ * Input that cannot be right; `field` names the input field at fault (`fields` every one, where
+ * several are). Every BAD_USER_INPUT a client sees has this shape, whoever raised it.
+ */
 export class BadInputError extends AppError {
-  constructor(message: string, field?: string) {
-    super('BAD_USER_INPUT', message, field ? { field } : {});
+  constructor(message: string, field: string, extensions: Record<string, unknown> = {}) {
+    super('BAD_USER_INPUT', message, { ...extensions, field });
   }
 }
 export class NotFoundError extends AppError {
@@ -64,6 +69,24 @@ export interface FormatErrorOptions {
 
 const SUGGESTION = / ?Did you mean [^?]*\?/g;
 
+const VARIABLE = /^Variable "\$(\w+)"/;
+
+/**
+ * The input field a BAD_USER_INPUT raised by graphql-js or Apollo is about, from its message (they
+ * give no path of their own): `Variable "$input" got invalid value … at "input.asOf"; …` is
+ * `asOf`, a variable refused whole is its name; else the last field of the error's path.
+ */
+export function fieldOfRequestError(formatted: GraphQLFormattedError): string {
+  const variable = VARIABLE.exec(formatted.message)?.[1];
+  if (variable) {
+    const at = new RegExp(` at "${variable}((?:\\.\\w+|\\[\\d+\\])+)"; `).exec(formatted.message)?.[1];
+    if (!at) return variable;
+    return fieldOfPath([variable, ...[...at.matchAll(/\.(\w+)|\[(\d+)\]/g)].map((m) => (m[1] !== undefined ? m[1] : Number(m[2])))]);
+  }
+  const last = [...(formatted.path ?? [])].reverse().find((step) => typeof step === 'string');
+  return typeof last === 'string' ? last : 'query';
+}
+
 /** The LimitExceededError behind an error, as Apollo and graphql-ws wrap it, if any. */
 function limitBreach(error: unknown, formatted: GraphQLFormattedError): LimitExceededError | undefined {
   if (error instanceof LimitExceededError) return error;
@@ -88,21 +111,30 @@ export function createFormatError(options: FormatErrorOptions) {
       return { ...formatted, message: original.message, extensions: { ...original.extensions, code: original.code } };
     }
     if (original instanceof ArgumentValidationError) {
-      const fields = original.extensions.validationErrors.map((e) => ({
-        field: e.property,
-        messages: Object.values(e.constraints ?? {}),
-      }));
+      const failures = original.extensions.validationErrors.map((e) => ({ field: e.property, messages: Object.values(e.constraints ?? {}) }));
+      const fields = [...new Set(failures.map((f) => f.field))];
       return {
-        message: `Invalid input: ${fields.map((f) => f.messages.join(', ')).join('; ')}`,
+        message: `Invalid input: ${failures.map((f) => f.messages.join(', ')).join('; ')}`,
         locations: formatted.locations,
         path: formatted.path,
-        extensions: { code: 'BAD_USER_INPUT', fields },
+        extensions: { code: 'BAD_USER_INPUT', field: fields[0], ...(fields.length > 1 ? { fields } : {}) },
+      };
+    }
+    if (original instanceof UniqueConstraintViolationException) {
+      // Two requests wrote the same row at once and the database kept the first: nothing of this one was written.
+      return {
+        message: 'Another request wrote the same thing at the same time; read it again, then retry',
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: 'CONFLICT' },
       };
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && CLIENT_CODES.has(code)) {
-      const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
-      return options.exposeUnknown ? formatted : { ...formatted, extensions };
+      const { stacktrace: _stack, http: _http, ...extensions } = formatted.extensions ?? {};
+      // One shape for BAD_USER_INPUT, whoever raised it: with the field at fault.
+      if (code === 'BAD_USER_INPUT' && typeof extensions.field !== 'string') extensions.field = fieldOfRequestError(formatted);
+      return options.exposeUnknown ? { ...formatted, extensions: { ...formatted.extensions, ...extensions } } : { ...formatted, extensions };
     }
     const errorId = randomUUID();
     log(errorId, original);

@@ -9,6 +9,7 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { authenticate } from '../modules/user/session.service';
 import { createContext, type Context, type Services } from './context';
 import { createFormatError } from './errors';
+import { bodyDepthGuard } from './input-guard';
 import { playgroundRouter } from '../web/playground/playground';
 import { boardPageRouter } from '../web/board/board-page';
 import { createRequestGuardPlugin, createRequestRules, parseOptions } from './limits';
@@ -88,10 +89,12 @@ async function contextFor(services: Services, header: unknown, clientAddress: st
 export async function startHttpServer(services: Services, options: HttpServerOptions): Promise<RunningServer> {
   const schema = buildSchema();
   const app = express();
+  // No `X-Powered-By: Express`: what runs here is nobody's business.
+  app.disable('x-powered-by');
   const httpServer = createHttpServer(app);
   const { config } = services;
   const logger = createLogger(config, options.logDestination);
-  const metrics = createMetrics(services);
+  const metrics = createMetrics(services, schema);
   const formatError = createFormatError({
     exposeUnknown: config.env === 'development',
     hideSuggestions: config.env === 'production',
@@ -144,7 +147,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   // A browser's GET /graphql is the playground (where it is on); every other request there is GraphQL.
   if (config.playground) app.use(playgroundRouter({ endpoint: GRAPHQL_PATH, demo: config.demo }));
   app.use(boardPageRouter({ endpoint: GRAPHQL_PATH, demo: config.demo }));
-  app.use(GRAPHQL_PATH, cors(), express.json({ limit: config.limits.maxBodyBytes }), bodyOrNone,
+  app.use(GRAPHQL_PATH, cors(), express.json({ limit: config.limits.maxBodyBytes }), bodyDepthGuard, bodyOrNone,
     expressMiddleware(apollo, { context: ({ req }) => contextFor(services, req.headers.authorization, req.ip ?? req.socket.remoteAddress) }), bodyErrors);
   app.use(spreadsheetRoutes({
     services,

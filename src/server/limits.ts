@@ -2,13 +2,14 @@ import { costLimitRule } from '@escape.tech/graphql-armor-cost-limit';
 import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
 import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import {
+  getOperationAST,
+  getVariableValues,
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
   parse,
   specifiedRules,
   validate,
   visit,
-  BREAK,
   Kind,
   type DocumentNode,
   type GraphQLSchema,
@@ -18,6 +19,7 @@ import {
 } from 'graphql';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { Limits } from '../config';
+import { inputError, MAX_INPUT_DEPTH, nestsDeeperThan, tooDeepError } from './input-guard';
 
 /** The largest page a connection gives (`first`): a larger one is BAD_USER_INPUT. */
 export const MAX_PAGE_SIZE = 500;
@@ -123,33 +125,15 @@ export function asTokenLimitError(error: unknown): LimitExceededError | undefine
   return max === undefined ? undefined : new LimitExceededError('tokens', Number(max), `The document is over the limit of ${max} tokens`);
 }
 
-/** Whether a string anywhere in the variables holds U+0000. */
-function nulInValue(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(nulInValue);
-  if (value !== null && typeof value === 'object') return Object.entries(value).some(([k, v]) => k.includes('\u0000') || nulInValue(v));
-  return false;
-}
-
-/**
- * PostgreSQL's text cannot hold U+0000: a string with it would reach the database and fail there
- * (an internal error). It is refused up front, in the document's strings and in the variables.
- */
-export function nulCharacterError(document: DocumentNode, variables: unknown): GraphQLError | undefined {
-  let found = nulInValue(variables);
-  if (!found) {
-    visit(document, { StringValue(node) { if (node.value.includes('\u0000')) { found = true; return BREAK; } return undefined; } });
-  }
-  return found
-    ? new GraphQLError('Text cannot contain the NUL character (U+0000)', { extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } } })
-    : undefined;
-}
-
 /**
  * Parses and validates a document as Apollo does on HTTP, for the WebSocket: the same limits, the
- * same rules, the same refusal of NUL. Returns the document, or the errors to send.
+ * same rules, the same refusal of text that cannot be stored, and the variables coerced as
+ * Apollo coerces them (a bad one is BAD_USER_INPUT). Returns the document, or the errors to send.
  */
-export function parseAndValidate(schema: GraphQLSchema, query: string, variables: unknown, limits: Limits, rules: readonly ValidationRule[]): DocumentNode | readonly GraphQLError[] {
+export function parseAndValidate(schema: GraphQLSchema, query: string, variables: unknown, limits: Limits, rules: readonly ValidationRule[],
+  operationName?: string | null): DocumentNode | readonly GraphQLError[] {
+  // Before anything walks them: variables nested too deep would overflow a recursive walker.
+  if (nestsDeeperThan(variables, MAX_INPUT_DEPTH)) return [tooDeepError()];
   let document: DocumentNode;
   try {
     document = parse(query, parseOptions(limits));
@@ -167,14 +151,21 @@ export function parseAndValidate(schema: GraphQLSchema, query: string, variables
       ? e
       : new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } })));
   }
-  const refused = nulCharacterError(document, variables) ?? costWithVariables(schema, document, variables as Record<string, unknown> | undefined, limits);
+  const refused = inputError(document, variables) ?? costWithVariables(schema, document, variables as Record<string, unknown> | undefined, limits);
   if (refused) return [refused];
+  const operation = getOperationAST(document, operationName);
+  if (operation) {
+    const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], (variables ?? {}) as Record<string, unknown>, { maxErrors: 50 });
+    if (coerced.errors) {
+      return coerced.errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, originalError: e.originalError, extensions: { code: 'BAD_USER_INPUT' } }));
+    }
+  }
   return document;
 }
 
 /**
  * On HTTP, once Apollo has the document and the variables, before anything runs: a subscription
- * sent to HTTP refused, NUL refused, and the cost counted again with the page sizes the variables give.
+ * sent to HTTP refused, text that cannot be stored refused, and the cost counted again with the page sizes the variables give.
  */
 export function createRequestGuardPlugin(options: { schema: GraphQLSchema; limits: Limits }): ApolloServerPlugin<BaseContext> {
   return {
@@ -185,7 +176,7 @@ export function createRequestGuardPlugin(options: { schema: GraphQLSchema; limit
             // Apollo would execute it once, as a query, and fail on its null: subscriptions live on the WebSocket.
             throw new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) on this same path', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
           }
-          const error = nulCharacterError(document, request.variables) ?? costWithVariables(options.schema, document, request.variables, options.limits);
+          const error = inputError(document, request.variables) ?? costWithVariables(options.schema, document, request.variables, options.limits);
           if (error) throw error;
         },
       };

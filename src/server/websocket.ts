@@ -79,11 +79,11 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
       const ended = ctx.extra.session && await sessions.recheck(ctx.extra.session);
       if (ended) return [ended];
       if ((ctx.extra.subscriptions ?? 0) >= services.config.wsMaxSubscriptions) {
-        return [new BadInputError(`At most ${services.config.wsMaxSubscriptions} subscriptions per connection`)];
+        return [new BadInputError(`At most ${services.config.wsMaxSubscriptions} subscriptions per connection`, 'subscriptions')];
       }
       // Parsed with the token limit and validated with the same rules as on HTTP; an error here is
       // an error message on this operation (graphql-ws itself would close the socket on a syntax error).
-      const document = parseAndValidate(schema, payload.query, payload.variables, services.config.limits, options.rules);
+      const document = parseAndValidate(schema, payload.query, payload.variables, services.config.limits, options.rules, payload.operationName);
       if (!('kind' in document)) return document;
       if (!getOperationAST(document, payload.operationName)) {
         return [new GraphQLError('Unable to identify the operation: name it with operationName', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })];

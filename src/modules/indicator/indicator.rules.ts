@@ -1,9 +1,27 @@
+import { hasAtMostPlaces, NUMERIC_LIMIT, NUMERIC_MAX_TEXT, NUMERIC_SCALE } from '../../common/numeric';
 import { BadInputError } from '../../server/errors';
 import { Indicator, IndicatorKind } from './indicator.entity';
 
-/** Checks that `value` can be a figure (or a target) of the indicator; throws BAD_USER_INPUT naming `field`. */
-export function checkFigure(indicator: Indicator, value: number, field: string): void {
+/** A finite number the figures' column holds (less than 10^16 either way); throws BAD_USER_INPUT naming `field`, with the bound. */
+function checkInRange(value: number, field: string): void {
   if (!Number.isFinite(value)) throw new BadInputError(`${field} must be a finite number`, field);
+  if (Math.abs(value) >= NUMERIC_LIMIT) {
+    throw new BadInputError(`${field} ${value} is out of range: a figure is at most ${NUMERIC_MAX_TEXT} either way`, field);
+  }
+}
+
+/** A number the figures' column holds as sent: in range, and at most its 4 decimal places (else it would be rounded). */
+export function checkStorable(value: number, field: string): void {
+  checkInRange(value, field);
+  if (!hasAtMostPlaces(value, NUMERIC_SCALE)) throw new BadInputError(`${field} ${value} has more than ${NUMERIC_SCALE} decimal places`, field);
+}
+
+/**
+ * Checks that `value` can be a figure (or a target) of the indicator: what the column holds, and
+ * the indicator's kind and decimal places (at most the column's 4); throws BAD_USER_INPUT naming `field`.
+ */
+export function checkFigure(indicator: Indicator, value: number, field: string): void {
+  checkInRange(value, field);
   const { kind, code } = indicator;
   if ((kind === IndicatorKind.COUNT || kind === IndicatorKind.AMOUNT || kind === IndicatorKind.PERCENT) && value < 0) {
     throw new BadInputError(`${field} of ${code} (${kind}) cannot be negative`, field);
@@ -14,8 +32,8 @@ export function checkFigure(indicator: Indicator, value: number, field: string):
   if (kind === IndicatorKind.MILESTONE && value !== 0 && value !== 1) {
     throw new BadInputError(`${field} of ${code} is a milestone: 1 when done, 0 when not`, field);
   }
-  const scaled = value * 10 ** indicator.decimals;
-  if (Math.abs(scaled - Math.round(scaled)) > 1e-6 * Math.max(1, Math.abs(scaled))) {
+  // Exactly: any fraction on a whole-number kind is refused, however small (5e-324, 1.0000000000000002).
+  if (!hasAtMostPlaces(value, indicator.decimals)) {
     throw new BadInputError(
       indicator.decimals === 0
         ? `${field} of ${code} must be a whole number (${indicator.unit ?? kind})`

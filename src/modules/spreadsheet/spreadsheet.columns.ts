@@ -1,3 +1,4 @@
+import { FIRST_YEAR, LAST_YEAR } from '../../common/scalars';
 import { isIsoDate } from '../../config';
 import { Comparator } from '../target/target.entity';
 
@@ -135,6 +136,7 @@ export function readDate(cell: Cell | undefined, label: string): string {
     if (m) day = `${m[1]}-${m[2].padStart(2, '0')}-${m[3].padStart(2, '0')}`;
   }
   if (!day || !isIsoDate(day)) throw new CellError(`${label} "${cellText(cell)}" is not a date (YYYY-MM-DD)`);
+  if (Number(day.slice(0, 4)) < FIRST_YEAR) throw new CellError(`${label} ${day} is outside the years ${FIRST_YEAR} to ${LAST_YEAR}`);
   return day;
 }
 

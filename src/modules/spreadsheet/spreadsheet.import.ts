@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { validateSync } from 'class-validator';
 import type { Clock } from '../../clock';
 import { AppError } from '../../server/errors';
+import { textProblem } from '../../server/input-guard';
 import { Submission, SubmissionStatus } from '../submission/submission.entity';
 import { SubmitFigureInput } from '../submission/submission.input';
 import { submitFigure } from '../submission/submission.service';
@@ -72,6 +73,12 @@ function parseRow<T>(sheet: Sheet, row: SheetRow, build: (get: <V>(column: Colum
   const get = <V>(column: Column, read: (cell: Cell | undefined, label: string) => V): V | undefined => {
     const cell = row.cells[column];
     if (cell === undefined) return undefined;
+    // The same rule as for every GraphQL input: text the database cannot store as sent is refused.
+    const problem = typeof cell.value === 'string' ? textProblem(cell.value) : undefined;
+    if (problem) {
+      conflicts.push({ row: row.row, column: sheet.headers[column], code: 'BAD_USER_INPUT', reason: `${sheet.headers[column] ?? column}: ${problem}` });
+      return undefined;
+    }
     try {
       return read(cell, sheet.headers[column] ?? column);
     } catch (error) {

@@ -24,8 +24,8 @@ export interface SpreadsheetRoutesOptions {
 export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** An answer that is not an import summary: a file that cannot be read, or a request refused. */
-function refuse(res: Response, http: number, code: string, message: string): void {
-  res.status(http).json({ status: 'ERROR', code, message });
+function refuse(res: Response, http: number, code: string, message: string, field?: unknown): void {
+  res.status(http).json({ status: 'ERROR', code, message, ...(typeof field === 'string' ? { field } : {}) });
 }
 
 const HTTP_OF_CODE: Record<string, number> = { UNAUTHENTICATED: 401, FORBIDDEN: 403, NOT_FOUND: 404, BAD_USER_INPUT: 400 };
@@ -121,7 +121,7 @@ export function spreadsheetRoutes(options: SpreadsheetRoutesOptions): express.Ro
       const failure = result.errors?.[0];
       if (failure || !result.data) {
         const code = String(failure?.extensions?.code ?? 'INTERNAL_SERVER_ERROR');
-        return refuse(res, HTTP_OF_CODE[code] ?? 500, code, failure?.message ?? 'The board could not be read');
+        return refuse(res, HTTP_OF_CODE[code] ?? 500, code, failure?.message ?? 'The board could not be read', failure?.extensions?.field);
       }
       const day = asOf ?? services.clock.today();
       const file = await boardWorkbook(result.data as BoardExportData, day);

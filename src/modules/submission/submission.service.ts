@@ -4,7 +4,7 @@ import type { Clock } from '../../clock';
 import { BadInputError, ConflictError } from '../../server/errors';
 import { Indicator, IndicatorKind } from '../indicator/indicator.entity';
 import { findIndicatorAndRegion } from '../indicator/indicator.lookup';
-import { checkFigure, checkInYear } from '../indicator/indicator.rules';
+import { checkFigure, checkInYear, checkStorable } from '../indicator/indicator.rules';
 import { Region } from '../region/region.entity';
 import { assertMayWrite } from '../user/user.scope';
 import { User } from '../user/user.entity';
@@ -36,8 +36,10 @@ function checkRatio(indicator: Indicator, input: SubmitFigureInput): void {
     throw new BadInputError(`${indicator.code} is not a percentage; it takes no numerator or denominator`, 'numerator');
   }
   if (numerator == null || denominator == null) throw new BadInputError('numerator and denominator go together', numerator == null ? 'numerator' : 'denominator');
-  if (!Number.isFinite(numerator) || numerator < 0) throw new BadInputError('numerator must be a number, zero or more', 'numerator');
-  if (!Number.isFinite(denominator) || denominator <= 0) throw new BadInputError('denominator must be a number above zero', 'denominator');
+  checkStorable(numerator, 'numerator');
+  checkStorable(denominator, 'denominator');
+  if (numerator < 0) throw new BadInputError('numerator must be a number, zero or more', 'numerator');
+  if (denominator <= 0) throw new BadInputError('denominator must be a number above zero', 'denominator');
   if (numerator > denominator) throw new BadInputError(`numerator ${numerator} exceeds denominator ${denominator}: a share above 100%`, 'numerator');
   const implied = (100 * numerator) / denominator;
   if (Math.abs(implied - value) > RATIO_TOLERANCE + 0.5 * 10 ** -indicator.decimals) {

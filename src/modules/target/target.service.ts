@@ -1,11 +1,11 @@
-import { LockMode } from '@mikro-orm/core';
+import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
 import { BadInputError, ConflictError, NotFoundError } from '../../server/errors';
 import { Indicator } from '../indicator/indicator.entity';
 import { findIndicatorAndRegion } from '../indicator/indicator.lookup';
 import { checkFigure, checkInYear } from '../indicator/indicator.rules';
-import { LEVEL_DEPTH } from '../region/region.entity';
+import { LEVEL_DEPTH, type Region } from '../region/region.entity';
 import { User } from '../user/user.entity';
 import { assertMayWrite } from '../user/user.scope';
 import { audit, snapshot } from '../audit/audit.service';
@@ -46,8 +46,22 @@ export async function setTarget(em: EntityManager, clock: Clock, user: User, inp
   checkShape(indicator, input);
   if (input.deadline) checkInYear(input.deadline, indicator.programme.year, 'deadline');
 
+  const deadline = input.deadline ?? null;
+  try {
+    return await writeTarget(em, clock, user, input, indicator, region, deadline, batch);
+  } catch (error) {
+    // Two requests created this target at once (there was no row to lock): the first won; this one wrote nothing.
+    if (error instanceof UniqueConstraintViolationException) {
+      throw new ConflictError(
+        `The target of ${indicator.code} in ${region.code} ${deadline ? `by ${deadline}` : 'without deadline'} was created at the same time by another request; read it, then pass its expectedVersion`);
+    }
+    throw error;
+  }
+}
+
+async function writeTarget(em: EntityManager, clock: Clock, user: User, input: SetTargetInput, indicator: Indicator, region: Region,
+  deadline: string | null, batch: EventBatch | undefined): Promise<{ target: Target; lastSeq?: string }> {
   return em.transactional(async (tx) => {
-    const deadline = input.deadline ?? null;
     const existing = await tx.findOne(Target, { indicator, region, deadline }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     const values = {
       comparator: input.comparator, value: input.value ?? undefined, min: input.min ?? undefined, max: input.max ?? undefined,

@@ -1,4 +1,6 @@
-import { Router } from 'express';
+import { Router, type Request } from 'express';
+import { authenticate } from '../../modules/user/session.service';
+import { Role } from '../../modules/user/user.entity';
 import type { Services } from '../context';
 import type { Metrics } from './metrics';
 
@@ -21,24 +23,43 @@ async function check(work: () => Promise<unknown>): Promise<{ ok: boolean; error
 }
 
 /**
+ * Whether the caller may read why a check failed: an ADMIN's bearer token (checked as /graphql
+ * checks it). While the database is away the token cannot be checked, and the answer stays short.
+ */
+async function mayReadDetails(services: Services, req: Request): Promise<boolean> {
+  if (!req.headers.authorization) return false;
+  try {
+    const auth = await within(CHECK_TIMEOUT_MS, authenticate(services.em, services.config.jwtSecret, req.headers.authorization));
+    return typeof auth === 'object' && auth.user.role === Role.ADMIN;
+  } catch {
+    return false;
+  }
+}
+
+const word = (check: { ok: boolean }) => (check.ok ? 'ok' : 'unavailable');
+
+/**
  * `/healthz`: the process answers (a balancer's liveness probe; nothing else is checked, so a
  * database outage does not get every instance restarted). `/readyz`: the database answers and the
- * event bus is reachable with this instance listening; 503 otherwise, naming what is down.
+ * event bus is reachable with this instance listening; 503 otherwise, naming what is down (`ok` or
+ * `unavailable` per check; with an ADMIN's token, also why, under `details`).
  * `/metrics`: Prometheus' text format.
  */
 export function opsRouter(services: Services, metrics: Metrics): Router {
   const router = Router();
   router.get('/healthz', (_req, res) => { res.set('Cache-Control', 'no-store').json({ status: 'ok' }); });
-  router.get('/readyz', async (_req, res) => {
-    const [database, bus] = await Promise.all([
+  router.get('/readyz', async (req, res) => {
+    const [database, bus, details] = await Promise.all([
       check(() => services.em.fork().getConnection().execute('select 1')),
       check(() => services.events.pingBus()),
+      mayReadDetails(services, req),
     ]);
     const ready = database.ok && bus.ok && !services.events.isClosing;
     res.status(ready ? 200 : 503).set('Cache-Control', 'no-store').json({
       status: ready ? 'ready' : 'unavailable',
-      checks: { database, bus: { ...bus, name: services.events.busName } },
+      checks: { database: word(database), bus: word(bus) },
       ...(services.events.isClosing ? { closing: true } : {}),
+      ...(details ? { details: { database, bus: { ...bus, name: services.events.busName } } } : {}),
     });
   });
   router.get('/metrics', async (_req, res) => {

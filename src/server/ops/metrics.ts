@@ -1,7 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
-import type { GraphQLFormattedError } from 'graphql';
+import { Kind, parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { playgroundTabs } from '../../web/playground/playground';
 import type { Context, Services } from '../context';
 
 /** Paths measured by name; any other is `other`, so a scan of random URLs cannot grow the series. */
@@ -12,9 +13,34 @@ function routeOf(path: string): string {
   return ROUTES.find((r) => path === r || path.startsWith(`${r}/`)) ?? 'other';
 }
 
-/** An operation name as a label: clients choose them, so keep them short. */
-function operationLabel(name: string | null | undefined): string {
-  return name ? name.slice(0, 64) : 'anonymous';
+/** The contract's operations, as the build copies them beside dist; none where they are not. */
+function contractTabs(): { query: string }[] {
+  try {
+    return playgroundTabs();
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The operation names a label may take: the contract's (`test/contract/`, what real clients send)
+ * and the schema's root fields, as written and capitalised (`me`, `Me`). Clients choose names, so
+ * any other is `other`: a client that sends a new name each time cannot grow the series.
+ */
+export function knownOperationNames(schema: GraphQLSchema | undefined, contract = contractTabs()): Set<string> {
+  const names = new Set<string>();
+  for (const { query } of contract) {
+    for (const definition of parse(query).definitions) {
+      if (definition.kind === Kind.OPERATION_DEFINITION && definition.name) names.add(definition.name.value);
+    }
+  }
+  for (const root of [schema?.getQueryType(), schema?.getMutationType(), schema?.getSubscriptionType()]) {
+    for (const field of Object.keys(root?.getFields() ?? {})) {
+      names.add(field);
+      names.add(field[0].toUpperCase() + field.slice(1));
+    }
+  }
+  return names;
 }
 
 /** A WebSocket subscribe message's operation: the name it gives, else the document's first. */
@@ -32,7 +58,10 @@ export interface MetricsSources {
  * as the tests do). Gauges that read the present (sockets, subscriptions, outbox lag) are computed
  * when scraped.
  */
-export function createMetrics(services: Services) {
+export function createMetrics(services: Services, schema?: GraphQLSchema) {
+  const known = knownOperationNames(schema);
+  /** An operation name as a label: a known one, `anonymous` without a name, `other` for the rest. */
+  const operationLabel = (name: string | null | undefined): string => (!name ? 'anonymous' : known.has(name) ? name : 'other');
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'duban_' });
   let sources: MetricsSources | undefined;
