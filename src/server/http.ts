@@ -143,7 +143,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   app.use(createRequestLogger(logger), metrics.httpMiddleware);
   app.use(opsRouter(services, metrics));
   // Before the API's own path, which would take it: subscriptions as Server-Sent Events.
-  app.all(SSE_PATH, cors(), express.json({ limit: config.limits.maxBodyBytes }), sse.handle, bodyErrors);
+  app.all(SSE_PATH, cors(), express.json({ limit: config.limits.maxBodyBytes }), bodyDepthGuard, sse.handle, bodyErrors);
   // A browser's GET /graphql is the playground (where it is on); every other request there is GraphQL.
   if (config.playground) app.use(playgroundRouter({ endpoint: GRAPHQL_PATH, demo: config.demo }));
   app.use(boardPageRouter({ endpoint: GRAPHQL_PATH, demo: config.demo }));

@@ -48,7 +48,7 @@ export function sseHandler(schema: GraphQLSchema, services: Services, live: Live
       if (!stream) return refusal(401, [format(new UnauthenticatedError('Sign in first: send Authorization: Bearer <token> from login'))]);
       const lastEventId = req.headers.get('last-event-id');
       const variables = { ...(params.variables ?? {}), ...(lastEventId ? { after: lastEventId } : {}) };
-      const document = parseAndValidate(schema, params.query, variables, services.config.limits, options.rules);
+      const document = parseAndValidate(schema, params.query, variables, services.config.limits, options.rules, params.operationName);
       if (!('kind' in document)) return refusal(400, document.map(format));
       const operation = getOperationAST(document, params.operationName);
       if (operation?.operation !== 'subscription') {
