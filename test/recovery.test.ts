@@ -137,7 +137,8 @@ it('starts a killed PostgreSQL again, answers again within 15 s, loses no acknow
     after = page.data.submissions.pageInfo.endCursor;
   }
   expect(acknowledged.filter((id) => !stored.has(id))).toEqual([]);
-  expect((await fetch(url.replace(/graphql$/, 'readyz'))).status).toBe(200);
+  // Ready again once its event bus listens again (it reconnects with backoff).
+  await until(async () => (await fetch(url.replace(/graphql$/, 'readyz'))).status === 200, '/readyz answering 200', 15_000);
 
   // The board's socket goes on: the next figure reaches it (or the socket was closed with 1011, to resume with its cursor).
   const seen = events.length;

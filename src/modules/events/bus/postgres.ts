@@ -3,7 +3,7 @@ import { CHANNEL, type EventBus } from './bus';
 
 /** The first wait before the LISTEN connection is made again, doubled after each failure up to the second. */
 const RECONNECT_MS = 250;
-const RECONNECT_MAX_MS = 5_000;
+const RECONNECT_MAX_MS = 2_000;
 
 /**
  * The default bus: PostgreSQL's LISTEN/NOTIFY, one listening connection per instance; nothing more
