@@ -85,7 +85,9 @@ export async function openConfiguredDatabase(config: Pick<Config, 'databaseUrl' 
     if (config.databaseUrl) {
       url = config.databaseUrl;
       ownerUrl = config.databaseMigrationUrl ?? url;
-      await migrate(ownerUrl, ownerUrl === url ? {} : { grantTo: (await roleOf(url)).user });
+      const role = await roleOf(url);
+      if (role.superuser) console.warn(`duban: DATABASE_URL connects as the superuser ${role.user}: its credentials can switch the append-only rules off (README, Database roles)`);
+      await migrate(ownerUrl, ownerUrl === url ? {} : { grantTo: role.user });
     } else {
       embedded = await startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres'), attach: options.attach });
       await ensureDatabase(embedded.url('postgres'), 'duban', { owner: embedded.roles.owner });
