@@ -5,7 +5,7 @@ const NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EH
 /** PostgreSQL's: class 08 (connection exception), shutting down, crashed, starting up, full. */
 const SQLSTATE = /^(08...|57P01|57P02|57P03|53300)$/;
 /** What node-postgres and knex say when a connection is gone or none can be had. */
-const MESSAGE = /Connection terminated|connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect|Timeout acquiring a connection|the database system is (starting up|shutting down|in recovery mode|not yet accepting connections)/i;
+const MESSAGE = /Connection terminated|connection error and is not queryable|Client was closed and is not queryable|timeout exceeded when trying to connect|Timeout acquiring a connection|the database system is (starting up|shutting down|in recovery mode|not yet accepting connections)|is not currently accepting connections/i;
 
 /**
  * True when `error` (or what it wraps) says that the database cannot be reached now, rather than
