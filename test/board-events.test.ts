@@ -250,15 +250,16 @@ describe('a subscriber that stops reading', () => {
         });
       });
       await until(() => slow.services.events.listenerCount === 1);
-      // One real figure, then two thousand more events like its own in the outbox, announced at once.
-      const res = await slow.gql(SubmitDocument, { input: { indicator: 'P3-01', region: '330302', value: 9, asOf: '2019-06-30' } }, await slow.token('lucheng'));
+      // One real target change, then two thousand more like it in the outbox, announced at once
+      // (target changes, which are never merged as a board's figures may be).
+      const res = await slow.gql(SetTargetDocument, { input: { indicator: 'P3-16', region: '330302', comparator: 'GTE', value: 3, deadline: '2019-12-30' } }, await slow.token('admin'));
       expect(res.errors).toBeUndefined();
       const conn = slow.orm.em.fork().getConnection();
       await conn.execute(`
         insert into outbox_event (seq, type, programme_id, region_code, parent_code, payload, created_at)
         select (select last_seq from outbox_sequence) + n, type, programme_id, region_code, parent_code, payload, created_at
         from outbox_event, generate_series(1, 2000) as n
-        where seq = (select max(seq) from outbox_event where region_code = '330302')`);
+        where seq = (select max(seq) from outbox_event where type = 'TargetChanged')`);
       const [{ last }] = await conn.execute<{ last: string }[]>('update outbox_sequence set last_seq = last_seq + 2000 returning last_seq as last');
       slow.services.events.announce(last);
       // The server gives up on it: the subscription ends, its queue goes with it.

@@ -1,3 +1,4 @@
+import { openSocket, type OpenSocket } from './helpers/socket';
 import { startTestServer, type TestServer } from './helpers/test-server';
 
 /**
@@ -126,6 +127,26 @@ describe('the role matrix', () => {
     const { code } = await server.call(query, variables, tokens[caller]);
     expect(code).toBe(expected);
     if (expected === 'FORBIDDEN') expect(await counts()).toEqual(before);
+  });
+});
+
+describe('the role matrix over WebSocket: the same answers on an open socket', () => {
+  const sockets: Record<string, OpenSocket> = {};
+  beforeAll(async () => {
+    for (const caller of CALLERS) {
+      sockets[caller] = openSocket(server.wsUrl, tokens[caller]);
+      await sockets[caller].connected;
+    }
+  });
+  afterAll(() => Promise.all(Object.values(sockets).map((s) => s.dispose())));
+
+  it.each(cases)('%s by %s, %s scope: %s', async (mutation, caller, side, expected) => {
+    const [query, variables] = await MUTATIONS[mutation](side);
+    const before = await counts();
+    const { code } = await sockets[caller].call(query, variables);
+    expect(code).toBe(expected);
+    if (expected === 'FORBIDDEN') expect(await counts()).toEqual(before);
+    expect(sockets[caller].closedWith()).toBeUndefined();
   });
 });
 

@@ -14,6 +14,8 @@ import { boardPageRouter } from '../web/board/board-page';
 import { createRequestGuardPlugin, createRequestRules, parseOptions } from './limits';
 import { buildSchema } from './schema';
 import { startWebSocketServer } from './websocket';
+import { createLive } from './live-execution';
+import { sseHandler } from './sse';
 import { createFiguresCachePlugin } from '../modules/progress/figures-cache.plugin';
 import type { DestinationStream } from 'pino';
 import { opsRouter } from './ops/health';
@@ -36,14 +38,20 @@ export interface HttpServerOptions {
 export interface RunningServer {
   url: string;
   wsUrl: string;
+  /** Subscriptions as Server-Sent Events (graphql-sse). */
+  sseUrl: string;
+  /** Ends every event stream (their clients reconnect with Last-Event-ID). */
+  dropStreams(): void;
   httpServer: Server;
   logger: Logger;
   /** The WebSocket clients: how many, and a way to drop them all (a restart, for tests). */
-  webSockets: { count(): number; closeAll(code: number, reason: string): void };
+  webSockets: { count(): number; closeAll(code: number, reason: string): void; sharedStats(): { groups: number; results: number } };
   stop(): Promise<void>;
 }
 
 const GRAPHQL_PATH = '/graphql';
+/** Subscriptions over Server-Sent Events, for networks that refuse the WebSocket upgrade. */
+const SSE_PATH = '/graphql/stream';
 
 /** Without a JSON body, `req.body` stays unset and the Apollo integration would answer 500: let Apollo refuse it (CSRF, 400). */
 const bodyOrNone: RequestHandler = (req, _res, next) => {
@@ -90,16 +98,20 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
     hideSuggestions: config.env === 'production',
     log: (errorId, error) => logger.error({ errorId, err: error }, `unknown error ${errorId}`),
   });
-  const ws = startWebSocketServer(httpServer, schema, services, {
+  const authenticateHeader = (authorization: unknown) => authenticate(services.em, services.config.jwtSecret, authorization);
+  const live = createLive(services, { formatError, authenticate: authenticateHeader, metrics });
+  const liveRules = createRequestRules({ limits: config.limits, introspection: config.introspection });
+  const ws = startWebSocketServer(httpServer, schema, services, live, {
     path: GRAPHQL_PATH,
-    rules: createRequestRules({ limits: config.limits, introspection: config.introspection }),
+    rules: liveRules,
     connectionInitWaitTimeout: options.connectionInitWaitTimeout ?? 3_000,
     keepAliveMs: options.keepAliveMs ?? 12_000,
     formatError,
-    authenticate: (authorization) => authenticate(services.em, services.config.jwtSecret, authorization),
+    authenticate: authenticateHeader,
     metrics,
   });
   metrics.setSources({ webSocketClients: ws.clients });
+  const sse = sseHandler(schema, services, live, { formatError, rules: liveRules });
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -115,7 +127,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
     stopOnTerminationSignals: false,
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
-      { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
+      { async serverWillStart() { return { async drainServer() { sse.close(); await ws.dispose(); } }; } },
       ApolloServerPluginLandingPageDisabled(),
       createRequestGuardPlugin({ schema, limits: config.limits }),
       // No HTTP caching of GraphQL responses here; without it no per-field hook runs on every field.
@@ -129,6 +141,8 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
 
   app.use(createRequestLogger(logger), metrics.httpMiddleware);
   app.use(opsRouter(services, metrics));
+  // Before the API's own path, which would take it: subscriptions as Server-Sent Events.
+  app.all(SSE_PATH, cors(), express.json({ limit: config.limits.maxBodyBytes }), sse.handle, bodyErrors);
   // A browser's GET /graphql is the playground (where it is on); every other request there is GraphQL.
   if (config.playground) app.use(playgroundRouter({ endpoint: GRAPHQL_PATH, demo: config.demo }));
   app.use(boardPageRouter({ endpoint: GRAPHQL_PATH, demo: config.demo }));
@@ -156,9 +170,11 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   return {
     url: `http://${shown}:${port}${GRAPHQL_PATH}`,
     wsUrl: `ws://${shown}:${port}${GRAPHQL_PATH}`,
+    sseUrl: `http://${shown}:${port}${SSE_PATH}`,
     httpServer,
     logger,
-    webSockets: { count: ws.clients, closeAll: ws.closeAll },
+    webSockets: { count: ws.clients, closeAll: ws.closeAll, sharedStats: ws.sharedStats },
+    dropStreams: () => sse.close(),
     stop: () => apollo.stop(),
   };
 }

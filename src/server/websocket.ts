@@ -1,13 +1,16 @@
 import type { Server } from 'node:http';
-import { createSourceEventStream, execute, getOperationAST, GraphQLError, print, type ExecutionArgs, type ExecutionResult, type GraphQLSchema, type ValidationRule } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
+import { getOperationAST, GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticated } from '../modules/user/session.service';
-import { createContext, createLazyContext, type Context, type Services } from './context';
+import { createLazyContext, type Services } from './context';
 import type { GraphQLFormattedError } from 'graphql';
 import { BadInputError } from './errors';
 import type { Metrics } from './ops/metrics';
 import { parseAndValidate } from './limits';
+import type { Live, LiveContext } from './live-execution';
+import type { SocketSession } from './socket-sessions';
+import { sendFrame, useTransport } from './ws-transport';
 
 export interface WebSocketOptions {
   path: string;
@@ -25,84 +28,56 @@ export interface WebSocketOptions {
 
 type Extra = {
   socket: WebSocket;
-  auth?: Authenticated;
+  request: IncomingMessage;
+  /** This socket's identity, checked again on every operation and when its account changes. */
+  session?: SocketSession;
+  /** Ends the socket's hold on the outbox listener (SocketSessions.retain). */
+  release?: () => void;
   subscriptions?: number;
 };
 
-/** How long an executed event payload is kept for the other subscribers with the same selection. */
-const SHARED_FOR_MS = 30_000;
+/** The context of a socket's operation: its session's current rights, read at every event too. */
 
 /**
- * graphql-ws on the HTTP server's port and path. A subscription event is executed once per
- * distinct selection (document, operation, variables but the resume cursor) and the result shared
- * by every subscriber with that selection: 5,000 boards on P3 at 330300 cost one execution per event.
+ * graphql-ws on the HTTP server's port and path. Every operation runs as the socket's session
+ * stands now (see SocketSessions). A subscription event is executed once per selection and
+ * authorization (SharedExecution) and shared by every subscriber in that group: 5,000 screens of
+ * P3 at 330300 cost one execution per event.
  */
-export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, services: Services, options: WebSocketOptions) {
-  const shared = new Map<string, Promise<ExecutionResult>>();
-  const selections = new Map<string, number>();
+export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, services: Services, live: Live, options: WebSocketOptions) {
+  const { sessions } = live;
   const formatAll = (errors: readonly GraphQLError[]) => errors.map((e) => options.formatError(e.toJSON(), e));
-
-  async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
-    const source = await createSourceEventStream(args);
-    if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
-    const { after: _after, ...variables } = (args.variableValues ?? {}) as Record<string, unknown>;
-    const { user, session } = args.contextValue as Context;
-    const auth = user && session ? { user, session } : undefined;
-    // The selection, as a short id: the per-event key is then small, whatever the document's length.
-    const text = `${print(args.document)}|${args.operationName ?? ''}|${JSON.stringify(variables)}`;
-    let selection = selections.get(text);
-    if (selection === undefined) {
-      selection = selections.size;
-      selections.set(text, selection);
-    }
-    const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-    const mapped: AsyncIterableIterator<ExecutionResult> = {
-      async next() {
-        const step = await iterator.next();
-        if (step.done) return { done: true, value: undefined };
-        const root = step.value as { cursor: string };
-        const key = `${root.cursor}|${selection}`;
-        let result = shared.get(key);
-        if (!result) {
-          // A context of its own per event: a fresh identity map, never one held for the subscription's life.
-          options.metrics?.eventExecuted();
-          result = Promise.resolve(execute({ ...args, rootValue: root, contextValue: createContext(services, auth) }));
-          shared.set(key, result);
-          setTimeout(() => shared.delete(key), SHARED_FOR_MS).unref();
-        }
-        const value = await result;
-        options.metrics?.eventFannedOut();
-        return { done: false, value };
-      },
-      async return() {
-        await iterator.return?.();
-        return { done: true, value: undefined };
-      },
-      async throw(error: unknown) {
-        await iterator.return?.();
-        throw error;
-      },
-      [Symbol.asyncIterator]() {
-        return mapped;
-      },
-    };
-    return mapped;
-  }
 
   // A message larger than an HTTP body may be is refused by ws itself: close 1009, nothing parsed.
   const wsServer = new WebSocketServer({ server: httpServer, path: options.path, maxPayload: services.config.limits.maxBodyBytes });
-  const server = useServer<{ authorization?: unknown }, Extra>({
+  const server = useTransport<{ authorization?: unknown }, Extra>({
     schema,
     connectionInitWaitTimeout: options.connectionInitWaitTimeout,
     onConnect: async (ctx) => {
-      const auth = await options.authenticate(ctx.connectionParams?.authorization);
-      if (!auth || auth === 'invalid') return false; // graphql-ws closes with 4403 Forbidden
-      ctx.extra.auth = auth;
+      // Listening before the check: a change committed after it reaches this socket.
+      ctx.extra.release = sessions.retain();
+      const authorization = ctx.connectionParams?.authorization;
+      const auth = await options.authenticate(authorization);
+      if (!auth || auth === 'invalid') {
+        ctx.extra.release();
+        return false; // graphql-ws closes with 4403 Forbidden
+      }
+      const { socket } = ctx.extra;
+      ctx.extra.session = sessions.add({
+        fail(errors, code, reason) {
+          // Frames go out in order: every operation's error before the close.
+          for (const id of Object.keys(ctx.subscriptions)) socket.send(JSON.stringify({ id, type: 'error', payload: errors }));
+          socket.close(code, reason);
+        },
+      }, authorization, auth);
       ctx.extra.subscriptions = 0;
       return true;
     },
-    onSubscribe: (ctx, _id, payload) => {
+    onSubscribe: async (ctx, _id, payload) => {
       options.metrics?.subscriptionStarted(payload);
+      // Every operation runs as the session stands now, not as it stood at connection_init.
+      const ended = ctx.extra.session && await sessions.recheck(ctx.extra.session);
+      if (ended) return [ended];
       if ((ctx.extra.subscriptions ?? 0) >= services.config.wsMaxSubscriptions) {
         return [new BadInputError(`At most ${services.config.wsMaxSubscriptions} subscriptions per connection`)];
       }
@@ -118,11 +93,17 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
       return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
     },
     onComplete: (ctx) => { ctx.extra.subscriptions = Math.max(0, (ctx.extra.subscriptions ?? 1) - 1); },
-    context: (ctx) => Object.assign(createLazyContext(services, ctx.extra.auth), {
+    onClose: (ctx) => {
+      if (ctx.extra.session) sessions.remove(ctx.extra.session);
+      ctx.extra.release?.();
+    },
+    context: (ctx, id): LiveContext => Object.assign(createLazyContext(services, ctx.extra.session?.auth), {
       closeConnection: (code: number, reason: string) => ctx.extra.socket.close(code, reason),
       clientAddress: ctx.extra.request.socket.remoteAddress,
+      socketSession: ctx.extra.session,
+      frames: (payload: Buffer) => sendFrame(ctx.extra.socket, id, payload),
     }),
-    subscribe: sharedSubscribe,
+    subscribe: (args) => live.subscribe(args),
     onError: (_ctx, _id, payload, errors) => {
       const formatted = formatAll(errors);
       options.metrics?.subscriptionErrors(payload, formatted);
@@ -134,11 +115,13 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
       options.metrics?.subscriptionErrors(payload, formatted);
       return { ...result, errors: formatted };
     },
-  }, wsServer, options.keepAliveMs);
+  }, wsServer, options.keepAliveMs, (socket, request) => ({ socket, request }));
   return {
     /** Closes every socket with 1001 (going away: reconnect elsewhere) and stops accepting. */
     dispose: () => server.dispose(),
     clients: () => wsServer.clients.size,
+    /** Shared-execution groups and kept payloads (bounded by the live subscribers). */
+    sharedStats: () => live.shared.stats(),
     /** Closes every socket with this code, as a restart or a balancer would: clients reconnect and resume. */
     closeAll(code: number, reason: string) { for (const socket of wsServer.clients) socket.close(code, reason); },
   };

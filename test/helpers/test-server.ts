@@ -19,6 +19,8 @@ export interface GraphQLResponse<TData> {
 export interface TestServer {
   url: string;
   wsUrl: string;
+  /** Subscriptions as Server-Sent Events. */
+  sseUrl: string;
   orm: MikroORM;
   services: Services;
   config: Config;
@@ -38,6 +40,12 @@ export interface TestServer {
   countStatements(work: () => Promise<unknown>): Promise<number>;
   /** Drops every WebSocket client with this close code, as a restart would. */
   closeWebSockets(code: number, reason: string): void;
+  /** Ends every Server-Sent Events stream, as a restart or a proxy would. */
+  dropStreams(): void;
+  /** The shared execution's groups and kept payloads. */
+  sharedStats(): { groups: number; results: number };
+  /** The database's URL (a second instance attaches to it). */
+  databaseUrl: string;
   /** Rows in a table, for "nothing was written". */
   count(table: string): Promise<number>;
   /** The server's database as its other roles: `url` (the application role's, as `config.databaseUrl`), `ownerUrl`, `adminUrl`. */
@@ -62,6 +70,8 @@ export interface TestServerOptions {
   poolMax?: number;
   /** Where the server's JSON log lines go (LOG_LEVEL is silent unless `env` sets it). */
   logDestination?: DestinationStream;
+  /** A second instance on this server's database, with its token secret (closing it leaves the database). */
+  attachTo?: TestServer;
 }
 
 const LOGIN = `mutation TestLogin($username: String!, $password: String!) { login(username: $username, password: $password) { token } }`;
@@ -107,10 +117,11 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 
 /** A Duban server on port 0 over a database of its own, cloned from the run's migrated demo template. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const db = await createTestDatabase();
+  const db = options.attachTo ? { ...options.attachTo.database, drop: async () => undefined } : await createTestDatabase();
   const url = new URL(db.url);
 
-  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', ...options.env });
+  const secret = options.attachTo?.config.jwtSecret ?? randomBytes(32).toString('hex');
+  const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: secret, DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', ...options.env });
   const orm = await openOrm(url.toString(), { pool: { min: 0, max: options.poolMax ?? 5 } });
   const clock = createClock({ pinnedDay: options.today ?? DEMO_DAY, timeZone: config.timeZone });
   const services = { em: orm.em, clock, config } as Services;
@@ -144,6 +155,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       return res.data;
     },
     wsUrl: server.wsUrl,
+    sseUrl: server.sseUrl,
     orm,
     services,
     config,
@@ -189,6 +201,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         await owner.end();
       }
     },
+    sharedStats: () => server.webSockets.sharedStats(),
+    dropStreams: () => server.dropStreams(),
+    databaseUrl: db.url,
     async count(table) {
       const rows = await orm.em.getConnection().execute(`select count(*)::int as n from "${table}"`);
       return rows[0].n as number;

@@ -14,6 +14,7 @@ import { Comment } from '../comment/comment.entity';
 import { Submission } from '../submission/submission.entity';
 import { Notification, type NotificationKind } from '../notification/notification.types';
 import { PresenceChanged, type PresenceChange } from '../presence/presence.types';
+import { SESSION_CHANGED } from '../user/session-events';
 
 /** The codes of a region and its ancestors, from its materialised path, the region first. */
 export function selfAndAncestors(region: Region): string[] {
@@ -135,6 +136,9 @@ export async function buildEvents(em: EntityManager, rows: OutboxEvent[]): Promi
           watcher: { username: w.username, department: w.department, since: new Date(w.since) },
         });
       }
+      case SESSION_CHANGED:
+        // Read by each instance's sockets from the row itself (SocketSessions); no subscriber gets it.
+        return null;
       case 'Notification':
         return Object.assign(new Notification(), {
           cursor: row.seq, at: row.createdAt, kind: row.payload.kind as NotificationKind, message: row.payload.message as string,

@@ -45,6 +45,7 @@ export type EventBuilder = (em: EntityManager, rows: OutboxEvent[]) => Promise<u
 export class EventStream {
   private headSeq = 0n;
   private readonly listeners = new Set<(event: StreamEvent) => void>();
+  private readonly background = new Set<(event: StreamEvent) => void>();
   private draining: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -87,13 +88,22 @@ export class EventStream {
     this.poke();
   }
 
-  listen(listener: (event: StreamEvent) => void): () => void {
+  /**
+   * Hands every new event to `listener`. A `background` listener (the sockets' session watch) is
+   * served as well but not counted in `listenerCount`, which counts subscribers.
+   */
+  listen(listener: (event: StreamEvent) => void, options: { background?: boolean } = {}): () => void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    if (options.background) this.background.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+      this.background.delete(listener);
+    };
   }
 
+  /** Subscribers listening now. */
   get listenerCount(): number {
-    return this.listeners.size;
+    return this.listeners.size - this.background.size;
   }
 
   /** Reads whatever is new; one reader at a time, and once more if poked while reading. */
@@ -159,5 +169,6 @@ export class EventStream {
     await this.draining;
     await this.bus.close();
     this.listeners.clear();
+    this.background.clear();
   }
 }

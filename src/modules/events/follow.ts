@@ -35,13 +35,27 @@ const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 const REPLAY_RETRY_MS = 500;
 
 /**
+ * What a waiting event may be merged by: a ProgressChanged is the state of one indicator in one
+ * region, so a later one of the same pair replaces an earlier one not yet sent. Others never merge.
+ */
+function mergeKey(event: StreamEvent): string | undefined {
+  return event.row.type === 'ProgressChanged' ? `${String(event.row.payload.indicatorId)}|${event.row.regionCode}` : undefined;
+}
+
+/**
  * The events matching `filter`: with `after`, first every one after it from the outbox, then the
  * live stream, with no gap and no repeat (live events are queued from before the replay starts,
  * and any the replay already gave are skipped by sequence). Without `after`, from now on.
+ * A subscriber that falls behind has its waiting ProgressChanged of one indicator and region merged
+ * into the latest (figures are states, not deltas; the cursor is the latest's); nothing else is
+ * dropped, and past `maxQueued` waiting events it is cut off.
  * An iterator rather than a generator, so that `return()` ends a subscriber waiting for events at once.
  */
 export function follow(stream: EventStream, filter: EventFilter, after: bigint | undefined, options: FollowOptions): AsyncIterableIterator<unknown> {
   const queue: StreamEvent[] = [];
+  // A subscriber behind: the waiting ProgressChanged per indicator × region, and those a later one replaced.
+  const waiting = new Map<string, StreamEvent>();
+  const merged = new Set<StreamEvent>();
   let wake: (() => void) | undefined;
   let finished = false;
   let overflowed = false;
@@ -51,11 +65,17 @@ export function follow(stream: EventStream, filter: EventFilter, after: bigint |
 
   const stop = stream.listen((event) => {
     if (finished || overflowed || !matches(event.row, filter)) return;
-    if (queue.length >= options.maxQueued) {
+    if (queue.length - merged.size >= options.maxQueued) {
       overflowed = true;
       queue.length = 0;
       options.onOverflow();
     } else {
+      const key = mergeKey(event);
+      if (key !== undefined) {
+        const earlier = waiting.get(key);
+        if (earlier) merged.add(earlier);
+        waiting.set(key, event);
+      }
       queue.push(event);
     }
     wake?.();
@@ -66,6 +86,8 @@ export function follow(stream: EventStream, filter: EventFilter, after: bigint |
     stop();
     options.onEnd?.();
     queue.length = 0;
+    waiting.clear();
+    merged.clear();
     wake?.();
   };
 
@@ -92,6 +114,9 @@ export function follow(stream: EventStream, filter: EventFilter, after: bigint |
       while (!finished) {
         const event = queue.shift();
         if (event) {
+          if (merged.delete(event)) continue;
+          const key = mergeKey(event);
+          if (key !== undefined && waiting.get(key) === event) waiting.delete(key);
           if (event.seq <= last) continue;
           last = event.seq;
           return { done: false, value: event.root };

@@ -41,7 +41,7 @@ export class AuthResolver {
   @Mutation(() => Boolean, { description: 'Sign out: this token stops working at once, on every instance.' })
   async logout(@Ctx() ctx: Context): Promise<boolean> {
     const user = requireUser(ctx);
-    if (ctx.session) await revokeSession(ctx.em, ctx.clock, user, ctx.session.id);
+    if (ctx.session) ctx.services.events.announce((await revokeSession(ctx.em, ctx.clock, user, ctx.session.id)).lastSeq);
     return true;
   }
 
@@ -66,8 +66,10 @@ export class AuthResolver {
 
   @Authorized()
   @Mutation(() => User, { description: 'Change an account\'s role, scope or password, or disable it: ADMIN.' })
-  updateUser(@Arg('input', () => UpdateUserInput) input: UpdateUserInput, @Ctx() ctx: Context): Promise<User> {
-    return updateUser(ctx.em, ctx.clock, requireRole(ctx, Role.ADMIN), input);
+  async updateUser(@Arg('input', () => UpdateUserInput) input: UpdateUserInput, @Ctx() ctx: Context): Promise<User> {
+    const { user, lastSeq } = await updateUser(ctx.em, ctx.clock, requireRole(ctx, Role.ADMIN), input, ctx.session?.id);
+    ctx.services.events.announce(lastSeq);
+    return user;
   }
 
   @Authorized()
@@ -78,8 +80,10 @@ export class AuthResolver {
 
   @Authorized()
   @Mutation(() => AuthSession, { description: 'Revoke a screen token or a session: ADMIN. It stops working at once.' })
-  revokeToken(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<AuthSession> {
-    return revokeSession(ctx.em, ctx.clock, requireRole(ctx, Role.ADMIN), id);
+  async revokeToken(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<AuthSession> {
+    const { session, lastSeq } = await revokeSession(ctx.em, ctx.clock, requireRole(ctx, Role.ADMIN), id);
+    ctx.services.events.announce(lastSeq);
+    return session;
   }
 
   @Authorized()

@@ -3,6 +3,7 @@ import { createClock } from '../../clock';
 import { ConfigError, loadConfig } from '../../config';
 import { openConfiguredDatabase } from '../../db/database';
 import { AppError } from '../../server/errors';
+import { createBus } from '../events/events';
 import { AuthSession, SessionKind } from './session.entity';
 import { withPersistentSecret } from './secret';
 import { Role, User } from './user.entity';
@@ -73,7 +74,12 @@ export async function runUsersCli(argv: string[], out: (line: string) => void = 
         if (!arg) throw new CliError('revoke-token needs the token\'s id (list-screen-tokens shows it)');
         const admin = await em.findOne(User, { role: Role.ADMIN }, { orderBy: { id: 'asc' } });
         if (!admin) throw new CliError('there is no ADMIN account');
-        const session = await revokeSession(em, clock, admin, arg);
+        const { session, lastSeq } = await revokeSession(em, clock, admin, arg);
+        // Told on the bus, as a server's write is: the screens on it close within a second.
+        if (lastSeq) {
+          const bus = createBus(config, db.url);
+          await bus.announce(lastSeq).finally(() => bus.close());
+        }
         out(`revoked ${session.id} at ${session.revokedAt!.toISOString()}`);
         return;
       }

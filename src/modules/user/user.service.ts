@@ -12,6 +12,7 @@ import { AuthSession, SessionKind } from './session.entity';
 import { openSession, type Signed } from './session.service';
 import { Role, User } from './user.entity';
 import type { CreateScreenTokenInput, CreateUserInput, UpdateUserInput } from './user.input';
+import { appendSessionChanged } from './session-events';
 
 const USER_FIELDS = ['username', 'role', 'region', 'department', 'disabledAt'] as const;
 const TOKEN_FIELDS = ['kind', 'name', 'boards', 'expiresAt', 'revokedAt'] as const;
@@ -56,8 +57,12 @@ export async function createUser(em: EntityManager, clock: Clock, actor: User | 
   }
 }
 
-/** Changes an account's role, scope, password or state; disabling it ends its sessions at once. */
-export async function updateUser(em: EntityManager, clock: Clock, actor: User, input: UpdateUserInput): Promise<User> {
+/**
+ * Changes an account's role, scope, password or state. Any change to what the account may do is
+ * told to every instance (its open sockets are rechecked); a new password ends every session of
+ * the account but the one making the change. Returns the sequence to announce after the commit.
+ */
+export async function updateUser(em: EntityManager, clock: Clock, actor: User, input: UpdateUserInput, actorSessionId?: string): Promise<{ user: User; lastSeq?: string }> {
   if (!/^\d{1,9}$/.test(input.id)) throw new NotFoundError('User', input.id);
   const region = input.region === undefined ? undefined : await regionOf(em, input.region || undefined);
   const department = input.department === undefined ? undefined : await departmentOf(em, input.department || undefined);
@@ -77,12 +82,19 @@ export async function updateUser(em: EntityManager, clock: Clock, actor: User, i
     if (passwordHash) user.passwordHash = passwordHash;
     // null, not undefined, so that enabling again clears the column.
     if (input.disabled !== undefined) tx.assign(user, { disabledAt: input.disabled ? (user.disabledAt ?? clock.now()) : null } as never);
+    const after = snapshot(user, USER_FIELDS);
     audit(tx, actor, clock.now(), {
       action: 'UPDATE_USER', entityType: 'User', entityId: user.id, before,
-      after: { ...snapshot(user, USER_FIELDS), ...(passwordHash ? { passwordChanged: true } : {}) },
+      after: { ...after, ...(passwordHash ? { passwordChanged: true } : {}) },
     });
     await tx.flush();
-    return user;
+    if (passwordHash) {
+      // A new password ends the account's other sessions: whoever knew the old one is out.
+      await tx.nativeUpdate(AuthSession, { user: user.id, revokedAt: null, ...(actorSessionId ? { id: { $ne: actorSessionId } } : {}) }, { revokedAt: new Date() });
+    }
+    const changed = passwordHash !== undefined || JSON.stringify(before) !== JSON.stringify(after);
+    const lastSeq = changed ? await appendSessionChanged(tx, { userId: user.id }, clock.now()) : undefined;
+    return { user, lastSeq };
   });
 }
 
@@ -123,18 +135,18 @@ export async function createScreenToken(em: EntityManager, clock: Clock, config:
   }
 }
 
-/** Ends a session or screen token at once, on every instance. Revoking twice is harmless. */
-export async function revokeSession(em: EntityManager, clock: Clock, actor: User, id: string): Promise<AuthSession> {
+/** Ends a session or screen token at once, on every instance (its sockets too). Revoking twice is harmless. */
+export async function revokeSession(em: EntityManager, clock: Clock, actor: User, id: string): Promise<{ session: AuthSession; lastSeq?: string }> {
   if (!/^[0-9a-f-]{36}$/.test(id)) throw new NotFoundError('Session', id);
   return em.transactional(async (tx) => {
     const session = await tx.findOne(AuthSession, { id });
     if (!session) throw new NotFoundError('Session', id);
-    if (!session.revokedAt) {
-      const before = snapshot(session, TOKEN_FIELDS);
-      session.revokedAt = new Date();
-      audit(tx, actor, clock.now(), { action: 'REVOKE_TOKEN', entityType: 'Token', entityId: session.id, before, after: snapshot(session, TOKEN_FIELDS) });
-      await tx.flush();
-    }
-    return session;
+    if (session.revokedAt) return { session };
+    const before = snapshot(session, TOKEN_FIELDS);
+    session.revokedAt = new Date();
+    audit(tx, actor, clock.now(), { action: 'REVOKE_TOKEN', entityType: 'Token', entityId: session.id, before, after: snapshot(session, TOKEN_FIELDS) });
+    await tx.flush();
+    const lastSeq = await appendSessionChanged(tx, { userId: session.user.id, sessionId: session.id }, clock.now());
+    return { session, lastSeq };
   });
 }

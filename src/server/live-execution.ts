@@ -1,0 +1,103 @@
+import { createSourceEventStream, execute, getOperationAST, print, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { createContext, type Context, type Services } from './context';
+import type { Metrics } from './ops/metrics';
+import { authorizationKey, SharedExecution, type SharedPayload } from './shared-execution';
+import { SocketSessions, type Authenticate, type SocketSession } from './socket-sessions';
+
+/** The context of an operation on a live connection (a WebSocket or an event stream). */
+export type LiveContext = Context & {
+  /** The connection's session: its current rights, read at every event too. */
+  socketSession?: SocketSession;
+  /** Writes an event's serialised payload directly (a WebSocket); absent, events are yielded. */
+  frames?: (payload: Buffer) => Promise<void>;
+};
+
+export interface LiveOptions {
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  authenticate: Authenticate;
+  metrics?: Metrics;
+}
+
+/**
+ * What WebSocket and Server-Sent Events share: the sessions of live connections (rechecked on
+ * every operation and when an account changes) and the shared execution of subscription events.
+ */
+export interface Live {
+  sessions: SocketSessions;
+  shared: SharedExecution;
+  /** graphql-js's subscribe, with each event executed once per selection and authorization. */
+  subscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult>;
+}
+
+export function createLive(services: Services, options: LiveOptions): Live {
+  const shared = new SharedExecution(() => options.metrics?.eventExecuted());
+  const formatAll = (errors: readonly GraphQLError[]) => errors.map((e) => options.formatError(e.toJSON(), e));
+  const sessions = new SocketSessions(services.events, options.authenticate, (error) => options.formatError(error.toJSON(), error));
+
+  /** An event executed for a group, its errors formatted and the whole serialised: once for all its subscribers. */
+  async function executeShared(args: ExecutionArgs, payload: { operationName?: string | null; query: string }): Promise<SharedPayload> {
+    const result = await execute(args);
+    if (!result.errors) return { result, bytes: Buffer.from(JSON.stringify(result)) };
+    const errors = formatAll(result.errors);
+    options.metrics?.subscriptionErrors(payload, errors);
+    const formatted = { ...result, errors } as unknown as ExecutionResult;
+    return { result: formatted, bytes: Buffer.from(JSON.stringify(formatted)) };
+  }
+
+  async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncIterableIterator<ExecutionResult> | ExecutionResult> {
+    const source = await createSourceEventStream(args);
+    if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
+    const { after: _after, ...variables } = (args.variableValues ?? {}) as Record<string, unknown>;
+    const { socketSession, frames } = args.contextValue as LiveContext;
+    const operation = getOperationAST(args.document, args.operationName);
+    const root = operation?.selectionSet.selections[0];
+    const metricsPayload = { operationName: args.operationName ?? operation?.name?.value, query: '' };
+    // A board's events are the same for everyone who may read the board; other streams are a user's own.
+    const perUser = !(root?.kind === 'Field' && root.name.value === 'boardEvents');
+    const member = shared.join(`${print(args.document)}|${args.operationName ?? ''}|${JSON.stringify(variables)}`,
+      () => authorizationKey(socketSession?.auth, perUser));
+    const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
+    const mapped: AsyncIterableIterator<ExecutionResult> = {
+      async next() {
+        for (;;) {
+          const step = await iterator.next();
+          if (step.done) {
+            member.leave();
+            return { done: true, value: undefined };
+          }
+          const event = step.value as { cursor: string };
+          // A context of its own per event (a fresh identity map), as the socket's session stands now.
+          const payload = await member.result(event.cursor, () => executeShared(
+            { ...args, rootValue: event, contextValue: createContext(services, socketSession?.auth) }, metricsPayload));
+          options.metrics?.eventFannedOut();
+          if (!frames) {
+            cursorOf.set(payload.result, event.cursor);
+            return { done: false, value: payload.result };
+          }
+          // The bytes serialised once for the group, with this subscription's id: graphql-ws's own
+          // message, without a JSON.stringify per socket.
+          await frames(payload.bytes);
+        }
+      },
+      async return() {
+        member.leave();
+        await iterator.return?.();
+        return { done: true, value: undefined };
+      },
+      async throw(error: unknown) {
+        member.leave();
+        await iterator.return?.();
+        throw error;
+      },
+      [Symbol.asyncIterator]() {
+        return mapped;
+      },
+    };
+    return mapped;
+  }
+
+  return { sessions, shared, subscribe: sharedSubscribe };
+}
+
+/** The cursor of an event's executed result, for transports that number their messages (an SSE `id`). */
+export const cursorOf = new WeakMap<ExecutionResult, string>();

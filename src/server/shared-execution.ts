@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import type { ExecutionResult } from 'graphql';
+import type { Authenticated } from '../modules/user/session.service';
+
+/** How long an executed event is kept for the rest of its group, at most. */
+const KEEP_MS = 30_000;
+
+/**
+ * What makes two subscribers' payloads the same besides the selection: everything a resolver
+ * checks (role, region scope, department, a screen's boards), and the user where the stream
+ * itself is the user's (notifications).
+ */
+export function authorizationKey(auth: Authenticated | undefined, perUser: boolean): string {
+  if (!auth) return '-';
+  const { user, session } = auth;
+  const boards = session.boards ? session.boards.map((b) => `${b.programme}@${b.region}`).sort().join(',') : '*';
+  return [user.role, user.region?.path ?? '*', user.department?.id ?? '-', boards, perUser ? `u${user.id}` : ''].join('|');
+}
+
+/** An event's payload as executed for a group, and serialised once for all of its sockets. */
+export interface SharedPayload {
+  result: ExecutionResult;
+  /** The `payload` of a graphql-ws `next` message, as JSON bytes. */
+  bytes: Buffer;
+}
+
+interface Entry {
+  value: Promise<SharedPayload>;
+  /** Members that have not taken it yet; at 0 it goes. */
+  pending: number;
+  at: number;
+}
+
+interface Group {
+  members: number;
+  /** By cursor, oldest first. */
+  results: Map<string, Entry>;
+}
+
+/** One subscriber's place in the shared execution. */
+export interface SharedMember {
+  /** The event's payload: executed once per group (selection × authorization), shared by its members. */
+  result(cursor: string, execute: () => Promise<SharedPayload>): Promise<SharedPayload>;
+  leave(): void;
+}
+
+/**
+ * Shares an event's executed payload among subscribers for whom it must be the same: the same
+ * document, operation and variables (the resume cursor aside), and the same authorization. A
+ * group lives as long as its members; an entry until every member has taken it (or 30 s, for a
+ * member that left or was behind), so memory follows the live subscribers, not the history.
+ */
+export class SharedExecution {
+  private readonly groups = new Map<string, Group>();
+
+  constructor(private readonly onExecuted?: () => void) {}
+
+  /** `authorization` is read at each event: a socket whose rights widened moves to its new group. */
+  join(selection: string, authorization: () => string): SharedMember {
+    const selectionId = createHash('sha1').update(selection).digest('base64');
+    let key = `${selectionId}|${authorization()}`;
+    this.enter(key);
+    let left = false;
+    return {
+      result: (cursor, execute) => {
+        if (left) return execute();
+        const now = `${selectionId}|${authorization()}`;
+        if (now !== key) {
+          this.exit(key);
+          this.enter((key = now));
+        }
+        const group = this.groups.get(key)!;
+        const at = Date.now();
+        for (const [c, e] of group.results) {
+          if (at - e.at < KEEP_MS) break;
+          group.results.delete(c);
+        }
+        let entry = group.results.get(cursor);
+        if (!entry) {
+          this.onExecuted?.();
+          entry = { value: execute(), pending: group.members, at };
+          group.results.set(cursor, entry);
+        }
+        if (--entry.pending <= 0) group.results.delete(cursor);
+        return entry.value;
+      },
+      leave: () => {
+        if (left) return;
+        left = true;
+        this.exit(key);
+      },
+    };
+  }
+
+  /** Groups and kept payloads, for tests and metrics. */
+  stats(): { groups: number; results: number } {
+    let results = 0;
+    for (const g of this.groups.values()) results += g.results.size;
+    return { groups: this.groups.size, results };
+  }
+
+  private enter(key: string): void {
+    const group = this.groups.get(key);
+    if (group) group.members += 1;
+    else this.groups.set(key, { members: 1, results: new Map() });
+  }
+
+  private exit(key: string): void {
+    const group = this.groups.get(key);
+    if (!group) return;
+    group.members -= 1;
+    if (group.members <= 0) this.groups.delete(key);
+  }
+}

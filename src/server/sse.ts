@@ -1,0 +1,124 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { getOperationAST, type ExecutionResult, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { createHandler } from 'graphql-sse/lib/use/express';
+import type { Authenticated } from '../modules/user/session.service';
+import { createLazyContext, type Services } from './context';
+import { UnauthenticatedError } from './errors';
+import { parseAndValidate } from './limits';
+import { cursorOf, type Live, type LiveContext } from './live-execution';
+import type { SocketSession } from './socket-sessions';
+
+export interface SseOptions {
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** The validation rules beyond graphql-js's own (limits, introspection), as on HTTP and WebSocket. */
+  rules: readonly ValidationRule[];
+}
+
+/** What one stream request carries from its authentication to its events. */
+interface Stream {
+  auth: Authenticated;
+  session: SocketSession;
+  /** The cursors of the `next` messages on their way to the response, in order (each one's SSE `id`). */
+  ids: string[];
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
+
+function refusal(status: number, errors: GraphQLFormattedError[]): [string, { status: number; statusText: string; headers: Record<string, string> }] {
+  return [JSON.stringify({ errors }), { status, statusText: status === 401 ? 'Unauthorized' : 'Bad Request', headers: JSON_HEADERS }];
+}
+
+/**
+ * Subscriptions over Server-Sent Events (graphql-sse, distinct connections mode: one request per
+ * subscription), for networks whose proxies refuse the WebSocket upgrade. The same token
+ * (`Authorization: Bearer …`), limits, authorization and event stream as the WebSocket. Each
+ * event's SSE `id` is its cursor, so a reconnecting EventSource's `Last-Event-ID` resumes after it
+ * (it fills the operation's `$after`), with no gap and no repeat. The stream ends when its session does.
+ */
+export function sseHandler(schema: GraphQLSchema, services: Services, live: Live, options: SseOptions): { handle: RequestHandler; close(): void } {
+  const streams = new WeakMap<object, Stream>();
+  const open = new Set<Response>();
+  const format = (error: GraphQLError) => options.formatError(error.toJSON(), error);
+  const handler = createHandler({
+    schema,
+    // One stream per request: no reservations (single connection mode) to authenticate.
+    authenticate: () => null as unknown as string,
+    onSubscribe: (req, params) => {
+      const stream = streams.get(req.raw as object);
+      if (!stream) return refusal(401, [format(new UnauthenticatedError('Sign in first: send Authorization: Bearer <token> from login'))]);
+      const lastEventId = req.headers.get('last-event-id');
+      const variables = { ...(params.variables ?? {}), ...(lastEventId ? { after: lastEventId } : {}) };
+      const document = parseAndValidate(schema, params.query, variables, services.config.limits, options.rules);
+      if (!('kind' in document)) return refusal(400, document.map(format));
+      const operation = getOperationAST(document, params.operationName);
+      if (operation?.operation !== 'subscription') {
+        return refusal(400, [{ message: 'Only subscriptions are served here; queries and mutations go to POST /graphql', extensions: { code: 'BAD_REQUEST' } }]);
+      }
+      const contextValue: LiveContext = Object.assign(createLazyContext(services, stream.auth), {
+        socketSession: stream.session,
+        clientAddress: (req.raw as Request).socket.remoteAddress,
+      });
+      return { schema, document, operationName: params.operationName, variableValues: variables, contextValue: contextValue as unknown as Record<string, unknown> };
+    },
+    subscribe: (args) => live.subscribe(args),
+    onNext: (_ctx, req, result) => {
+      const cursor = cursorOf.get(result as ExecutionResult);
+      if (cursor) streams.get(req.raw as object)?.ids.push(cursor);
+      return undefined;
+    },
+  });
+
+  const handle: RequestHandler = async (req, res, next) => {
+    const accept = req.headers.accept ?? '';
+    if (!accept.includes('text/event-stream')) {
+      res.status(406).json({ errors: [{ message: 'This is the event stream: send Accept: text/event-stream', extensions: { code: 'BAD_REQUEST' } }] });
+      return;
+    }
+    // graphql-sse matches the header exactly.
+    req.headers.accept = 'text/event-stream';
+    const release = live.sessions.retain();
+    try {
+      const auth = await live.sessions.authenticateHeader(req.headers.authorization);
+      if (auth) {
+        const stream: Stream = { auth, ids: [], session: undefined as unknown as SocketSession };
+        stream.session = live.sessions.add({ fail: (errors) => endStream(res, errors) }, req.headers.authorization, auth);
+        streams.set(req, stream);
+        numberEvents(res, stream.ids);
+        res.once('close', () => live.sessions.remove(stream.session));
+      }
+      open.add(res);
+      res.once('close', () => {
+        open.delete(res);
+        release();
+      });
+      await handler(req, res);
+    } catch (error) {
+      release();
+      next(error);
+    }
+  };
+  return {
+    handle,
+    /** At shutdown: ends every stream (an EventSource reconnects, elsewhere, with its Last-Event-ID). */
+    close() { for (const res of open) res.end(); },
+  };
+}
+
+/** Puts each `next` message's cursor before it as its SSE `id`. */
+function numberEvents(res: Response, ids: string[]): void {
+  const write = res.write.bind(res) as (chunk: unknown, ...rest: unknown[]) => boolean;
+  res.write = ((chunk: unknown, ...rest: unknown[]) => {
+    if (typeof chunk === 'string' && chunk.startsWith('event: next')) {
+      const id = ids.shift();
+      if (id) return write(`id: ${id}\n${chunk}`, ...rest);
+    }
+    return write(chunk, ...rest);
+  }) as typeof res.write;
+}
+
+/** A session that ended: its error as the stream's last event, then the end. */
+function endStream(res: Response, errors: GraphQLFormattedError[]): void {
+  if (!res.writable) return;
+  res.write(`event: next\ndata: ${JSON.stringify({ errors })}\n\nevent: complete\ndata:\n\n`);
+  res.end();
+}

@@ -1,0 +1,84 @@
+import type { IncomingMessage } from 'node:http';
+import { CloseCode, makeServer, type ServerOptions } from 'graphql-ws';
+import type { WebSocket, WebSocketServer } from 'ws';
+
+/**
+ * graphql-ws's server on a `ws` WebSocketServer, as graphql-ws's own `use/ws` does it, with what a
+ * wall of thousands of screens needs besides: one keep-alive sweep for every socket (not a timer
+ * and a pong listener per socket), and `sendFrame`, which writes a frame already serialised
+ * (an event's payload is serialised once, for every socket that shares it).
+ */
+export interface Transport {
+  dispose(): Promise<void>;
+}
+
+const PROTOCOL = 'graphql-transport-ws';
+
+/** Whether a socket answered the last ping. */
+const alive = new WeakMap<WebSocket, boolean>();
+
+export function useTransport<P extends Record<string, unknown>, E extends { socket: WebSocket; request: IncomingMessage }>(
+  options: ServerOptions<P, E>, wsServer: WebSocketServer, keepAliveMs: number, extra: (socket: WebSocket, request: IncomingMessage) => E,
+): Transport {
+  const server = makeServer<P, E>(options);
+  wsServer.options.handleProtocols = (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false);
+
+  const sweep = keepAliveMs > 0 && Number.isFinite(keepAliveMs) ? setInterval(() => {
+    for (const socket of wsServer.clients) {
+      if (socket.readyState !== socket.OPEN) continue;
+      // A socket that did not answer the ping of the last sweep is gone.
+      if (alive.get(socket) === false) {
+        socket.terminate();
+        continue;
+      }
+      alive.set(socket, false);
+      socket.ping();
+    }
+  }, keepAliveMs) : undefined;
+  sweep?.unref();
+
+  wsServer.on('connection', (socket, request) => {
+    alive.set(socket, true);
+    socket.on('pong', () => alive.set(socket, true));
+    socket.once('error', () => socket.close(CloseCode.InternalServerError, 'Internal server error'));
+    const closed = server.opened({
+      protocol: socket.protocol,
+      send: (data) => new Promise<void>((resolve, reject) => {
+        if (socket.readyState !== socket.OPEN) return resolve();
+        socket.send(data, (error) => (error ? reject(error) : resolve()));
+      }),
+      close: (code, reason) => socket.close(code, reason),
+      onMessage: (cb) => socket.on('message', async (data) => {
+        try {
+          await cb(String(data));
+        } catch (error) {
+          console.error('websocket message:', error);
+          socket.close(CloseCode.InternalServerError, 'Internal server error');
+        }
+      }),
+    }, extra(socket, request));
+    socket.once('close', (code, reason) => { void closed(code, String(reason)); });
+  });
+
+  return {
+    async dispose() {
+      if (sweep) clearInterval(sweep);
+      for (const client of wsServer.clients) client.close(1001, 'Going away');
+      wsServer.removeAllListeners();
+      await new Promise<void>((resolve, reject) => wsServer.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
+
+/**
+ * Writes a `next` message whose payload is already serialised: only the id differs from one
+ * subscriber to the next, so it is spliced in. Resolves once written, so a subscriber that cannot
+ * keep up is held back (its events wait in its own queue, where they can be merged or overflow).
+ */
+export function sendFrame(socket: WebSocket, id: string, payload: Buffer): Promise<void> {
+  if (socket.readyState !== socket.OPEN) return Promise.resolve();
+  const frame = Buffer.concat([Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`), payload, CLOSE_BRACE]);
+  return new Promise<void>((resolve) => socket.send(frame, { binary: false }, () => resolve()));
+}
+
+const CLOSE_BRACE = Buffer.from('}');
