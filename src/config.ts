@@ -9,6 +9,8 @@ export interface Config {
   host: string;
   /** An external PostgreSQL; when absent, an embedded one is started in `dataDir`. */
   databaseUrl?: string;
+  /** With DATABASE_URL: the tables' owner, which runs the migrations (DATABASE_URL then only uses them). */
+  databaseMigrationUrl?: string;
   redisUrl?: string;
   jwtSecret: string;
   /** False when no JWT_SECRET was given and `jwtSecret` was made up for this process. */
@@ -119,6 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`DUBAN_NOW must be a date as YYYY-MM-DD, not "${now}"`);
   }
   const databaseUrl = url('DATABASE_URL', env.DATABASE_URL, ['postgres:', 'postgresql:']);
+  const databaseMigrationUrl = url('DATABASE_MIGRATION_URL', env.DATABASE_MIGRATION_URL, ['postgres:', 'postgresql:']);
+  if (databaseMigrationUrl && !databaseUrl) throw new ConfigError('DATABASE_MIGRATION_URL needs DATABASE_URL (the embedded database has its own roles)');
   let jwtSecret = env.JWT_SECRET ?? '';
   if (jwtSecret === '') {
     if (nodeEnv === 'production' && databaseUrl) {
@@ -150,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: integer('PORT', env.PORT, 4000, 0, 65535),
     host: env.HOST || '0.0.0.0',
     databaseUrl,
+    databaseMigrationUrl,
     redisUrl: url('REDIS_URL', env.REDIS_URL, ['redis:', 'rediss:']),
     jwtSecret,
     jwtSecretGiven: (env.JWT_SECRET ?? '') !== '',

@@ -28,10 +28,14 @@ describe('docker-compose.yml', () => {
       const duban = compose.services[name];
       expect(duban.build).toBe('.');
       expect(Object.keys(duban.depends_on!).sort()).toEqual(['postgres', 'redis']);
+      // Migrations as the cluster's user, the server as the role the init script makes.
+      const owner = new URL(duban.environment!.DATABASE_MIGRATION_URL);
+      expect(owner.username).toBe(compose.services.postgres.environment!.POSTGRES_USER);
       const url = new URL(duban.environment!.DATABASE_URL);
       expect(url.hostname).toBe('postgres');
-      expect(url.username).toBe(compose.services.postgres.environment!.POSTGRES_USER);
-      expect(url.pathname).toBe(`/${compose.services.postgres.environment!.POSTGRES_DB}`);
+      expect(owner.hostname).toBe('postgres');
+      expect(readFileSync(join(root, 'deploy', 'postgres-roles.sql'), 'utf8')).toMatch(new RegExp(`create role ${url.username} with login nosuperuser .* password '${url.password}'`));
+      for (const u of [url, owner]) expect(u.pathname).toBe(`/${compose.services.postgres.environment!.POSTGRES_DB}`);
       expect(new URL(duban.environment!.REDIS_URL).hostname).toBe('redis');
       // Each accepts its configuration.
       expect(() => loadConfig({ ...duban.environment, JWT_SECRET: 's'.repeat(32), DUBAN_DEMO: 'on', DUBAN_NOW: '' })).not.toThrow();

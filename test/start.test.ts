@@ -104,7 +104,8 @@ describe('npm start', () => {
     });
     expect(await closeCode).toBe(1001);
     expect(await again.exited).toBe(0);
-  });
+    // Three real starts of PostgreSQL and the server, the first one making its cluster.
+  }, 180_000);
 
   it('refuses a bad configuration in one line, and starts nothing', async () => {
     const { code, lines } = await failure({ DUBAN_NOW: 'yesterday' });

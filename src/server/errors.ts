@@ -5,8 +5,9 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { ArgumentValidationError } from 'type-graphql';
 import { fieldOfPath } from './input-guard';
 import { asTokenLimitError, LimitExceededError } from './limits';
+import { isDatabaseUnavailable } from '../db/unavailable';
 
-export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED';
+export type ErrorCode = 'UNAUTHENTICATED' | 'FORBIDDEN' | 'BAD_USER_INPUT' | 'NOT_FOUND' | 'CONFLICT' | 'RATE_LIMITED' | 'SERVICE_UNAVAILABLE';
 
 /** The errors a client may see, each with a fixed `extensions.code`, on HTTP and WebSocket alike. */
 export abstract class AppError extends GraphQLError {
@@ -52,6 +53,19 @@ export class ConflictError extends AppError {
 export class RateLimitedError extends AppError {
   constructor(message: string, retryAfterSeconds: number) {
     super('RATE_LIMITED', message, { retryAfterSeconds });
+  }
+}
+
+/**
+ * The database cannot be reached for now (restarting, away): nothing was done, or a write was rolled
+ * back; try again. HTTP answers 503 with `Retry-After` (Apollo reads `http` here, before the format).
+ */
+export class ServiceUnavailableError extends AppError {
+  constructor(retryAfterSeconds = 1) {
+    super('SERVICE_UNAVAILABLE', 'The database is unavailable for a moment; nothing was written: try again shortly', {
+      retryAfterSeconds,
+      http: { status: 503, headers: new Map([['retry-after', String(retryAfterSeconds)]]) },
+    });
   }
 }
 
@@ -106,9 +120,11 @@ export function createFormatError(options: FormatErrorOptions) {
     if (breach) {
       return { message: breach.message, locations: formatted.locations, extensions: { code: 'LIMIT_EXCEEDED', limit: breach.limit, max: breach.max } };
     }
-    const original = unwrapResolverError(error);
+    let original = unwrapResolverError(error);
+    if (!(original instanceof AppError) && isDatabaseUnavailable(original)) original = new ServiceUnavailableError();
     if (original instanceof AppError) {
-      return { ...formatted, message: original.message, extensions: { ...original.extensions, code: original.code } };
+      const { http: _http, ...extensions } = original.extensions;
+      return { ...formatted, message: original.message, extensions: { ...extensions, code: original.code } };
     }
     if (original instanceof ArgumentValidationError) {
       const failures = original.extensions.validationErrors.map((e) => ({ field: e.property, messages: Object.values(e.constraints ?? {}) }));

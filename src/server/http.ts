@@ -22,6 +22,7 @@ import type { DestinationStream } from 'pino';
 import { opsRouter } from './ops/health';
 import { createLogger, createRequestLogger, type Logger } from './ops/logger';
 import { createMetrics } from './ops/metrics';
+import { createUnavailablePlugin, orUnavailable } from './ops/unavailable';
 import { spreadsheetRoutes } from '../modules/spreadsheet/spreadsheet.routes';
 
 export interface HttpServerOptions {
@@ -78,7 +79,7 @@ const bodyErrors: ErrorRequestHandler = (error: { type?: string; status?: number
 };
 
 async function contextFor(services: Services, header: unknown, clientAddress: string | undefined): Promise<Context> {
-  const auth = await authenticate(services.em, services.config.jwtSecret, header);
+  const auth = await orUnavailable(authenticate(services.em, services.config.jwtSecret, header));
   const ctx = createContext(services, auth === 'invalid' ? undefined : auth);
   ctx.clientAddress = clientAddress;
   if (auth === 'invalid') ctx.authProblem = 'Your token is invalid, has expired or was revoked; sign in again';
@@ -136,6 +137,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
       ApolloServerPluginCacheControlDisabled(),
       createFiguresCachePlugin({ maxEntries: services.config.figuresCacheEntries }),
       metrics.apolloPlugin(),
+      createUnavailablePlugin<Context>(),
     ],
   });
   await apollo.start();

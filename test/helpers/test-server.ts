@@ -48,6 +48,10 @@ export interface TestServer {
   databaseUrl: string;
   /** Rows in a table, for "nothing was written". */
   count(table: string): Promise<number>;
+  /** The server's database as its other roles: `url` (the application role's, as `config.databaseUrl`), `ownerUrl`, `adminUrl`. */
+  database: Omit<TestDatabase, 'drop'>;
+  /** Runs SQL as the tables' owner (what the server's role may not do: switch a trigger off to set a test up). */
+  asOwner(sql: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -72,19 +76,36 @@ export interface TestServerOptions {
 
 const LOGIN = `mutation TestLogin($username: String!, $password: String!) { login(username: $username, password: $password) { token } }`;
 
+/** A URL of `base` (a role's URL on the run's server) for `database`. */
+function onDatabase(base: string, database: string): string {
+  const url = new URL(base);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export interface TestDatabase {
+  /** As the application role, which the server runs as. */
+  url: string;
+  /** As the role that owns the tables (and runs the migrations). */
+  ownerUrl: string;
+  /** As the run's administrator (a superuser on the embedded PostgreSQL). */
+  adminUrl: string;
+  drop(): Promise<void>;
+}
+
 /** A database of its own, cloned from the run's migrated demo template; `drop()` removes it. */
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(): Promise<TestDatabase> {
   const adminUrl = process.env.DUBAN_TEST_ADMIN_URL!;
   const template = process.env.DUBAN_TEST_TEMPLATE!;
   const database = `${template.replace(/_template$/, '')}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
-  await admin.query(`create database "${database}" template "${template}"`);
+  await admin.query(`create database "${database}" template "${template}" owner "${process.env.DUBAN_TEST_OWNER_ROLE}"`);
   await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
   return {
-    url: url.toString(),
+    url: onDatabase(process.env.DUBAN_TEST_APP_URL!, database),
+    ownerUrl: onDatabase(process.env.DUBAN_TEST_OWNER_URL!, database),
+    adminUrl: onDatabase(adminUrl, database),
     async drop() {
       const a = new Client({ connectionString: adminUrl });
       await a.connect();
@@ -96,7 +117,7 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 
 /** A Duban server on port 0 over a database of its own, cloned from the run's migrated demo template. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const db = options.attachTo ? { url: options.attachTo.databaseUrl, drop: async () => undefined } : await createTestDatabase();
+  const db = options.attachTo ? { ...options.attachTo.database, drop: async () => undefined } : await createTestDatabase();
   const url = new URL(db.url);
 
   const secret = options.attachTo?.config.jwtSecret ?? randomBytes(32).toString('hex');
@@ -169,6 +190,16 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     closeWebSockets(code, reason) {
       server.webSockets.closeAll(code, reason);
+    },
+    database: { url: db.url, ownerUrl: db.ownerUrl, adminUrl: db.adminUrl },
+    async asOwner(sql) {
+      const owner = new Client({ connectionString: db.ownerUrl });
+      await owner.connect();
+      try {
+        await owner.query(sql);
+      } finally {
+        await owner.end();
+      }
     },
     sharedStats: () => server.webSockets.sharedStats(),
     dropStreams: () => server.dropStreams(),

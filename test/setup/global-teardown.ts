@@ -14,5 +14,9 @@ export default async function globalTeardown(): Promise<void> {
   const template = process.env.DUBAN_TEST_TEMPLATE!;
   await admin.query(`alter database "${template}" is_template false`);
   await admin.query(`drop database if exists "${template}" with (force)`);
+  // The run's roles, once nothing of theirs is left (a database a failed file left keeps them).
+  for (const role of (process.env.DUBAN_TEST_DROP_ROLES ?? '').split(',').filter(Boolean)) {
+    await admin.query(`drop role if exists "${role}"`).catch(() => undefined);
+  }
   await admin.end();
 }

@@ -1,4 +1,5 @@
 import { BadInputError } from '../../server/errors';
+import { isDatabaseUnavailable } from '../../db/unavailable';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { matches, type EventFilter, type EventStream, type StreamEvent } from './event-stream';
 import { outboxBounds } from './outbox.service';
@@ -30,6 +31,8 @@ export interface FollowOptions {
 }
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+/** How long a replay waits before reading again when the database cannot be reached. */
+const REPLAY_RETRY_MS = 500;
 
 /**
  * What a waiting event may be merged by: a ProgressChanged is the state of one indicator in one
@@ -92,7 +95,14 @@ export function follow(stream: EventStream, filter: EventFilter, after: bigint |
     async next(): Promise<IteratorResult<unknown>> {
       while (replaying && !finished) {
         if (replayed.length === 0) {
-          replayed = await stream.read(last, filter);
+          try {
+            replayed = await stream.read(last, filter);
+          } catch (error) {
+            // The database away for a moment (restarting): the replay waits for it rather than ending.
+            if (!isDatabaseUnavailable(error)) throw error;
+            await new Promise((resolve) => setTimeout(resolve, REPLAY_RETRY_MS));
+            continue;
+          }
           if (replayed.length === 0) replaying = false;
         }
         const event = replayed.shift();

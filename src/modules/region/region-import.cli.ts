@@ -1,9 +1,7 @@
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { ConfigError, loadConfig } from '../../config';
-import { ensureDatabase, openMigrated } from '../../db/database';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../db/embedded';
+import { openConfiguredDatabase } from '../../db/database';
 import { loadDemoIfEmpty } from '../demo/demo.loader';
 import { RegionLevel } from './region.entity';
 import { importRegions } from './region.import';
@@ -28,21 +26,12 @@ async function main(argv: string[]): Promise<number> {
   if (depth && !(depth in RegionLevel)) { console.error(USAGE); return 2; }
   // The import signs no token: a secret is only needed to satisfy the server's configuration.
   const config = loadConfig({ ...process.env, JWT_SECRET: process.env.JWT_SECRET || 'regions-import-signs-no-token-000000' });
-  let embedded: EmbeddedDatabase | undefined;
-  let url = config.databaseUrl;
-  if (!url) {
-    embedded = await startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres') });
-    await ensureDatabase(embedded.url('postgres'), 'duban');
-    url = embedded.url('duban');
-  }
+  // Migrated as a start would; beside a running server, on its embedded PostgreSQL.
+  const db = await openConfiguredDatabase(config, { attach: true });
   try {
-    const orm = await openMigrated(url);
-    try {
-      if (config.demo && (await loadDemoIfEmpty(orm.em))) console.log('regions: loaded the demo first (DUBAN_DEMO=off skips it)');
-    } finally {
-      await orm.close();
-    }
-    const client = new Client({ connectionString: url });
+    if (config.demo && (await loadDemoIfEmpty(db.orm.em))) console.log('regions: loaded the demo first (DUBAN_DEMO=off skips it)');
+    // As the tables' owner, as the migrations run: reference data, and the ANALYZE after it, are the owner's.
+    const client = new Client({ connectionString: db.ownerUrl });
     await client.connect();
     try {
       const result = await importRegions(client, { within: values.within, depth, dir: values.dir });
@@ -52,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   } finally {
-    await embedded?.stop();
+    await db.close();
   }
 }
 

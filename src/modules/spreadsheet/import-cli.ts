@@ -1,11 +1,9 @@
 #!/usr/bin/env node
 import { readFileSync, statSync } from 'node:fs';
 import { TableNotFoundException } from '@mikro-orm/core';
-import { join } from 'node:path';
 import { createClock } from '../../clock';
 import { ConfigError, loadConfig } from '../../config';
-import { ensureDatabase } from '../../db/database';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../db/embedded';
+import { openConfiguredDatabase } from '../../db/database';
 import { openOrm } from '../../db/orm';
 import { DEMO_DAY } from '../demo/demo.loader';
 import { createBus } from '../events/events';
@@ -17,7 +15,7 @@ import { NotASpreadsheetError, readSheet, SheetShapeError, SheetTooLargeError } 
 const USAGE = `Usage: npm run import -- <submissions|targets> <file.xlsx|file.csv> --user <username> [--dry-run] [--json]
 
 Imports figures or targets from a spreadsheet as <username>, with that user's permissions, on the
-database of DATABASE_URL (or the embedded one in DUBAN_DATA_DIR, when the server is not running).
+database of DATABASE_URL (or the embedded one in DUBAN_DATA_DIR, beside a running server too).
 Every row is checked first; one conflict and nothing is written. --dry-run checks without writing.
 Exit status: 0 imported (or would be), 1 conflicts (nothing written), 2 the file or the command.`;
 
@@ -88,14 +86,11 @@ async function main(): Promise<number> {
   }
 
   const config = loadConfig();
-  let embedded: EmbeddedDatabase | undefined;
-  let url = config.databaseUrl;
-  if (!url) {
-    embedded = await startEmbeddedPostgres({ dir: join(config.dataDir, 'postgres') });
-    await ensureDatabase(embedded.url('postgres'), 'duban');
-    url = embedded.url('duban');
-  }
-  const orm = await openOrm(url);
+  // On the embedded database, the running server's PostgreSQL (or one started for the import), as
+  // the application role; on DATABASE_URL, as that role, which the server's start has migrated.
+  const embedded = config.databaseUrl ? undefined : await openConfiguredDatabase(config, { attach: true });
+  const url = embedded?.url ?? config.databaseUrl!;
+  const orm = embedded?.orm ?? await openOrm(url);
   try {
     const user = await orm.em.fork().findOne(User, { username: args.username }, { populate: ['region'] }).catch((error: unknown) => {
       if (error instanceof TableNotFoundException) throw new Error('the database has no Duban tables yet: start the server on it once (npm start)');
@@ -116,8 +111,7 @@ async function main(): Promise<number> {
     console.log(args.json ? JSON.stringify(summary, null, 2) : describe(summary));
     return summary.status === 'SUCCESS' ? 0 : 1;
   } finally {
-    await orm.close();
-    await embedded?.stop().catch(() => undefined);
+    await (embedded ?? orm).close();
   }
 }
 

@@ -1,11 +1,13 @@
 import { Client } from 'pg';
 import { CHANNEL, type EventBus } from './bus';
 
-const RECONNECT_MS = 1000;
+/** The first wait before the LISTEN connection is made again, doubled after each failure up to the second. */
+const RECONNECT_MS = 250;
+const RECONNECT_MAX_MS = 2_000;
 
 /**
  * The default bus: PostgreSQL's LISTEN/NOTIFY, one listening connection per instance; nothing more
- * to run. A lost connection is made again; the stream reads the outbox once it is back, so what
+ * to run. A lost connection is made again, with backoff; the stream reads the outbox once it is back, so what
  * was announced meanwhile is not lost.
  */
 export function createPostgresBus(url: string, log: (message: string) => void = (m) => console.error(m)): EventBus {
@@ -28,8 +30,13 @@ export function createPostgresBus(url: string, log: (message: string) => void = 
       log(`event bus: the LISTEN connection failed (${error.message}); connecting again`);
       if (listener === client) listener = undefined;
       client.end().catch(() => undefined);
-      const again = () => listen(onSeq).then(() => onSeq('0'), () => { if (!closed) retry = setTimeout(again, RECONNECT_MS); });
-      retry = setTimeout(again, RECONNECT_MS);
+      // Backing off while the database is away; once back, the stream reads what it missed.
+      let wait = RECONNECT_MS;
+      const again = () => listen(onSeq).then(() => onSeq('0'), () => {
+        wait = Math.min(wait * 2, RECONNECT_MAX_MS);
+        if (!closed) retry = setTimeout(again, wait);
+      });
+      retry = setTimeout(again, wait);
     });
     await client.query(`listen ${CHANNEL}`);
     listener = client;
