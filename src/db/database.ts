@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded';
 import { Client } from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { openOrm } from './orm';
+import { openOrm, type ConnectionSettings } from './orm';
 
 /** Creates `name` on the server of `adminUrl` when it is not there yet. */
 export async function ensureDatabase(adminUrl: string, name: string, template?: string): Promise<void> {
@@ -23,8 +23,16 @@ export async function ensureDatabase(adminUrl: string, name: string, template?: 
 /** An advisory lock key of Duban's migrations: instances starting together migrate one at a time. */
 const MIGRATION_LOCK = 2_260_330_300;
 
-/** Opens the ORM on `url` and applies every pending migration, one instance at a time. */
-export async function openMigrated(url: string): Promise<MikroORM> {
+/**
+ * Opens the ORM on `url` and applies every pending migration, one instance at a time. Migrations
+ * run without the statement timeout (an index on the national tree takes what it takes); the ORM
+ * returned has it on every connection.
+ */
+export async function openMigrated(url: string, settings: ConnectionSettings = {}): Promise<MikroORM> {
+  if (settings.statementTimeoutMs) {
+    await (await openMigrated(url)).close();
+    return openOrm(url, {}, settings);
+  }
   const orm = await openOrm(url);
   const lock = new Client({ connectionString: url });
   try {
@@ -52,7 +60,7 @@ export interface OpenDatabase {
  * The database the configuration names, migrated: DATABASE_URL, or the embedded PostgreSQL in the
  * data directory (started, or, with `attach`, the one a running server already started).
  */
-export async function openConfiguredDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, options: { attach?: boolean } = {}): Promise<OpenDatabase> {
+export async function openConfiguredDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'statementTimeoutMs'>>, options: { attach?: boolean } = {}): Promise<OpenDatabase> {
   let embedded: EmbeddedDatabase | undefined;
   let url = config.databaseUrl;
   if (!url) {
@@ -62,7 +70,7 @@ export async function openConfiguredDatabase(config: Pick<Config, 'databaseUrl' 
   }
   const stopEmbedded = async () => { await embedded?.stop().catch(() => undefined); };
   try {
-    const orm = await openMigrated(url);
+    const orm = await openMigrated(url, { statementTimeoutMs: config.statementTimeoutMs });
     return { orm, url, embedded: Boolean(embedded), async close() { await orm.close(); await stopEmbedded(); } };
   } catch (error) {
     await stopEmbedded();

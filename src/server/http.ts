@@ -12,6 +12,10 @@ import { createFormatError } from './errors';
 import { playgroundRouter } from '../web/playground/playground';
 import { boardPageRouter } from '../web/board/board-page';
 import { createRequestGuardPlugin, createRequestRules, parseOptions } from './limits';
+import { InFlight } from './in-flight';
+import { ReadCost } from './read-cost';
+import { ReadStats } from '../modules/progress/read-stats';
+import { withStatementTimeouts } from './statement-timeout';
 import { buildSchema } from './schema';
 import { startWebSocketServer } from './websocket';
 import { createFiguresCachePlugin } from '../modules/progress/figures-cache.plugin';
@@ -84,11 +88,14 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   const { config } = services;
   const logger = createLogger(config, options.logDestination);
   const metrics = createMetrics(services);
-  const formatError = createFormatError({
+  const formatError = withStatementTimeouts(createFormatError({
     exposeUnknown: config.env === 'development',
     hideSuggestions: config.env === 'production',
     log: (errorId, error) => logger.error({ errorId, err: error }, `unknown error ${errorId}`),
-  });
+  }), config.statementTimeoutMs);
+  // What an operation would read, priced before it runs; each user's operations in flight.
+  const readCost = new ReadCost(new ReadStats(services.em), () => services.clock);
+  const inFlight = new InFlight(config.limits.maxInFlightPerUser);
   const ws = startWebSocketServer(httpServer, schema, services, {
     path: GRAPHQL_PATH,
     rules: createRequestRules({ limits: config.limits, introspection: config.introspection }),
@@ -97,6 +104,8 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
     formatError,
     authenticate: (authorization) => authenticate(services.em, services.config.jwtSecret, authorization),
     metrics,
+    readCost,
+    inFlight,
   });
   metrics.setSources({ webSocketClients: ws.clients });
 
@@ -116,7 +125,8 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
       ApolloServerPluginLandingPageDisabled(),
-      createRequestGuardPlugin({ schema, limits: config.limits }),
+      createRequestGuardPlugin({ schema, limits: config.limits, readCost }),
+      inFlight.apolloPlugin(),
       // No HTTP caching of GraphQL responses here; without it no per-field hook runs on every field.
       ApolloServerPluginCacheControlDisabled(),
       createFiguresCachePlugin({ maxEntries: services.config.figuresCacheEntries }),

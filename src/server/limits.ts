@@ -18,11 +18,13 @@ import {
 } from 'graphql';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { Limits } from '../config';
+import type { ReadCost } from './read-cost';
 
 /** The largest page a connection gives (`first`): a larger one is BAD_USER_INPUT. */
 export const MAX_PAGE_SIZE = 500;
 
-export type LimitName = 'depth' | 'aliases' | 'tokens' | 'cost';
+/** `reads`: what PostgreSQL would read (src/server/read-cost.ts); `time`: the statement timeout. */
+export type LimitName = 'depth' | 'aliases' | 'tokens' | 'cost' | 'reads' | 'time';
 
 /**
  * A request over one of the limits: `extensions.code` LIMIT_EXCEEDED, `extensions.limit` names
@@ -147,9 +149,10 @@ export function nulCharacterError(document: DocumentNode, variables: unknown): G
 
 /**
  * Parses and validates a document as Apollo does on HTTP, for the WebSocket: the same limits, the
- * same rules, the same refusal of NUL. Returns the document, or the errors to send.
+ * same rules, the same refusal of NUL, the same read cost. Returns the document, or the errors to send.
  */
-export function parseAndValidate(schema: GraphQLSchema, query: string, variables: unknown, limits: Limits, rules: readonly ValidationRule[]): DocumentNode | readonly GraphQLError[] {
+export async function parseAndValidate(schema: GraphQLSchema, query: string, variables: unknown, limits: Limits, rules: readonly ValidationRule[],
+  readCost?: ReadCost, operationName?: string | null): Promise<DocumentNode | readonly GraphQLError[]> {
   let document: DocumentNode;
   try {
     document = parse(query, parseOptions(limits));
@@ -167,16 +170,18 @@ export function parseAndValidate(schema: GraphQLSchema, query: string, variables
       ? e
       : new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } })));
   }
-  const refused = nulCharacterError(document, variables) ?? costWithVariables(schema, document, variables as Record<string, unknown> | undefined, limits);
+  const refused = nulCharacterError(document, variables) ?? costWithVariables(schema, document, variables as Record<string, unknown> | undefined, limits)
+    ?? await readCost?.check(schema, document, operationName, variables as Record<string, unknown> | undefined, limits.maxReadCost);
   if (refused) return [refused];
   return document;
 }
 
 /**
  * On HTTP, once Apollo has the document and the variables, before anything runs: a subscription
- * sent to HTTP refused, NUL refused, and the cost counted again with the page sizes the variables give.
+ * sent to HTTP refused, NUL refused, the cost counted again with the page sizes the variables give,
+ * and what the progress fields would read priced (with the regions the variables name).
  */
-export function createRequestGuardPlugin(options: { schema: GraphQLSchema; limits: Limits }): ApolloServerPlugin<BaseContext> {
+export function createRequestGuardPlugin(options: { schema: GraphQLSchema; limits: Limits; readCost?: ReadCost }): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart() {
       return {
@@ -185,7 +190,8 @@ export function createRequestGuardPlugin(options: { schema: GraphQLSchema; limit
             // Apollo would execute it once, as a query, and fail on its null: subscriptions live on the WebSocket.
             throw new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) on this same path', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
           }
-          const error = nulCharacterError(document, request.variables) ?? costWithVariables(options.schema, document, request.variables, options.limits);
+          const error = nulCharacterError(document, request.variables) ?? costWithVariables(options.schema, document, request.variables, options.limits)
+            ?? await options.readCost?.check(options.schema, document, request.operationName, request.variables, options.limits.maxReadCost);
           if (error) throw error;
         },
       };
