@@ -45,7 +45,6 @@ export function follow(stream: EventStream, filter: EventFilter, after: bigint |
   let last = after ?? stream.head;
   let replaying = after !== undefined;
   let replayed: StreamEvent[] = [];
-
   const stop = stream.listen((event) => {
     if (finished || overflowed || !matches(event.row, filter)) return;
     if (queue.length >= options.maxQueued) {
@@ -57,6 +56,10 @@ export function follow(stream: EventStream, filter: EventFilter, after: bigint |
     }
     wake?.();
   });
+  // Listening from here (in the same tick): every event after the head now comes live; the
+  // replay reads the outbox up to it, a page at a time, shared with other replays of the same page.
+  const replayUntil = stream.head;
+  let replayedThrough = after ?? replayUntil;
   const finish = () => {
     if (finished) return;
     finished = true;
@@ -70,8 +73,14 @@ export function follow(stream: EventStream, filter: EventFilter, after: bigint |
     async next(): Promise<IteratorResult<unknown>> {
       while (replaying && !finished) {
         if (replayed.length === 0) {
-          replayed = await stream.read(last, filter);
-          if (replayed.length === 0) replaying = false;
+          if (replayedThrough >= replayUntil) {
+            replaying = false;
+            break;
+          }
+          const page = await stream.replays.page(replayedThrough, filter);
+          replayedThrough = page.through;
+          replayed = [...page.events];
+          continue;
         }
         const event = replayed.shift();
         if (event) {
