@@ -47,8 +47,9 @@ const filterKey = (f: EventFilter) => JSON.stringify([f.programmeId ?? null, f.r
 export class Replays {
   private readonly reading = new Map<string, Promise<StreamEvent[]>>();
   private readonly limit: Semaphore;
-  /** Window reads done (not shared), for tests and metrics. */
+  /** Window reads done (each shared by however many asked for it), and pages asked, for tests and metrics. */
   reads = 0;
+  asked = 0;
 
   constructor(private readonly read: Read, private readonly pageSize: number, maxConcurrent: number) {
     this.limit = new Semaphore(maxConcurrent);
@@ -64,6 +65,7 @@ export class Replays {
     const start = (after / size) * size;
     const through = start + size;
     const key = `${start}|${filterKey(filter)}`;
+    this.asked += 1;
     let rows = this.reading.get(key);
     if (!rows) {
       rows = this.limit.run(() => { this.reads += 1; return this.read(start, filter, through); });
