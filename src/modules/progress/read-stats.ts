@@ -28,7 +28,7 @@ export interface FigureStats {
 export interface ReadStatsOptions {
   /** How long the figure statistics are kept, in ms. */
   statsTtlMs?: number;
-  /** How long a region's counts are kept, in ms (the tree changes with an import only). */
+  /** How long a region's counts are kept, in ms (the tree changes with an import). */
   countsTtlMs?: number;
   /** Regions whose counts are kept, at most. */
   maxRegions?: number;
@@ -38,8 +38,7 @@ const LEVELS = Object.values(RegionLevel);
 
 /**
  * The numbers the read cost is priced from, cached: the level counts of the regions a query names
- * (one index-only count per level, kept for minutes) and a few counts over the figures (kept for a
- * minute). Each is one statement for all the regions of a request.
+ * (one index-only count per level) and a few counts over the figures, each kept for a minute. Each is one statement for all the regions of a request.
  */
 export class ReadStats {
   private stats: { value: Promise<FigureStats>; until: number } | undefined;
@@ -50,7 +49,7 @@ export class ReadStats {
 
   constructor(private readonly em: EntityManager, options: ReadStatsOptions = {}) {
     this.statsTtlMs = options.statsTtlMs ?? 60_000;
-    this.countsTtlMs = options.countsTtlMs ?? 600_000;
+    this.countsTtlMs = options.countsTtlMs ?? 60_000;
     this.maxRegions = options.maxRegions ?? 10_000;
   }
 
