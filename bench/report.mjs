@@ -10,6 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { stallSection } from './stall/report.mjs';
 
 const file = (path) => fileURLToPath(new URL(path, import.meta.url));
 const OUT = file('../BENCHMARKS.md');
@@ -236,6 +237,9 @@ export async function writeReport(summary) {
         `The model predicts each instance at ${f1(c.predictedPerInstance)} ms per submission (half the writes, half the viewers); measured ${c.pairCpu.map(f1).join(' and ')} (×${c.pairCpu.map((x) => f2(x / c.predictedPerInstance)).join(' and ×')} of the model). On this machine the two instances, the subscribers and PostgreSQL share 2 cores, so the latencies do not halve; the CPU per instance is what transfers to a cluster.`, '');
     }
   }
+
+  const stall = resultsOf(summary, 'stall');
+  if (stall) out(...stallSection(stall));
 
   if (board || fanout) {
     out('## Board and fan-out: the figures of this run', '');

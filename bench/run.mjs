@@ -20,6 +20,7 @@ const STEPS = [
   { name: 'fanout', command: 'BENCH_FANOUT_N=1000 BENCH_FANOUT_DURATION=15 npm run bench:fanout', args: ['bench/fanout/run.mjs'], env: { BENCH_FANOUT_N: process.env.BENCH_FANOUT_N ?? '1000', BENCH_FANOUT_DURATION: process.env.BENCH_FANOUT_DURATION ?? '15' } },
   { name: 'national', command: 'npm run bench:national', args: ['bench/national/run.mjs'], env: {} },
   { name: 'ingest', command: 'npm run bench:ingest', args: ['bench/ingest/run.mjs'], env: {} },
+  { name: 'stall', command: 'BENCH_STALL_UNLIMITED=off npm run bench:stall', args: ['bench/stall/run.mjs'], env: { BENCH_STALL_UNLIMITED: process.env.BENCH_STALL_UNLIMITED ?? 'off' } },
 ];
 
 const only = process.env.BENCH_ONLY?.split(',');
