@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { stallSection } from './stall/report.mjs';
+import { stallGoalRow, stallSection } from './stall/report.mjs';
 
 const file = (path) => fileURLToPath(new URL(path, import.meta.url));
 const OUT = file('../BENCHMARKS.md');
@@ -133,6 +133,8 @@ export async function writeReport(summary) {
     }
     rows.push(['fan-out at 5,000 subscribers', 'p99 ≤ 250 ms', 'not run by `npm run bench` (it does not fit in 20 minutes with the rest)', '`BENCH_FANOUT_N=5000 npm run bench:fanout`', 'see earlier runs: missed']);
   }
+  const stall = resultsOf(summary, 'stall');
+  if (stall) rows.push(stallGoalRow(stall));
   out(table(['what', 'goal', 'measured', 'peer or baseline, same run', 'verdict'], rows), '');
   for (const s of summary.steps.filter((x) => !x.ok)) out(`**${s.name} failed in this run** (\`${s.command}\`, exit ${s.exit}): its figures are missing above.`, '');
 
@@ -238,7 +240,6 @@ export async function writeReport(summary) {
     }
   }
 
-  const stall = resultsOf(summary, 'stall');
   if (stall) out(...stallSection(stall));
 
   if (board || fanout) {
