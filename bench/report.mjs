@@ -11,6 +11,7 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { signinGoalRow, signinSection } from './signin/report.mjs';
+import { stallGoalRow, stallSection } from './stall/report.mjs';
 
 const file = (path) => fileURLToPath(new URL(path, import.meta.url));
 const OUT = file('../BENCHMARKS.md');
@@ -135,6 +136,8 @@ export async function writeReport(summary) {
     rows.push(['fan-out at 5,000 subscribers', 'p99 ≤ 250 ms', 'not run by `npm run bench` (it does not fit in 20 minutes with the rest)', '`BENCH_FANOUT_N=5000 npm run bench:fanout`', 'see earlier runs: missed']);
   }
   if (signin) rows.push(signinGoalRow(signin));
+  const stall = resultsOf(summary, 'stall');
+  if (stall) rows.push(stallGoalRow(stall));
   out(table(['what', 'goal', 'measured', 'peer or baseline, same run', 'verdict'], rows), '');
   for (const s of summary.steps.filter((x) => !x.ok)) out(`**${s.name} failed in this run** (\`${s.command}\`, exit ${s.exit}): its figures are missing above.`, '');
 
@@ -239,6 +242,8 @@ export async function writeReport(summary) {
         `The model predicts each instance at ${f1(c.predictedPerInstance)} ms per submission (half the writes, half the viewers); measured ${c.pairCpu.map(f1).join(' and ')} (×${c.pairCpu.map((x) => f2(x / c.predictedPerInstance)).join(' and ×')} of the model). On this machine the two instances, the subscribers and PostgreSQL share 2 cores, so the latencies do not halve; the CPU per instance is what transfers to a cluster.`, '');
     }
   }
+
+  if (stall) out(...stallSection(stall));
 
   if (board || fanout) {
     out('## Board and fan-out: the figures of this run', '');

@@ -22,6 +22,7 @@ const STEPS = [
   { name: 'national', command: 'npm run bench:national', args: ['bench/national/run.mjs'], env: {} },
   { name: 'ingest', command: 'npm run bench:ingest', args: ['bench/ingest/run.mjs'], env: {} },
   { name: 'signin', command: 'BENCH_SIGNIN_ROUNDS=12 BENCH_SIGNIN_SPREAD_ROUNDS=1 npm run bench:signin', args: ['bench/signin/run.mjs'], env: { BENCH_SIGNIN_ROUNDS: process.env.BENCH_SIGNIN_ROUNDS ?? '12', BENCH_SIGNIN_SPREAD_ROUNDS: process.env.BENCH_SIGNIN_SPREAD_ROUNDS ?? '1' } },
+  { name: 'stall', command: 'BENCH_STALL_UNLIMITED=off npm run bench:stall', args: ['bench/stall/run.mjs'], env: { BENCH_STALL_UNLIMITED: process.env.BENCH_STALL_UNLIMITED ?? 'off' } },
 ];
 
 const only = process.env.BENCH_ONLY?.split(',');

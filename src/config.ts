@@ -36,6 +36,10 @@ export interface Config {
   wsMaxSubscriptions: number;
   /** Events queued for one subscriber that does not keep up before it is cut off. */
   wsMaxQueuedEvents: number;
+  /** Outbox pages read at once by replaying subscriptions (`after:`), across the instance. */
+  maxReplays: number;
+  /** PostgreSQL's statement_timeout on every connection of the server, in ms (0: none). */
+  statementTimeoutMs: number;
   /** Board responses kept until the next write (0: off). */
   figuresCacheEntries: number;
   /** Failed sign-ins for one username, within the window, before it is refused for the window. */
@@ -65,6 +69,13 @@ export interface Limits {
   maxCost: number;
   /** An HTTP request body and a WebSocket message, in bytes. */
   maxBodyBytes: number;
+  /**
+   * What the progress fields make PostgreSQL read, estimated before anything runs: figures per
+   * reporter (days) times the reporters below, from the tree's level counts; see `src/server/read-cost.ts`.
+   */
+  maxReadCost: number;
+  /** Operations one user may have running at once (HTTP and WebSocket together); past it RATE_LIMITED. */
+  maxInFlightPerUser: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -167,6 +178,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     eventPollMs: integer('DUBAN_EVENT_POLL_MS', env.DUBAN_EVENT_POLL_MS, 1000, 50, 60_000),
     wsMaxSubscriptions: integer('DUBAN_WS_MAX_SUBSCRIPTIONS', env.DUBAN_WS_MAX_SUBSCRIPTIONS, 20, 1, 1000),
     wsMaxQueuedEvents: integer('DUBAN_WS_MAX_QUEUED_EVENTS', env.DUBAN_WS_MAX_QUEUED_EVENTS, 10_000, 1, 1_000_000),
+    maxReplays: integer('DUBAN_MAX_REPLAYS', env.DUBAN_MAX_REPLAYS, 4, 1, 1000),
+    statementTimeoutMs: integer('DUBAN_STATEMENT_TIMEOUT_MS', env.DUBAN_STATEMENT_TIMEOUT_MS, 15_000, 0, 3_600_000),
     figuresCacheEntries: integer('DUBAN_FIGURES_CACHE_ENTRIES', env.DUBAN_FIGURES_CACHE_ENTRIES, 500, 0, 100_000),
     loginMaxFailuresPerUser: integer('DUBAN_LOGIN_MAX_FAILURES_PER_USER', env.DUBAN_LOGIN_MAX_FAILURES_PER_USER, 5, 1, 1000),
     loginMaxFailuresPerAddress: integer('DUBAN_LOGIN_MAX_FAILURES_PER_ADDRESS', env.DUBAN_LOGIN_MAX_FAILURES_PER_ADDRESS, 50, 1, 100_000),
@@ -178,6 +191,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxTokens: integer('DUBAN_MAX_TOKENS', env.DUBAN_MAX_TOKENS, 2000, 100, 1_000_000),
       maxCost: integer('DUBAN_MAX_COST', env.DUBAN_MAX_COST, 100_000, 100, 100_000_000),
       maxBodyBytes: integer('DUBAN_MAX_BODY_BYTES', env.DUBAN_MAX_BODY_BYTES, 1024 * 1024, 1024, 100 * 1024 * 1024),
+      maxReadCost: integer('DUBAN_MAX_READ_COST', env.DUBAN_MAX_READ_COST, 2_000_000, 1000, 1_000_000_000),
+      maxInFlightPerUser: integer('DUBAN_MAX_IN_FLIGHT_PER_USER', env.DUBAN_MAX_IN_FLIGHT_PER_USER, 16, 1, 10_000),
     },
     introspection: flag('DUBAN_INTROSPECTION', env.DUBAN_INTROSPECTION, open),
     playground: flag('DUBAN_PLAYGROUND', env.DUBAN_PLAYGROUND, open),

@@ -45,9 +45,13 @@ describe('loadConfig', () => {
   });
 
   it('has limits that every client operation passes, and reads them', () => {
-    expect(loadConfig({}).limits).toEqual({ maxDepth: 10, maxAliases: 30, maxTokens: 2000, maxCost: 100_000, maxBodyBytes: 1024 * 1024 });
-    expect(loadConfig({ DUBAN_MAX_DEPTH: '4', DUBAN_MAX_ALIASES: '0', DUBAN_MAX_TOKENS: '500', DUBAN_MAX_COST: '900', DUBAN_MAX_BODY_BYTES: '2048' }).limits)
-      .toEqual({ maxDepth: 4, maxAliases: 0, maxTokens: 500, maxCost: 900, maxBodyBytes: 2048 });
+    expect(loadConfig({}).limits).toEqual({ maxDepth: 10, maxAliases: 30, maxTokens: 2000, maxCost: 100_000, maxBodyBytes: 1024 * 1024, maxReadCost: 2_000_000, maxInFlightPerUser: 16 });
+    expect(loadConfig({ DUBAN_MAX_DEPTH: '4', DUBAN_MAX_ALIASES: '0', DUBAN_MAX_TOKENS: '500', DUBAN_MAX_COST: '900', DUBAN_MAX_BODY_BYTES: '2048', DUBAN_MAX_READ_COST: '5000', DUBAN_MAX_IN_FLIGHT_PER_USER: '3' }).limits)
+      .toEqual({ maxDepth: 4, maxAliases: 0, maxTokens: 500, maxCost: 900, maxBodyBytes: 2048, maxReadCost: 5000, maxInFlightPerUser: 3 });
+    const database = loadConfig({ DUBAN_STATEMENT_TIMEOUT_MS: '250', DUBAN_MAX_REPLAYS: '2' });
+    expect([database.statementTimeoutMs, database.maxReplays]).toEqual([250, 2]);
+    expect([loadConfig({}).statementTimeoutMs, loadConfig({}).maxReplays]).toEqual([15_000, 4]);
+    expect(() => loadConfig({ DUBAN_STATEMENT_TIMEOUT_MS: '-1' })).toThrow(/DUBAN_STATEMENT_TIMEOUT_MS/);
   });
 
   it.each([

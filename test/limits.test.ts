@@ -39,7 +39,7 @@ async function overWebSocket(server: TestServer, token: string, query: string): 
 describe('limits tighter than the defaults', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ env: { DUBAN_MAX_DEPTH: '7', DUBAN_MAX_ALIASES: '3', DUBAN_MAX_TOKENS: '400', DUBAN_MAX_COST: '5000' } });
+    server = await startTestServer({ env: { DUBAN_MAX_DEPTH: '7', DUBAN_MAX_ALIASES: '3', DUBAN_MAX_TOKENS: '400', DUBAN_MAX_COST: '5000', DUBAN_MAX_READ_COST: '20000' } });
   });
   afterAll(() => server.close());
 
@@ -55,6 +55,7 @@ describe('limits tighter than the defaults', () => {
     ['aliases', '{ a: me { username } b: me { username } c: me { username } d: me { username } }', 3],
     ['tokens', `{ me { ${'username '.repeat(400)}} }`, 400],
     ['cost', '{ region(code: "330300") { children(first: 300) { nodes { code name level } } } }', 5000],
+    ['reads', '{ programmes { indicators { progress(region: "330300") { children { history { asOf } } } } } }', 20000],
   ])('are read from the environment: %s', async (limit, query, max) => {
     const res = await server.post(JSON.stringify({ query }), await server.token('screen'));
     expect(res.status).toBe(400);

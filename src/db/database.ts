@@ -3,7 +3,7 @@ import type { Config } from '../config';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded';
 import { Client } from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { openOrm } from './orm';
+import { openOrm, type ConnectionSettings } from './orm';
 import { adoptDatabase, grantAppPrivileges, quoteIdent, roleOf } from './roles';
 
 /**
@@ -76,7 +76,7 @@ export interface OpenDatabase {
  * The migrations run as the tables' owner (the embedded cluster's owner role, or
  * DATABASE_MIGRATION_URL, else DATABASE_URL); the ORM connects as the application role.
  */
-export async function openConfiguredDatabase(config: Pick<Config, 'databaseUrl' | 'databaseMigrationUrl' | 'dataDir'>, options: { attach?: boolean } = {}): Promise<OpenDatabase> {
+export async function openConfiguredDatabase(config: Pick<Config, 'databaseUrl' | 'databaseMigrationUrl' | 'dataDir'> & Partial<Pick<Config, 'statementTimeoutMs'>>, options: { attach?: boolean } = {}): Promise<OpenDatabase> {
   let embedded: EmbeddedDatabase | undefined;
   const stopEmbedded = async () => { await embedded?.stop().catch(() => undefined); };
   try {
@@ -95,7 +95,9 @@ export async function openConfiguredDatabase(config: Pick<Config, 'databaseUrl' 
       ownerUrl = embedded.url('duban', 'owner');
       await migrate(ownerUrl, { grantTo: embedded.roles.app });
     }
-    const orm = await openOrm(url);
+    // Migrations ran without the statement timeout (an index on the national tree takes what it takes).
+    const settings: ConnectionSettings = { statementTimeoutMs: config.statementTimeoutMs };
+    const orm = await openOrm(url, {}, settings);
     return { orm, url, ownerUrl, embedded: Boolean(embedded), async close() { await orm.close(); await stopEmbedded(); } };
   } catch (error) {
     await stopEmbedded();

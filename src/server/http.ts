@@ -13,6 +13,10 @@ import { bodyDepthGuard } from './input-guard';
 import { playgroundRouter } from '../web/playground/playground';
 import { boardPageRouter } from '../web/board/board-page';
 import { createRequestGuardPlugin, createRequestRules, parseOptions } from './limits';
+import { InFlight } from './in-flight';
+import { ReadCost } from './read-cost';
+import { ReadStats } from '../modules/progress/read-stats';
+import { withStatementTimeouts } from './statement-timeout';
 import { buildSchema } from './schema';
 import { startWebSocketServer } from './websocket';
 import { createLive } from './live-execution';
@@ -96,11 +100,14 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   const { config } = services;
   const logger = createLogger(config, options.logDestination);
   const metrics = createMetrics(services, schema);
-  const formatError = createFormatError({
+  const formatError = withStatementTimeouts(createFormatError({
     exposeUnknown: config.env === 'development',
     hideSuggestions: config.env === 'production',
     log: (errorId, error) => logger.error({ errorId, err: error }, `unknown error ${errorId}`),
-  });
+  }), config.statementTimeoutMs);
+  // What an operation would read, priced before it runs; each user's operations in flight.
+  const readCost = new ReadCost(new ReadStats(services.em), () => services.clock);
+  const inFlight = new InFlight(config.limits.maxInFlightPerUser);
   const authenticateHeader = (authorization: unknown) => authenticate(services.em, services.config.jwtSecret, authorization);
   const live = createLive(services, { formatError, authenticate: authenticateHeader, metrics });
   const liveRules = createRequestRules({ limits: config.limits, introspection: config.introspection });
@@ -112,9 +119,11 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
     formatError,
     authenticate: authenticateHeader,
     metrics,
+    readCost,
+    inFlight,
   });
   metrics.setSources({ webSocketClients: ws.clients });
-  const sse = sseHandler(schema, services, live, { formatError, rules: liveRules });
+  const sse = sseHandler(schema, services, live, { formatError, rules: liveRules, readCost, inFlight });
 
   const apollo = new ApolloServer<Context>({
     schema,
@@ -132,7 +141,8 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
       ApolloServerPluginDrainHttpServer({ httpServer }),
       { async serverWillStart() { return { async drainServer() { sse.close(); await ws.dispose(); } }; } },
       ApolloServerPluginLandingPageDisabled(),
-      createRequestGuardPlugin({ schema, limits: config.limits }),
+      createRequestGuardPlugin({ schema, limits: config.limits, readCost }),
+      inFlight.apolloPlugin(),
       // No HTTP caching of GraphQL responses here; without it no per-field hook runs on every field.
       ApolloServerPluginCacheControlDisabled(),
       createFiguresCachePlugin({ maxEntries: services.config.figuresCacheEntries }),

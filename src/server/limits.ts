@@ -20,11 +20,13 @@ import {
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { Limits } from '../config';
 import { inputError, MAX_INPUT_DEPTH, nestsDeeperThan, tooDeepError } from './input-guard';
+import type { ReadCost } from './read-cost';
 
 /** The largest page a connection gives (`first`): a larger one is BAD_USER_INPUT. */
 export const MAX_PAGE_SIZE = 500;
 
-export type LimitName = 'depth' | 'aliases' | 'tokens' | 'cost';
+/** `reads`: what PostgreSQL would read (src/server/read-cost.ts); `time`: the statement timeout. */
+export type LimitName = 'depth' | 'aliases' | 'tokens' | 'cost' | 'reads' | 'time';
 
 /**
  * A request over one of the limits: `extensions.code` LIMIT_EXCEEDED, `extensions.limit` names
@@ -127,11 +129,11 @@ export function asTokenLimitError(error: unknown): LimitExceededError | undefine
 
 /**
  * Parses and validates a document as Apollo does on HTTP, for the WebSocket: the same limits, the
- * same rules, the same refusal of text that cannot be stored, and the variables coerced as
- * Apollo coerces them (a bad one is BAD_USER_INPUT). Returns the document, or the errors to send.
+ * same rules, the same refusal of text that cannot be stored, the same read cost, and the
+ * variables coerced as Apollo coerces them (a bad one is BAD_USER_INPUT). Returns the document, or the errors to send.
  */
-export function parseAndValidate(schema: GraphQLSchema, query: string, variables: unknown, limits: Limits, rules: readonly ValidationRule[],
-  operationName?: string | null): DocumentNode | readonly GraphQLError[] {
+export async function parseAndValidate(schema: GraphQLSchema, query: string, variables: unknown, limits: Limits, rules: readonly ValidationRule[],
+  readCost?: ReadCost, operationName?: string | null): Promise<DocumentNode | readonly GraphQLError[]> {
   // Before anything walks them: variables nested too deep would overflow a recursive walker.
   if (nestsDeeperThan(variables, MAX_INPUT_DEPTH)) return [tooDeepError()];
   let document: DocumentNode;
@@ -151,7 +153,8 @@ export function parseAndValidate(schema: GraphQLSchema, query: string, variables
       ? e
       : new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } })));
   }
-  const refused = inputError(document, variables) ?? costWithVariables(schema, document, variables as Record<string, unknown> | undefined, limits);
+  const refused = inputError(document, variables) ?? costWithVariables(schema, document, variables as Record<string, unknown> | undefined, limits)
+    ?? await readCost?.check(schema, document, operationName, variables as Record<string, unknown> | undefined, limits.maxReadCost);
   if (refused) return [refused];
   const operation = getOperationAST(document, operationName);
   if (operation) {
@@ -165,9 +168,10 @@ export function parseAndValidate(schema: GraphQLSchema, query: string, variables
 
 /**
  * On HTTP, once Apollo has the document and the variables, before anything runs: a subscription
- * sent to HTTP refused, text that cannot be stored refused, and the cost counted again with the page sizes the variables give.
+ * sent to HTTP refused, text that cannot be stored refused, the cost counted again with the page
+ * sizes the variables give, and what the progress fields would read priced (with the regions the variables name).
  */
-export function createRequestGuardPlugin(options: { schema: GraphQLSchema; limits: Limits }): ApolloServerPlugin<BaseContext> {
+export function createRequestGuardPlugin(options: { schema: GraphQLSchema; limits: Limits; readCost?: ReadCost }): ApolloServerPlugin<BaseContext> {
   return {
     async requestDidStart() {
       return {
@@ -176,7 +180,8 @@ export function createRequestGuardPlugin(options: { schema: GraphQLSchema; limit
             // Apollo would execute it once, as a query, and fail on its null: subscriptions live on the WebSocket.
             throw new GraphQLError('Subscriptions are served over WebSocket (graphql-transport-ws) on this same path', { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } });
           }
-          const error = inputError(document, request.variables) ?? costWithVariables(options.schema, document, request.variables, options.limits);
+          const error = inputError(document, request.variables) ?? costWithVariables(options.schema, document, request.variables, options.limits)
+            ?? await options.readCost?.check(options.schema, document, request.operationName, request.variables, options.limits.maxReadCost);
           if (error) throw error;
         },
       };

@@ -5,6 +5,7 @@ import type { Clock } from '../clock';
 import { Indicator } from '../modules/indicator/indicator.entity';
 import { createProgressLoaders, type ProgressLoaders } from '../modules/progress/progress.loader';
 import { createRegionLoaders, type RegionLoaders } from '../modules/region/region.loader';
+import { createPacer } from './pace';
 
 /** Per-request loaders: every lookup a field resolver makes is batched with its siblings'. */
 export interface Loaders {
@@ -17,6 +18,8 @@ export interface Loaders {
   progress: ProgressLoaders['progress'];
   history: ProgressLoaders['history'];
   childTargets: ProgressLoaders['childTargets'];
+  /** Resolvers of large responses await it once their data is loaded: the execution spread over turns of the event loop (pace.ts). */
+  pace: () => Promise<void>;
 }
 
 export function createLoaders(em: EntityManager, clock: Clock): Loaders {
@@ -50,6 +53,7 @@ export function createLoaders(em: EntityManager, clock: Clock): Loaders {
       return ids.map((id) => rows.filter((r) => wrap(r.programme, true).getPrimaryKey() === id));
     }),
     ...progress,
+    pace: createPacer(),
   };
 }
 

@@ -4,7 +4,9 @@ import { createHandler } from 'graphql-sse/lib/use/express';
 import type { Authenticated } from '../modules/user/session.service';
 import { createLazyContext, type Services } from './context';
 import { UnauthenticatedError } from './errors';
+import type { InFlight } from './in-flight';
 import { parseAndValidate } from './limits';
+import type { ReadCost } from './read-cost';
 import { cursorOf, type Live, type LiveContext } from './live-execution';
 import type { SocketSession } from './socket-sessions';
 
@@ -12,6 +14,10 @@ export interface SseOptions {
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   /** The validation rules beyond graphql-js's own (limits, introspection), as on HTTP and WebSocket. */
   rules: readonly ValidationRule[];
+  /** What an operation would read, priced before it runs, as on HTTP and WebSocket. */
+  readCost?: ReadCost;
+  /** Each user's operations in flight, bounded as on HTTP and WebSocket. */
+  inFlight?: InFlight;
 }
 
 /** What one stream request carries from its authentication to its events. */
@@ -43,12 +49,12 @@ export function sseHandler(schema: GraphQLSchema, services: Services, live: Live
     schema,
     // One stream per request: no reservations (single connection mode) to authenticate.
     authenticate: () => null as unknown as string,
-    onSubscribe: (req, params) => {
+    onSubscribe: async (req, params) => {
       const stream = streams.get(req.raw as object);
       if (!stream) return refusal(401, [format(new UnauthenticatedError('Sign in first: send Authorization: Bearer <token> from login'))]);
       const lastEventId = req.headers.get('last-event-id');
       const variables = { ...(params.variables ?? {}), ...(lastEventId ? { after: lastEventId } : {}) };
-      const document = parseAndValidate(schema, params.query, variables, services.config.limits, options.rules, params.operationName);
+      const document = await parseAndValidate(schema, params.query, variables, services.config.limits, options.rules, options.readCost, params.operationName);
       if (!('kind' in document)) return refusal(400, document.map(format));
       const operation = getOperationAST(document, params.operationName);
       if (operation?.operation !== 'subscription') {
@@ -60,7 +66,7 @@ export function sseHandler(schema: GraphQLSchema, services: Services, live: Live
       });
       return { schema, document, operationName: params.operationName, variableValues: variables, contextValue: contextValue as unknown as Record<string, unknown> };
     },
-    subscribe: (args) => live.subscribe(args),
+    subscribe: options.inFlight ? options.inFlight.wrap((args) => live.subscribe(args)) : (args) => live.subscribe(args),
     onNext: (_ctx, req, result) => {
       const cursor = cursorOf.get(result as ExecutionResult);
       if (cursor) streams.get(req.raw as object)?.ids.push(cursor);

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { getOperationAST, GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { execute, getOperationAST, GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticated } from '../modules/user/session.service';
@@ -24,6 +24,9 @@ export interface WebSocketOptions {
   authenticate: (authorization: unknown) => Promise<Authenticated | 'invalid' | undefined>;
   /** Counts subscriptions, their errors and the events sent. */
   metrics?: Metrics;
+  /** What an operation would read, priced before it runs, and each user's operations in flight, as on HTTP. */
+  readCost?: import('./read-cost').ReadCost;
+  inFlight?: import('./in-flight').InFlight;
 }
 
 type Extra = {
@@ -75,21 +78,21 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
     },
     onSubscribe: async (ctx, _id, payload) => {
       options.metrics?.subscriptionStarted(payload);
-      // Every operation runs as the session stands now, not as it stood at connection_init.
-      const ended = ctx.extra.session && await sessions.recheck(ctx.extra.session);
-      if (ended) return [ended];
       if ((ctx.extra.subscriptions ?? 0) >= services.config.wsMaxSubscriptions) {
         return [new BadInputError(`At most ${services.config.wsMaxSubscriptions} subscriptions per connection`, 'subscriptions')];
       }
+      // Counted before the (asynchronous) checks, so that a burst cannot pass the bound together;
+      // given back when refused: graphql-ws calls onComplete only for an operation that started.
+      ctx.extra.subscriptions = (ctx.extra.subscriptions ?? 0) + 1;
+      // Every operation runs as the session stands now, not as it stood at connection_init.
+      const ended = ctx.extra.session && await sessions.recheck(ctx.extra.session);
+      if (ended) { ctx.extra.subscriptions -= 1; return [ended]; }
       // Parsed with the token limit and validated with the same rules as on HTTP; an error here is
       // an error message on this operation (graphql-ws itself would close the socket on a syntax error).
-      const document = parseAndValidate(schema, payload.query, payload.variables, services.config.limits, options.rules, payload.operationName);
-      if (!('kind' in document)) return document;
-      if (!getOperationAST(document, payload.operationName)) {
-        return [new GraphQLError('Unable to identify the operation: name it with operationName', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })];
-      }
-      // Counted once valid: graphql-ws calls onComplete only for an operation that started.
-      ctx.extra.subscriptions = (ctx.extra.subscriptions ?? 0) + 1;
+      const document = await parseAndValidate(schema, payload.query, payload.variables, services.config.limits, options.rules, options.readCost, payload.operationName);
+      const refused = !('kind' in document) ? document : getOperationAST(document, payload.operationName) ? undefined
+        : [new GraphQLError('Unable to identify the operation: name it with operationName', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })];
+      if (refused || !('kind' in document)) { ctx.extra.subscriptions -= 1; return refused; }
       return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
     },
     onComplete: (ctx) => { ctx.extra.subscriptions = Math.max(0, (ctx.extra.subscriptions ?? 1) - 1); },
@@ -103,7 +106,8 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
       socketSession: ctx.extra.session,
       frames: (payload: Buffer) => sendFrame(ctx.extra.socket, id, payload),
     }),
-    subscribe: (args) => live.subscribe(args),
+    subscribe: options.inFlight ? options.inFlight.wrap((args) => live.subscribe(args)) : (args) => live.subscribe(args),
+    execute: options.inFlight ? options.inFlight.wrap(execute) : execute,
     onError: (_ctx, _id, payload, errors) => {
       const formatted = formatAll(errors);
       options.metrics?.subscriptionErrors(payload, formatted);

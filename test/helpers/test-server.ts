@@ -122,7 +122,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
   const secret = options.attachTo?.config.jwtSecret ?? randomBytes(32).toString('hex');
   const config = loadConfig({ NODE_ENV: 'production', DUBAN_DEMO: 'on', JWT_SECRET: secret, DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', ...options.env });
-  const orm = await openOrm(url.toString(), { pool: { min: 0, max: options.poolMax ?? 5 } });
+  const orm = await openOrm(url.toString(), { pool: { min: 0, max: options.poolMax ?? 5 } }, { statementTimeoutMs: config.statementTimeoutMs });
   const clock = createClock({ pinnedDay: options.today ?? DEMO_DAY, timeZone: config.timeZone });
   const services = { em: orm.em, clock, config } as Services;
   const events: Events = await startEvents(orm.em, config, url.toString(), () => services.clock.now());

@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { EventBus } from './bus/bus';
 import { OutboxEvent } from './outbox.entity';
 import { outboxBounds } from './outbox.service';
+import { Replays } from './replay';
 
 /** An outbox row with the object subscribers receive, built once for all of them. */
 export interface StreamEvent<T = unknown> {
@@ -32,6 +33,8 @@ export interface EventStreamOptions {
   pollMs: number;
   /** Rows read per statement. */
   pageSize: number;
+  /** Replay pages (`after:`) read at once, across the instance (4 by default). */
+  maxReplays?: number;
 }
 
 /** Builds the subscribers' objects for a page of rows, once per row. */
@@ -51,6 +54,8 @@ export class EventStream {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private closing = false;
+  /** Subscribers' replays: a page at a time, shared, a bounded number at once (replay.ts). */
+  readonly replays: Replays;
 
   constructor(
     private readonly em: EntityManager,
@@ -58,7 +63,9 @@ export class EventStream {
     private readonly build: EventBuilder,
     private readonly options: EventStreamOptions = { pollMs: 1000, pageSize: 500 },
     private readonly onError: (error: unknown) => void = (error) => console.error('event stream:', error),
-  ) {}
+  ) {
+    this.replays = new Replays((after, filter, upTo) => this.read(after, filter, upTo), options.pageSize, options.maxReplays ?? 4);
+  }
 
   /** The last sequence handed to listeners. */
   get head(): bigint {

@@ -21,7 +21,7 @@ export interface Events {
 
 /** This instance's outbox follower, started, and the pruning of events past their retention. */
 export async function startEvents(em: EntityManager, config: Config, databaseUrl: string, now: () => Date): Promise<Events> {
-  const stream = new EventStream(em, createBus(config, databaseUrl), buildEvents, { pollMs: config.eventPollMs, pageSize: 500 });
+  const stream = new EventStream(em, createBus(config, databaseUrl), buildEvents, { pollMs: config.eventPollMs, pageSize: 500, maxReplays: config.maxReplays });
   await stream.start();
   const retentionMs = config.eventRetentionHours * 3_600_000;
   const prune = () => pruneOutbox(em.fork(), retentionMs, now()).catch((error) => console.error('pruning the outbox:', error));

@@ -62,7 +62,6 @@ export function follow(stream: EventStream, filter: EventFilter, after: bigint |
   let last = after ?? stream.head;
   let replaying = after !== undefined;
   let replayed: StreamEvent[] = [];
-
   const stop = stream.listen((event) => {
     if (finished || overflowed || !matches(event.row, filter)) return;
     if (queue.length - merged.size >= options.maxQueued) {
@@ -80,6 +79,10 @@ export function follow(stream: EventStream, filter: EventFilter, after: bigint |
     }
     wake?.();
   });
+  // Listening from here (in the same tick): every event after the head now comes live; the
+  // replay reads the outbox up to it, a page at a time, shared with other replays of the same page.
+  const replayUntil = stream.head;
+  let replayedThrough = after ?? replayUntil;
   const finish = () => {
     if (finished) return;
     finished = true;
@@ -95,15 +98,22 @@ export function follow(stream: EventStream, filter: EventFilter, after: bigint |
     async next(): Promise<IteratorResult<unknown>> {
       while (replaying && !finished) {
         if (replayed.length === 0) {
+          if (replayedThrough >= replayUntil) {
+            replaying = false;
+            break;
+          }
+          let page;
           try {
-            replayed = await stream.read(last, filter);
+            page = await stream.replays.page(replayedThrough, filter);
           } catch (error) {
             // The database away for a moment (restarting): the replay waits for it rather than ending.
             if (!isDatabaseUnavailable(error)) throw error;
             await new Promise((resolve) => setTimeout(resolve, REPLAY_RETRY_MS));
             continue;
           }
-          if (replayed.length === 0) replaying = false;
+          replayedThrough = page.through;
+          replayed = [...page.events];
+          continue;
         }
         const event = replayed.shift();
         if (event) {

@@ -22,10 +22,25 @@ const keyOf = (k: ProgressKey) => `${k.indicatorId}|${k.regionCode}|${k.asOf}`;
 
 function byDay(keys: readonly ProgressKey[]): Map<string, ProgressKey[]> {
   const days = new Map<string, ProgressKey[]>();
-  for (const key of keys) days.set(key.asOf, [...(days.get(key.asOf) ?? []), key]);
+  for (const key of keys) {
+    const day = days.get(key.asOf);
+    if (day) day.push(key);
+    else days.set(key.asOf, [key]);
+  }
   return days;
 }
 
+/** Rows by a key, each key's in their order. */
+function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const group = groups.get(k);
+    if (group) group.push(row);
+    else groups.set(k, [row]);
+  }
+  return groups;
+}
 
 /**
  * The progress engine's loaders, per request. However many keys a tick asks for, a batch costs a
@@ -46,7 +61,8 @@ export function createProgressLoaders(em: EntityManager, clock: Clock, regions: 
     const indicatorIds = [...new Set(pairs.map((p) => Number(p.split('|')[0])))];
     const parents = [...new Set(pairs.map((p) => p.split('|')[1]))];
     const rows = await em.find(Target, { indicator: { id: { $in: indicatorIds } }, region: { parent: { code: { $in: parents } } } }, { populate: ['region'] });
-    return pairs.map((pair) => rows.filter((t) => `${t.indicator.id}|${t.region.parent?.code}` === pair));
+    const byPair = groupBy(rows, (t) => `${t.indicator.id}|${t.region.parent?.code}`);
+    return pairs.map((pair) => byPair.get(pair) ?? []);
   });
 
   const progress: DataLoader<ProgressKey, Progress, string> = new DataLoader(async (keys) => {
@@ -65,12 +81,13 @@ export function createProgressLoaders(em: EntityManager, clock: Clock, regions: 
     const withTargetsBelow = new Set(judgedBelow.map((r) => r.pair));
     const figures = new Map<string, Awaited<ReturnType<typeof rollUp>>>();
     for (const [day, dayKeys] of byDay(keys)) figures.set(day, await rollUp(em, indicators, dayKeys, day, clock.timeZone));
+    const targetsOf = groupBy(targets, (t) => `${t.indicator.id}|${t.region.code}`);
     const judged = keys.map((key) => {
       const indicator = indicators.get(key.indicatorId);
       const region = regionByCode.get(key.regionCode);
       const f = figures.get(key.asOf)?.get(`${key.indicatorId}|${key.regionCode}`);
       if (!indicator || !region || !f) return new Error(`no progress for indicator ${key.indicatorId} in ${key.regionCode}`);
-      const own = targets.filter((t) => t.indicator.id === key.indicatorId && t.region.code === key.regionCode);
+      const own = targetsOf.get(`${key.indicatorId}|${key.regionCode}`) ?? [];
       return judge(indicator, region, key, f, own);
     });
     // Regions without a target of their own, above regions with one: judged by their children.

@@ -22,7 +22,9 @@ export class IndicatorProgressResolver {
     if (!region) throw new NotFoundError('Region', regionCode);
     // A screen token's boards name programmes; only then is the programme's code needed.
     assertMayRead(ctx, region, ctx.session?.boards ? (await ctx.loaders.ensure(indicator.programme)).code : undefined);
-    return ctx.loaders.progress.load({ indicatorId: indicator.id, regionCode: region.code, asOf: asOf ?? ctx.clock.today() });
+    const progress = await ctx.loaders.progress.load({ indicatorId: indicator.id, regionCode: region.code, asOf: asOf ?? ctx.clock.today() });
+    await ctx.loaders.pace();
+    return progress;
   }
 }
 
@@ -35,12 +37,15 @@ export class ProgressResolver {
   async children(@Root() progress: Progress, @Ctx() ctx: Context): Promise<Progress[]> {
     const children = await ctx.loaders.region.children.load(progress.region.code);
     const rows = await ctx.loaders.progress.loadMany(children.map((c) => ({ ...keyOf(progress), regionCode: c.code })));
+    await ctx.loaders.pace();
     return rows.map((r) => { if (r instanceof Error) throw r; return r; });
   }
 
   @FieldResolver(() => [ProgressPoint], { description: 'The figure on every day a region below reported, up to asOf, oldest first.' })
-  history(@Root() progress: Progress, @Ctx() ctx: Context): Promise<ProgressPoint[]> {
-    return ctx.loaders.history.load(keyOf(progress));
+  async history(@Root() progress: Progress, @Ctx() ctx: Context): Promise<ProgressPoint[]> {
+    const points = await ctx.loaders.history.load(keyOf(progress));
+    await ctx.loaders.pace();
+    return points;
   }
 
   @FieldResolver(() => Float, {
@@ -49,7 +54,9 @@ export class ProgressResolver {
   })
   async forecast(@Root() progress: Progress, @Ctx() ctx: Context): Promise<number | null> {
     if (!progress.target && !progress.metOf) return null;
-    return forecast(progress.indicator, progress.target, await ctx.loaders.history.load(keyOf(progress)), progress.asOf);
+    const points = await ctx.loaders.history.load(keyOf(progress));
+    await ctx.loaders.pace();
+    return forecast(progress.indicator, progress.target, points, progress.asOf);
   }
 
   @FieldResolver(() => TargetAllocation, { nullable: true, description: 'For a target split over the regions below: does it add up? Null when it is not split.' })
@@ -60,6 +67,7 @@ export class ProgressResolver {
       ctx.loaders.region.children.load(region.code),
       ctx.loaders.childTargets.load(`${indicator.id}|${region.code}`),
     ]);
+    await ctx.loaders.pace();
     const same = targets.filter((t) => (t.deadline ?? null) === (target.deadline ?? null) && t.value != null);
     if (same.length === 0) return null;
     const childrenSum = same.reduce((a, t) => a + t.value!, 0);
