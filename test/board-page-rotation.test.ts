@@ -112,4 +112,27 @@ describeInBrowser('a wall rotating through a screen token\'s boards', () => {
     expect(await page.getAttribute('#connection', 'data-state')).toBe('live');
     await page.close();
   }, 60_000);
+
+  it('shows a stale badge when the socket falls silent past the ping interval, then reconnects by itself', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+    let silenced = false;
+    let sockets = 0;
+    // Between the page and the server: pass everything, until the server's side falls silent.
+    await page.routeWebSocket(/\/graphql$/, (ws) => {
+      sockets += 1;
+      const upstream = ws.connectToServer();
+      const mine = sockets;
+      ws.onMessage((message) => upstream.send(message));
+      upstream.onMessage((message) => { if (!(silenced && mine === 1)) ws.send(message); });
+    });
+    await page.goto(`${origin}/board?programme=P3&region=330300&ping=1&token=${await server.token('screen')}`);
+    await until(async () => (await page.getAttribute('#connection', 'data-state')) === 'live', 'the live connection');
+    expect(await page.isHidden('#stale')).toBe(true);
+    silenced = true;
+    await page.locator('#stale', { hasText: /^\d+ 秒无信号$/ }).waitFor({ timeout: 10_000 });
+    expect(await page.getAttribute('#connection', 'data-state')).toBe('live');
+    // Silent past two pings and then some: the page gives the socket up and opens another.
+    await until(async () => sockets === 2 && (await page.getAttribute('#connection', 'data-state')) === 'live' && await page.isHidden('#stale'), 'a new socket', 30_000);
+    await page.close();
+  }, 60_000);
 });

@@ -424,9 +424,9 @@
     var badge = el('stale');
     badge.hidden = !stale;
     badge.textContent = stale ? Math.round(silent / 1000) + ' 秒无信号' : '';
-    // A socket silent for three pings is dead even if it has not said so.
-    if (state === 'live' && silent > PING_MS * 3 && client) lost(client);
-    el('last-event').textContent = board && board.lastEventAt ? '最新动态 ' + T.clock(Date.parse(board.lastEventAt)) : '';
+    // A socket that has missed two pongs and then some is dead even if it has not said so.
+    if (state === 'live' && silent > PING_MS * 2 + 10000 && client) lost(client);
+    el('last-event').textContent = board && board.lastEventAt ? '最近事件 ' + T.clock(Date.parse(board.lastEventAt)) : '';
     if (stopped || !board) return;
     if (slots.length > 1 && now - slotStarted >= slots[current].ms) { nextSlot(); return; }
     if (pages > 1 && now - pageStarted >= PAGE_MS) {
