@@ -22,7 +22,11 @@ describe('the board page over HTTP', () => {
     const html = await res.text();
     expect(html).toMatch(/lang="zh-CN"/);
     expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
-    for (const name of ['board.js', 'board.css', 'graphql-ws.js']) expect((await fetch(`${origin}/board/assets/${name}`)).status).toBe(200);
+    const assets = [...html.matchAll(/(?:src|href)="(\/board\/assets\/[^"]+)"/g)].map((m) => m[1]);
+    expect(assets).toEqual(expect.arrayContaining(['/board/assets/board.js', '/board/assets/board.css', '/board/assets/graphql-ws.js']));
+    for (const path of [...assets, '/board/assets/echarts.js', '/board/map/330300.json']) expect([path, (await fetch(origin + path)).status]).toEqual([path, 200]);
+    expect((await fetch(`${origin}/board/map/330302.json`)).status).toBe(404); // no township shapes
+    expect((await fetch(`${origin}/board/map/..%2Fpackage.json`)).status).toBe(404);
     expect((await fetch(`${origin}/board/assets/board-page.js`)).status).toBe(404);
   });
 });

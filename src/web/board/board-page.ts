@@ -16,8 +16,11 @@ export interface BoardPageOptions {
   demo: boolean;
 }
 
-/** The page's scripts, in the order they load: the parts of board.client.js come before it. */
-const SCRIPTS = ['graphql-ws.js', 'board.text.js', 'board.layout.js', 'board.rows.js', 'board.map.js', 'board.js'];
+/**
+ * The page's scripts, in the order they load: the parts of board.client.js come before it. The
+ * league table and the notices, where served, go in as one more part before board.js.
+ */
+const SCRIPTS = ['graphql-ws.js', 'board.text.js', 'board.model.js', 'board.layout.js', 'board.rows.js', 'board.map.js', 'board.js'];
 
 function page(options: BoardPageOptions): string {
   const settings = { endpoint: options.endpoint, demoAccount: options.demo ? { username: 'screen', password: 'demo' } : null };
@@ -84,6 +87,7 @@ export function boardPageRouter(options: BoardPageOptions): Router {
     'graphql-ws.js': packageAsset('graphql-ws', 'umd/graphql-ws.min.js', 'text/javascript'),
     'echarts.js': packageAsset('echarts', 'dist/echarts.min.js', 'text/javascript'),
     'board.text.js': ownAsset(__dirname, 'board.text.js', 'text/javascript'),
+    'board.model.js': ownAsset(__dirname, 'board.model.js', 'text/javascript'),
     'board.layout.js': ownAsset(__dirname, 'board.layout.js', 'text/javascript'),
     'board.rows.js': ownAsset(__dirname, 'board.rows.js', 'text/javascript'),
     'board.map.js': ownAsset(__dirname, 'board.map.js', 'text/javascript'),

@@ -8,46 +8,26 @@
   'use strict';
   var T = D.text;
   var h = D.board.h;
+  var M = D.model;
+  var QUERIES = M.QUERIES;
+  var FATAL = M.FATAL;
+  var graphql = M.graphql;
+  var errorCode = M.errorCode;
   var settings = JSON.parse(document.getElementById('duban-board').textContent);
   var params = new URLSearchParams(location.search);
   var endpoint = settings.endpoint;
+  M.api.endpoint = endpoint;
   var wsUrl = location.origin.replace(/^http/, 'ws') + endpoint;
   var seconds = function (name, fallback, min) { var v = Number(params.get(name)); return v >= min ? v : fallback; };
   var PAGE_MS = seconds('page', 15, 2) * 1000;   // an indicator page turns after this long
   var PING_MS = seconds('ping', 10, 1) * 1000;   // the socket is pinged this often; silence past it is stale
 
-  // The operations, in one place.
-  var QUERIES = {
-    board: 'query BoardPage($programme: String!, $region: String!) {\n'
-      + '  programme(code: $programme) { code name indicators { code name unit decimals\n'
-      + '    progress(region: $region) { asOf region { code name } actual completion expectedByNow status reportedCount expectedCount met metOf\n'
-      + '      target { value min max comparator deadline }\n'
-      + '      history { asOf actual }\n'
-      + '      children { region { code name } actual completion status } } } }\n'
-      + '  submissions(first: 12, filter: { programme: $programme, region: $region }) {\n'
-      + '    nodes { value status submittedAt indicator { code name unit decimals } region { name } submittedBy { username } } }\n'
-      + '  urges(programme: $programme, region: $region) { createdAt dueOn message indicator { code name } region { name } }\n'
-      + '}',
-    events: 'subscription BoardPageEvents($programme: String!, $region: String!, $after: String) {\n'
-      + '  boardEvents(programme: $programme, region: $region, after: $after) { __typename cursor at\n'
-      + '    ... on ProgressChanged { indicator { code name } region { code name }\n'
-      + '      progress { actual completion expectedByNow status reportedCount expectedCount met metOf target { value min max comparator deadline } } }\n'
-      + '    ... on TargetChanged { target { value min max comparator deadline indicator { code name } region { code name } } }\n'
-      + '    ... on SubmissionReviewed { submission { value status reviewNote indicator { code name unit decimals } region { name } } }\n'
-      + '    ... on CommentAdded { comment { kind text author { username } indicator { code name } region { name } } }\n'
-      + '    ... on UrgeChanged { urge { dueOn message resolvedAt indicator { code name } region { name } } }\n'
-      + '    ... on ProgrammeChanged { programme { code } }\n'
-      + '    ... on PresenceChanged { change watching watcher { username department } }\n'
-      + '  }\n}',
-    login: 'mutation BoardLogin($u: String!, $p: String!) { login(username: $u, password: $p) { token } }',
-  };
-  var FATAL = ['NOT_FOUND', 'BAD_USER_INPUT', 'FORBIDDEN'];
-
-  // --- the token ----------------------------------------------------------------------------
-  var token = params.get('token') || sessionStorage.getItem('duban.token') || '';
+  // --- the token --------------------------------------------------------------------------------
+  var api = M.api;   // its token is the page's: from ?token=, the tab's session, or the sign-in
+  api.token = params.get('token') || sessionStorage.getItem('duban.token') || '';
   if (params.has('token')) {
     // Kept for this tab's reloads, and off the address bar on the wall.
-    sessionStorage.setItem('duban.token', token);
+    sessionStorage.setItem('duban.token', api.token);
     params.delete('token');
     history.replaceState(null, '', location.pathname + '?' + params.toString());
   }
@@ -67,147 +47,22 @@
     }).filter(function (slot) { return /^[A-Za-z0-9_-]+$/.test(slot.programme) && /^\d+$/.test(slot.region || ''); });
   }
 
-  // --- one board: what it shows, and what its stream has applied --------------------------------
-  function Board(programme, region) {
-    this.programme = programme;
-    this.region = region;
-    this.indicators = [];
-    this.byCode = {};
-    this.name = '';
-    this.regionName = '';
-    this.asOf = '';
-    this.cursor = null;      // the last event applied, as a string
-    this.lastEventAt = null; // its time
-    this.items = {};         // the activity list, by what each item is about
-    this.failed = null;      // why it cannot be shown
-    this.loaded = false;
-    this.refetch = null;
-    this.flashed = {};
-  }
-  Board.prototype.key = function () { return this.programme + ':' + this.region; };
-  Board.prototype.note = function (key, at, text, kind) {
-    this.items[key] = { at: at, text: text, kind: kind };
-    var keys = Object.keys(this.items);
-    if (keys.length > 200) {
-      var items = this.items;
-      keys.sort(function (a, b) { return Date.parse(items[a].at) - Date.parse(items[b].at); });
-      keys.slice(0, keys.length - 200).forEach(function (k) { delete items[k]; });
-    }
-  };
-  Board.prototype.load = function () {
-    var board = this;
-    return graphql(QUERIES.board, { programme: board.programme, region: board.region }).then(function (body) {
-      var code = errorCode(body.errors);
-      if (code === 'UNAUTHENTICATED') { askToSignIn(T.error(body.errors)); return false; }
-      if (FATAL.indexOf(code) >= 0) { board.fail(body.errors); return false; }
-      if (!body.data) throw new Error(T.error(body.errors));
-      var p = body.data.programme;
-      board.indicators = p.indicators;
-      board.byCode = {};
-      board.indicators.forEach(function (i) { board.byCode[i.code] = i; });
-      var first = board.indicators[0] && board.indicators[0].progress;
-      board.name = p.code + ' ' + p.name;
-      board.regionName = first ? first.region.name : board.region;
-      board.asOf = first ? first.asOf : '';
-      body.data.submissions.nodes.forEach(function (s) {
-        board.note(figureKey(s.region.name, s.indicator.code, s.value), s.submittedAt, T.figure(s.region.name, s.indicator, s.value, s.status), 'submission');
-      });
-      // Open urges stay on the board until their region reports.
-      body.data.urges.forEach(function (u) { board.note('urge|' + u.region.name + '|' + u.indicator.code + '|' + u.dueOn, u.createdAt, T.urge(u), 'urge'); });
-      board.loaded = true;
-      board.problem = null;
+  var host = {
+    changed: function (board) { changed(board); },
+    failed: function (board) {
       changed(board);
-      return true;
-    });
+      if (boards.every(function (b) { return b.failed; })) stop();
+    },
+    unauthenticated: function (message) { askToSignIn(message); },
   };
-  // After live changes, the whole board again for what events do not carry (history, children).
-  Board.prototype.refetchSoon = function () {
-    var board = this;
-    clearTimeout(board.refetch);
-    board.refetch = setTimeout(function () { board.load().catch(function () { /* the next event or reconnect retries */ }); }, 1500);
-  };
-  Board.prototype.fail = function (errors) {
-    this.failed = '无法显示看板（项目 ' + this.programme + '，地区 ' + this.region + '）：' + T.error(errors);
-    changed(this);
-    if (boards.every(function (b) { return b.failed; })) stop();
-  };
-  function figureKey(regionName, code, value) { return 'figure|' + regionName + '|' + code + '|' + value; }
-
-  Board.prototype.apply = function (event) {
-    if (this.cursor !== null && BigInt(event.cursor) <= BigInt(this.cursor)) return; // already applied
-    this.cursor = event.cursor;
-    this.lastEventAt = event.at;
-    switch (event.__typename) {
-      case 'ProgressChanged': {
-        var indicator = this.byCode[event.indicator.code];
-        if (!indicator) break;
-        var p = event.progress;
-        if (event.region.code === this.region) {
-          Object.assign(indicator.progress, p);
-        } else {
-          var child = (indicator.progress.children || []).find(function (c) { return c.region.code === event.region.code; });
-          if (child) Object.assign(child, { actual: p.actual, completion: p.completion, status: p.status });
-          var key = figureKey(event.region.name, indicator.code, p.actual);
-          if (!this.items[key]) this.note(key, event.at, T.figure(event.region.name, indicator, p.actual), 'submission');
-        }
-        this.flashed[indicator.code] = Date.now();
-        this.refetchSoon();
-        break;
-      }
-      case 'TargetChanged': {
-        var t = event.target;
-        this.note('target|' + event.cursor, event.at, T.targetSet(t.region.name, t.indicator.code, t), 'target');
-        this.refetchSoon();
-        break;
-      }
-      case 'SubmissionReviewed': {
-        var s = event.submission;
-        this.note('review|' + event.cursor, event.at, T.figure(s.region.name, s.indicator, s.value, s.status, s.reviewNote), 'review');
-        this.refetchSoon();
-        break;
-      }
-      case 'CommentAdded': {
-        var c = event.comment;
-        this.note('comment|' + event.cursor, event.at, T.comment(c.kind, c.region.name, c.indicator.code, c.author.username, c.text), 'comment');
-        break;
-      }
-      case 'UrgeChanged':
-        this.note('urge|' + event.cursor, event.at, T.urge(event.urge), 'urge');
-        break;
-      case 'ProgrammeChanged':
-        this.refetchSoon();
-        break;
-      case 'PresenceChanged':
-        this.watching = event.watching;
-        break;
-      default:
-        break;
-    }
-    changed(this);
-  };
-
   var slots = playlist();
   var boards = [];
   var byKey = {};
   slots.forEach(function (slot) {
     var key = slot.programme + ':' + slot.region;
-    if (!byKey[key]) { byKey[key] = new Board(slot.programme, slot.region); boards.push(byKey[key]); }
+    if (!byKey[key]) { byKey[key] = new M.Board(slot.programme, slot.region, host); boards.push(byKey[key]); }
     slot.board = byKey[key];
   });
-
-  // --- HTTP ---------------------------------------------------------------------------------
-  function graphql(query, variables) {
-    return fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token },
-      body: JSON.stringify({ query: query, variables: variables }),
-    }).then(function (res) {
-      return res.json().catch(function () { throw new Error(res.status >= 500 ? '服务器内部错误（HTTP ' + res.status + '）' : T.networkError()); });
-    }, function () { throw new Error(T.networkError()); });
-  }
-  function errorCode(errors) {
-    return errors && errors[0] && errors[0].extensions && errors[0].extensions.code;
-  }
 
   // --- the screen ---------------------------------------------------------------------------
   var current = 0;      // the slot on screen
@@ -300,8 +155,10 @@
   }
 
   // --- the league table and the notices (晾晒, 督办通知) ---------------------------------------
-  // Drawn by DubanBoard.extras ({ draw(board, section) }) where that part of the wall is served;
-  // without it the section stays hidden.
+  // A part of its own, served before this script where it exists: it sets
+  //   DubanBoard.extras = { draw(board, section), apply(board, event) }
+  // draw() fills the aside's #extras for the board on screen (reading with DubanBoard.graphql),
+  // apply() takes each of the board's events. Without it the section stays hidden.
   function drawExtras(board) {
     var section = el('extras');
     if (!D.extras || typeof D.extras.draw !== 'function') { section.hidden = true; return; }
@@ -392,7 +249,7 @@
   }
 
   function connect() {
-    if (stopped || !token) return;
+    if (stopped || !api.token) return;
     if (client) client.dispose();
     setConnection(attempt ? 'reconnecting' : 'connecting', attempt ? '重连中…' : '连接中');
     var socket = graphqlWs.createClient({
@@ -400,7 +257,7 @@
       lazy: false,
       retryAttempts: 0, // this script reconnects itself, with the cursor each board has reached
       keepAlive: PING_MS,
-      connectionParams: { authorization: 'Bearer ' + token },
+      connectionParams: { authorization: 'Bearer ' + api.token },
       on: {
         connected: function () { if (client === socket) { attempt = 0; heard(); setConnection('live', '实时'); } },
         message: function () { if (client === socket) heard(); },
@@ -446,7 +303,7 @@
   function askToSignIn(message) {
     if (client) { client.dispose(); client = null; }
     sessionStorage.removeItem('duban.token');
-    token = '';
+    api.token = '';
     setConnection('signed-out', '未登录');
     var form = el('signin');
     form.hidden = false;
@@ -464,8 +321,8 @@
         el('signin-error').textContent = errorCode(body.errors) === 'RATE_LIMITED' ? T.error(body.errors) : '用户名或密码不正确';
         return;
       }
-      token = body.data.login.token;
-      sessionStorage.setItem('duban.token', token);
+      api.token = body.data.login.token;
+      sessionStorage.setItem('duban.token', api.token);
       form.hidden = true;
       start();
     }, function (error) { el('signin-error').textContent = error.message; });
@@ -494,5 +351,5 @@
     draw();
   }
 
-  if (token) start(); else askToSignIn();
+  if (api.token) start(); else askToSignIn();
 })(window.DubanBoard = window.DubanBoard || {});
