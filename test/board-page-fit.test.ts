@@ -168,7 +168,7 @@ describeInBrowser('the wall at every size', () => {
     // Left alone, the pages turn, and the page indicator says which is shown.
     const page = pages.get('1080p')!;
     await page.goto(`${origin}/board?programme=P3&region=330300&page=2`);
-    await page.locator('#rows[data-pages]').waitFor({ state: 'attached' });
+    await page.locator('.row[data-indicator="P3-40"]').waitFor({ state: 'attached' });
     expect(Number(await page.getAttribute('#rows', 'data-pages'))).toBeGreaterThan(1);
     expect(await page.textContent('#page-of')).toMatch(/^第 1\/\d+ 页$/);
     await page.locator('#rows[data-page="1"]').waitFor({ state: 'attached', timeout: 5_000 });
