@@ -1,306 +1,209 @@
-// The meeting-room board's script: reads the board over HTTP, then follows boardEvents over
-// graphql-ws. On a lost connection it reconnects by itself with growing pauses and resumes from
-// the last cursor it applied, so no event is missed or applied twice.
-(function () {
+// The meeting-room board's script. It shows one board (`?programme=P3&region=330300`) or rotates
+// through several (`?rotate=P3:330300:60,P1:330300:30,P3:330300:20:map`: programme, region,
+// seconds, and `map` for the map view). Every board of the playlist is read over HTTP and
+// followed over one graphql-ws socket, one boardEvents subscription each, so a board off screen
+// is up to date when its turn comes. On a lost connection it reconnects by itself with growing
+// pauses and resumes each board from the last cursor it applied: nothing missed, nothing twice.
+(function (D) {
   'use strict';
+  var T = D.text;
+  var h = D.board.h;
+  var M = D.model;
+  var QUERIES = M.QUERIES;
+  var FATAL = M.FATAL;
+  var graphql = M.graphql;
+  var errorCode = M.errorCode;
   var settings = JSON.parse(document.getElementById('duban-board').textContent);
   var params = new URLSearchParams(location.search);
-  var programme = params.get('programme') || 'P3';
-  var region = params.get('region') || '330300';
   var endpoint = settings.endpoint;
+  M.api.endpoint = endpoint;
   var wsUrl = location.origin.replace(/^http/, 'ws') + endpoint;
+  var seconds = function (name, fallback, min) { var v = Number(params.get(name)); return v >= min ? v : fallback; };
+  var PAGE_MS = seconds('page', 15, 2) * 1000;   // an indicator page turns after this long
+  var PING_MS = seconds('ping', 10, 1) * 1000;   // the socket is pinged this often; silence past it is stale
 
-  var BOARD = 'query BoardPage($programme: String!, $region: String!) {\n'
-    + '  programme(code: $programme) { code name indicators { code name unit decimals\n'
-    + '    progress(region: $region) { asOf region { code name } actual completion expectedByNow status reportedCount expectedCount met metOf\n'
-    + '      target { value min max comparator deadline }\n'
-    + '      history { asOf actual }\n'
-    + '      children { region { code name } actual completion status } } } }\n'
-    + '  submissions(first: 12, filter: { programme: $programme, region: $region }) {\n'
-    + '    nodes { value status submittedAt indicator { code name } region { name } submittedBy { username } } }\n'
-    + '  urges(programme: $programme, region: $region) { createdAt dueOn message indicator { code name } region { name } }\n'
-    + '}';
-  var EVENTS = 'subscription BoardPageEvents($programme: String!, $region: String!, $after: String) {\n'
-    + '  boardEvents(programme: $programme, region: $region, after: $after) { __typename cursor at\n'
-    + '    ... on ProgressChanged { indicator { code name } region { code name }\n'
-    + '      progress { actual completion expectedByNow status reportedCount expectedCount met metOf target { value min max comparator deadline } } }\n'
-    + '    ... on TargetChanged { target { value min max comparator deadline indicator { code name } region { code name } } }\n'
-    + '    ... on SubmissionReviewed { submission { value status reviewNote indicator { code name } region { name } } }\n'
-    + '    ... on CommentAdded { comment { kind text author { username } indicator { code name } region { name } } }\n'
-    + '    ... on UrgeChanged { urge { dueOn message resolvedAt indicator { code name } region { name } } }\n'
-    + '    ... on ProgrammeChanged { programme { code } }\n'
-    + '    ... on PresenceChanged { change watching watcher { username department } }\n'
-    + '  }\n}';
-
-  var STATUS = {
-    ACHIEVED: '已完成', ON_TRACK: '进度正常', AT_RISK: '有风险', BEHIND: '滞后',
-    OVERDUE: '逾期', NOT_STARTED: '未报送', NO_TARGET: '无目标',
-  };
-  var REVIEW = { SUBMITTED: '待审核', APPROVED: '已通过', RETURNED: '已退回' };
-
-  // --- the token ----------------------------------------------------------------------------
-  var token = params.get('token') || sessionStorage.getItem('duban.token') || '';
+  // --- the token --------------------------------------------------------------------------------
+  var api = M.api;   // its token is the page's: from ?token=, the tab's session, or the sign-in
+  api.token = params.get('token') || sessionStorage.getItem('duban.token') || '';
   if (params.has('token')) {
     // Kept for this tab's reloads, and off the address bar on the wall.
-    sessionStorage.setItem('duban.token', token);
+    sessionStorage.setItem('duban.token', api.token);
     params.delete('token');
     history.replaceState(null, '', location.pathname + '?' + params.toString());
   }
 
-  // --- state ----------------------------------------------------------------------------------
-  var indicators = [];           // from the board query, in the report's order
-  var byCode = {};
-  var lastCursor = null;         // the last event applied, as a string
+  var el = function (id) { return document.getElementById(id); };
+
+  // --- the playlist -----------------------------------------------------------------------------
+  function playlist() {
+    var spec = params.get('rotate');
+    if (!spec) {
+      return [{ programme: params.get('programme') || 'P3', region: params.get('region') || '330300', ms: 0, view: params.get('view') === 'map' ? 'map' : 'rows' }];
+    }
+    return spec.split(',').map(function (item) {
+      var f = item.trim().split(':');
+      var s = Number(f[2]);
+      return { programme: f[0], region: f[1], ms: (s >= 1 ? s : 60) * 1000, view: f[3] === 'map' ? 'map' : 'rows' };
+    }).filter(function (slot) { return /^[A-Za-z0-9_-]+$/.test(slot.programme) && /^\d+$/.test(slot.region || ''); });
+  }
+
+  var host = {
+    changed: function (board) { changed(board); },
+    failed: function (board) {
+      changed(board);
+      if (boards.every(function (b) { return b.failed; })) stop();
+    },
+    unauthenticated: function (message) { askToSignIn(message); },
+  };
+  var slots = playlist();
+  var boards = [];
+  var byKey = {};
+  slots.forEach(function (slot) {
+    var key = slot.programme + ':' + slot.region;
+    if (!byKey[key]) { byKey[key] = new M.Board(slot.programme, slot.region, host); boards.push(byKey[key]); }
+    slot.board = byKey[key];
+  });
+
+  // --- the screen ---------------------------------------------------------------------------
+  var current = 0;      // the slot on screen
+  var page = 0;         // its indicator page
+  var pages = 1;
+  var slotStarted = Date.now();
+  var pageStarted = Date.now();
+  var drawn = null;     // the board last drawn, to keep its page on a redraw
+
+  function unit() { return Math.min(window.innerHeight / 100, window.innerWidth / 177.78); }
+
+  function changed(board) {
+    if (slots[current] && slots[current].board === board) draw();
+  }
+
+  function draw() {
+    var slot = slots[current];
+    if (!slot) return;
+    var board = slot.board;
+    var same = drawn === slot;
+    drawn = slot;
+    el('programme-name').textContent = board.name || board.programme;
+    el('region-name').textContent = board.regionName || board.region;
+    el('as-of').textContent = board.asOf ? '截至 ' + board.asOf : '';
+    el('watching').textContent = board.watching ? board.watching + ' 人在看' : '';
+    document.title = '督办 · ' + (board.name || board.programme) + ' · ' + (board.regionName || board.region);
+    D.layout.shrinkToFit(el('title'), 0.6);
+    var problem = el('problem');
+    problem.hidden = !(board.failed || board.problem);
+    problem.textContent = board.failed || board.problem || '';
+    var rows = el('rows');
+    var map = el('map');
+    var showMap = slot.view === 'map' && !board.failed;
+    map.hidden = !showMap;
+    rows.hidden = showMap || Boolean(board.failed);
+    if (board.failed) {
+      rows.textContent = '';
+    } else if (showMap) {
+      if (board.loaded) D.map.draw(map, board, Math.max(12, Math.round(unit() * 1.8))).catch(function (e) { board.problem = e.message; });
+      pages = 1;
+    } else {
+      rows.textContent = '';
+      var now = Date.now();
+      board.indicators.forEach(function (i) {
+        var row = D.board.renderRow(i);
+        if (now - (board.flashed[i.code] || 0) < 2000) row.classList.add('flash');
+        rows.appendChild(row);
+      });
+      pages = Math.max(1, D.layout.fitRows(rows));
+      if (!same || page >= pages) { page = same ? Math.min(page, pages - 1) : 0; }
+      D.layout.showPage(rows, page);
+    }
+    drawActivity(board);
+    drawPager();
+    drawExtras(board);
+  }
+
+  function drawActivity(board) {
+    var list = el('activity');
+    list.textContent = '';
+    var items = Object.keys(board.items).map(function (k) { return board.items[k]; });
+    // In the order things happened (newest first), whether loaded or live.
+    items.sort(function (a, b) { return Date.parse(b.at) - Date.parse(a.at); });
+    items.slice(0, 30).forEach(function (item) {
+      var li = h('li', item.kind ? 'kind-' + item.kind : '');
+      li.appendChild(h('time', '', T.when(item.at)));
+      li.appendChild(h('span', 'what', item.text));
+      list.appendChild(li);
+    });
+    D.layout.fitList(list);
+  }
+
+  // The pager's line is always there, so that the rows' room does not change once they are fitted.
+  function drawPager() {
+    var parts = [];
+    if (pages > 1) parts.push('第 ' + (page + 1) + '/' + pages + ' 页');
+    var dots = el('page-dots');
+    dots.textContent = '';
+    if (pages > 1) for (var i = 0; i < pages; i++) dots.appendChild(h('span', i === page ? 'dot on' : 'dot'));
+    el('page-of').textContent = parts.join('');
+    var next = el('next');
+    if (slots.length > 1) {
+      var n = slots[(current + 1) % slots.length];
+      var left = Math.max(0, Math.ceil((slots[current].ms - (Date.now() - slotStarted)) / 1000));
+      next.textContent = '下一个：' + (n.board.name || n.programme) + ' · ' + (n.board.regionName || n.region) + (n.view === 'map' ? '（地图）' : '') + '，' + left + ' 秒后';
+      next.dataset.next = n.programme + ':' + n.region + ':' + n.view;
+    } else {
+      next.textContent = '';
+    }
+  }
+
+  // --- the league table and the notices (晾晒, 督办通知) ---------------------------------------
+  // A part of its own, served before this script where it exists: it sets
+  //   DubanBoard.extras = { draw(board, section), apply(board, event) }
+  // draw() fills the aside's #extras for the board on screen (reading with DubanBoard.graphql),
+  // apply() takes each of the board's events. Without it the section stays hidden.
+  function drawExtras(board) {
+    var section = el('extras');
+    if (!D.extras || typeof D.extras.draw !== 'function') { section.hidden = true; return; }
+    section.hidden = false;
+    D.extras.draw(board, section);
+  }
+
+  function nextPage() {
+    pageStarted = Date.now();
+    if (page + 1 < pages) { page += 1; D.layout.showPage(el('rows'), page); drawPager(); return true; }
+    return false;
+  }
+  function nextSlot() {
+    current = (current + 1) % slots.length;
+    slotStarted = pageStarted = Date.now();
+    page = 0;
+    draw();
+  }
+  document.addEventListener('keydown', function (event) {
+    // The person setting up the wall: → next page (then the next board), ↓ the next board.
+    if (event.key === 'ArrowRight' && !nextPage()) {
+      if (slots.length > 1) nextSlot(); else { page = -1; nextPage(); }
+    }
+    if (event.key === 'ArrowDown' && slots.length > 1) nextSlot();
+  });
+
+  // --- the live stream ------------------------------------------------------------------------
   var client = null;
   var attempt = 0;
-  var refetchTimer = null;
+  var stopped = false;
+  var lastHeard = 0;
+  var state = 'connecting';
 
-  var el = function (id) { return document.getElementById(id); };
-  function h(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = text;
-    return node;
-  }
-
-  function setConnection(state, text) {
+  function setConnection(next, text) {
+    state = next;
     var node = el('connection');
-    node.dataset.state = state;
+    node.dataset.state = next;
     node.textContent = text;
   }
+  function heard() { lastHeard = Date.now(); }
 
-  function number(value, decimals) {
-    if (value === null || value === undefined) return '—';
-    return Number(value).toLocaleString('zh-CN', { maximumFractionDigits: decimals === undefined ? 2 : decimals });
-  }
-  function percent(value) {
-    return value === null || value === undefined ? '—' : Math.round(value * 100) + '%';
-  }
-  function targetText(target, decimals) {
-    if (!target) return '无目标';
-    if (target.comparator === 'RANGE') return number(target.min, decimals) + '–' + number(target.max, decimals);
-    var sign = target.comparator === 'LTE' ? '≤' : '';
-    return sign + number(target.value, decimals);
-  }
-  function shortName(name) {
-    return name.replace(/(街道|自治县|新区|区|县|市|镇|乡)$/, '').slice(0, 3);
-  }
-  function when(iso) {
-    var d = new Date(iso);
-    return d.toLocaleString('zh-CN', { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'Asia/Shanghai' });
-  }
-
-  function graphql(query, variables) {
-    return fetch(endpoint, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token },
-      body: JSON.stringify({ query: query, variables: variables }),
-    }).then(function (res) { return res.json(); });
-  }
-  function errorCode(errors) {
-    return errors && errors[0] && errors[0].extensions && errors[0].extensions.code;
-  }
-
-  // --- drawing ---------------------------------------------------------------------------------
-  function sparkline(history, target) {
-    var ns = 'http://www.w3.org/2000/svg';
-    var svg = document.createElementNS(ns, 'svg');
-    svg.setAttribute('class', 'spark');
-    svg.setAttribute('viewBox', '0 0 100 40');
-    svg.setAttribute('preserveAspectRatio', 'none');
-    if (!history || history.length === 0) return svg;
-    var values = history.map(function (p) { return p.actual; });
-    var top = Math.max.apply(null, values.concat(target && target.value ? [target.value] : []));
-    var bottom = Math.min.apply(null, values.concat([0]));
-    var span = top - bottom || 1;
-    var points = history.map(function (p, i) {
-      var x = history.length === 1 ? 100 : (i / (history.length - 1)) * 100;
-      var y = 38 - ((p.actual - bottom) / span) * 36;
-      return x.toFixed(1) + ',' + y.toFixed(1);
-    });
-    if (target && target.value) {
-      var line = document.createElementNS(ns, 'line');
-      var ty = (38 - ((target.value - bottom) / span) * 36).toFixed(1);
-      line.setAttribute('x1', '0'); line.setAttribute('x2', '100'); line.setAttribute('y1', ty); line.setAttribute('y2', ty);
-      line.setAttribute('class', 'spark-target');
-      svg.appendChild(line);
-    }
-    var path = document.createElementNS(ns, 'polyline');
-    path.setAttribute('points', points.length === 1 ? '0,' + points[0].split(',')[1] + ' ' + points[0] : points.join(' '));
-    svg.appendChild(path);
-    return svg;
-  }
-
-  function renderRow(indicator) {
-    var p = indicator.progress;
-    var row = h('div', 'row status-' + p.status);
-    row.dataset.indicator = indicator.code;
-    row.dataset.status = p.status;
-    row.appendChild(h('div', 'code', indicator.code));
-    var name = h('div', 'name', indicator.name);
-    name.title = indicator.name;
-    row.appendChild(name);
-
-    var figure = h('div', 'figure');
-    var actual = h('span', 'actual', number(p.actual, indicator.decimals));
-    figure.appendChild(actual);
-    if (indicator.unit) figure.appendChild(h('span', 'unit', ' ' + indicator.unit));
-    figure.appendChild(h('span', 'target', ' / ' + targetText(p.target, indicator.decimals)));
-    row.appendChild(figure);
-
-    var bar = h('div', 'bar');
-    var fill = h('div', 'fill');
-    fill.style.width = Math.max(0, Math.min(1, p.completion || 0)) * 100 + '%';
-    bar.appendChild(fill);
-    if (p.expectedByNow !== null && p.target && p.target.value) {
-      var marker = h('div', 'expected');
-      marker.style.left = Math.max(0, Math.min(1, p.expectedByNow / p.target.value)) * 100 + '%';
-      marker.title = '应达 ' + number(p.expectedByNow, indicator.decimals);
-      bar.appendChild(marker);
-    }
-    bar.appendChild(h('span', 'pct', p.met !== null && p.met !== undefined && p.metOf ? p.met + '/' + p.metOf : percent(p.completion)));
-    row.appendChild(bar);
-
-    row.appendChild(h('div', 'status', STATUS[p.status] || p.status));
-
-    var children = h('div', 'children');
-    (p.children || []).forEach(function (c) {
-      var cell = h('span', 'child status-' + c.status, shortName(c.region.name));
-      cell.dataset.region = c.region.code;
-      cell.title = c.region.name + ' ' + number(c.actual, indicator.decimals) + ' (' + percent(c.completion) + ', ' + (STATUS[c.status] || c.status) + ')';
-      children.appendChild(cell);
-    });
-    row.appendChild(children);
-    row.appendChild(sparkline(p.history, p.target));
-    return row;
-  }
-
-  function renderAll() {
-    var rows = el('rows');
-    rows.textContent = '';
-    rows.style.setProperty('--rows', String(Math.max(indicators.length, 8)));
-    indicators.forEach(function (i) { rows.appendChild(renderRow(i)); });
-  }
-  function redraw(code, flash) {
-    var indicator = byCode[code];
-    var old = document.querySelector('.row[data-indicator="' + code + '"]');
-    if (!indicator || !old) return;
-    var row = renderRow(indicator);
-    if (flash) row.classList.add('flash');
-    old.replaceWith(row);
-  }
-
-  function urgeText(u) {
-    return '催办 ' + u.region.name + ' ' + u.indicator.code + ' ' + u.indicator.name + '，' + u.dueOn + ' 前报送' + (u.message ? '：' + u.message : '');
-  }
-
-  function activity(iso, text, kind) {
-    var list = el('activity');
-    var item = h('li', kind ? 'kind-' + kind : '');
-    item.appendChild(h('time', '', when(iso)));
-    item.appendChild(document.createTextNode(' ' + text));
-    list.insertBefore(item, list.firstChild);
-    while (list.children.length > 14) list.removeChild(list.lastChild);
-  }
-
-  // A board that cannot be shown (an unknown programme or region, a code mistyped): say so, and stop.
-  var stopped = false;
-  function cannotShow(errors) {
+  function stop() {
     stopped = true;
     if (client) { client.dispose(); client = null; }
     setConnection('error', '无法显示');
-    var problem = el('problem');
-    problem.textContent = '无法显示看板（programme=' + programme + '，region=' + region + '）：'
-      + errors.map(function (e) { return e.message; }).join('；');
-    problem.hidden = false;
-  }
-  var FATAL = ['NOT_FOUND', 'BAD_USER_INPUT', 'FORBIDDEN'];
-
-  // --- reading the board ----------------------------------------------------------------------
-  function load() {
-    return graphql(BOARD, { programme: programme, region: region }).then(function (body) {
-      if (errorCode(body.errors) === 'UNAUTHENTICATED') { askToSignIn('请重新登录'); return false; }
-      if (FATAL.indexOf(errorCode(body.errors)) >= 0) { cannotShow(body.errors); return false; }
-      if (!body.data) throw new Error((body.errors && body.errors[0] && body.errors[0].message) || '看板读取失败');
-      var p = body.data.programme;
-      indicators = p.indicators;
-      byCode = {};
-      indicators.forEach(function (i) { byCode[i.code] = i; });
-      var first = indicators[0] && indicators[0].progress;
-      el('programme-name').textContent = p.code + ' ' + p.name;
-      el('region-name').textContent = first ? first.region.name : region;
-      el('as-of').textContent = first ? '截至 ' + first.asOf : '';
-      document.title = '督办 · ' + p.name + (first ? ' · ' + first.region.name : '');
-      renderAll();
-      if (!el('activity').children.length) {
-        body.data.submissions.nodes.slice().reverse().forEach(function (s) {
-          activity(s.submittedAt, s.region.name + ' 报送 ' + s.indicator.code + ' ' + number(s.value) + '（' + (REVIEW[s.status] || s.status) + '）', 'submission');
-        });
-        // Open urges stay on the board until their region reports.
-        body.data.urges.slice().reverse().forEach(function (u) { activity(u.createdAt, urgeText(u), 'urge'); });
-      }
-      return true;
-    });
-  }
-  // After live changes, the whole board again for what events do not carry (history, children).
-  function refetchSoon() {
-    clearTimeout(refetchTimer);
-    refetchTimer = setTimeout(function () { load().catch(function () { /* the next event or reconnect retries */ }); }, 1500);
-  }
-
-  // --- the live stream ------------------------------------------------------------------------
-  function apply(event) {
-    if (lastCursor !== null && BigInt(event.cursor) <= BigInt(lastCursor)) return; // already applied
-    lastCursor = event.cursor;
-    switch (event.__typename) {
-      case 'ProgressChanged': {
-        var indicator = byCode[event.indicator.code];
-        if (!indicator) break;
-        var p = event.progress;
-        if (event.region.code === region) {
-          Object.assign(indicator.progress, p);
-        } else {
-          var child = (indicator.progress.children || []).find(function (c) { return c.region.code === event.region.code; });
-          if (child) Object.assign(child, { actual: p.actual, completion: p.completion, status: p.status });
-          activity(event.at, event.region.name + ' ' + event.indicator.code + ' ' + event.indicator.name + ' 更新为 ' + number(p.actual, indicator.decimals), 'progress');
-        }
-        redraw(indicator.code, true);
-        refetchSoon();
-        break;
-      }
-      case 'TargetChanged': {
-        var t = event.target;
-        activity(event.at, t.region.name + ' ' + t.indicator.code + ' 目标调整为 ' + targetText(t), 'target');
-        refetchSoon();
-        break;
-      }
-      case 'SubmissionReviewed': {
-        var s = event.submission;
-        activity(event.at, s.region.name + ' ' + s.indicator.code + ' ' + number(s.value) + ' ' + (REVIEW[s.status] || s.status) + (s.reviewNote ? '：' + s.reviewNote : ''), 'review');
-        refetchSoon();
-        break;
-      }
-      case 'CommentAdded': {
-        var c = event.comment;
-        activity(event.at, (c.kind === 'INSTRUCTION' ? '批示 ' : '评论 ') + c.region.name + ' ' + c.indicator.code + '（' + c.author.username + '）：' + c.text, 'comment');
-        break;
-      }
-      case 'UrgeChanged': {
-        var u = event.urge;
-        activity(event.at, u.resolvedAt
-          ? u.region.name + ' 已报送 ' + u.indicator.code + '，催办办结'
-          : urgeText(u), 'urge');
-        break;
-      }
-      case 'ProgrammeChanged':
-        refetchSoon();
-        break;
-      case 'PresenceChanged':
-        el('watching').textContent = event.watching + ' 人在看';
-        break;
-      default:
-        break;
-    }
   }
 
   function reconnectLater() {
@@ -310,52 +213,97 @@
     setConnection('reconnecting', '重连中…');
     setTimeout(connect, pause);
   }
+  function lost(from) {
+    if (client !== from) return;
+    client = null;
+    from.dispose();
+    reconnectLater();
+  }
 
-  function connect() {
-    if (stopped) return;
-    if (client) client.dispose();
-    setConnection(attempt ? 'reconnecting' : 'connecting', attempt ? '重连中…' : '连接中');
-    var current = graphqlWs.createClient({
-      url: wsUrl,
-      lazy: false,
-      retryAttempts: 0, // this script reconnects itself, with the cursor it has reached
-      connectionParams: { authorization: 'Bearer ' + token },
-      on: {
-        connected: function () { if (client === current) { attempt = 0; setConnection('live', '实时'); } },
-      },
-    });
-    client = current;
-    current.subscribe({ query: EVENTS, variables: { programme: programme, region: region, after: lastCursor } }, {
+  function subscribe(socket, board) {
+    socket.subscribe({ query: QUERIES.events, variables: { programme: board.programme, region: board.region, after: board.cursor } }, {
       next: function (result) {
-        if (client !== current) return;
-        if (result.data && result.data.boardEvents) apply(result.data.boardEvents);
+        if (client !== socket) return;
+        heard();
+        if (result.data && result.data.boardEvents) board.apply(result.data.boardEvents);
       },
       error: function (reason) {
-        if (client !== current) return;
-        if (reason && reason.code === 4403) { askToSignIn('请重新登录'); return; }
+        if (client !== socket) return;
+        if (reason && reason.code === 4403) { askToSignIn('登录已失效，请重新登录'); return; }
         if (Array.isArray(reason)) {
           var code = errorCode(reason);
           var why = reason[0] && reason[0].extensions && reason[0].extensions.reason;
-          if (code === 'UNAUTHENTICATED') { askToSignIn('请重新登录'); return; }
+          if (code === 'UNAUTHENTICATED') { askToSignIn(T.error(reason)); return; }
           if (why === 'CURSOR_EXPIRED') {
-            // Too far behind to resume: read the board afresh, then follow from now.
-            lastCursor = null;
-            load().then(function () { attempt = 0; connect(); }, reconnectLater);
+            // Too far behind to resume: read the board afresh, then follow it from now.
+            board.cursor = null;
+            board.load().then(function () { if (client === socket) subscribe(socket, board); }, function () { lost(socket); });
             return;
           }
-          if (FATAL.indexOf(code) >= 0) { cannotShow(reason); return; }
+          if (FATAL.indexOf(code) >= 0) { board.fail(reason); return; }
         }
-        reconnectLater();
+        lost(socket);
       },
-      complete: function () { if (client === current) reconnectLater(); },
+      complete: function () { lost(socket); },
     });
   }
+
+  function connect() {
+    if (stopped || !api.token) return;
+    if (client) client.dispose();
+    setConnection(attempt ? 'reconnecting' : 'connecting', attempt ? '重连中…' : '连接中');
+    var socket = graphqlWs.createClient({
+      url: wsUrl,
+      lazy: false,
+      retryAttempts: 0, // this script reconnects itself, with the cursor each board has reached
+      keepAlive: PING_MS,
+      connectionParams: { authorization: 'Bearer ' + api.token },
+      on: {
+        connected: function () { if (client === socket) { attempt = 0; heard(); setConnection('live', '实时'); } },
+        message: function () { if (client === socket) heard(); },
+        closed: function (event) {
+          if (client !== socket) return;
+          if (event && event.code === 4403) { askToSignIn('登录已失效，请重新登录'); return; }
+          lost(socket);
+        },
+      },
+    });
+    client = socket;
+    boards.forEach(function (board) { if (!board.failed) subscribe(socket, board); });
+  }
+
+  // Once a second: the stale badge, the last event's time, the pages and the rotation.
+  setInterval(function () {
+    var now = Date.now();
+    var board = slots[current] && slots[current].board;
+    var silent = now - lastHeard;
+    var stale = state === 'live' && silent > PING_MS + 2000;
+    var badge = el('stale');
+    badge.hidden = !stale;
+    badge.textContent = stale ? Math.round(silent / 1000) + ' 秒无信号' : '';
+    // A socket that has missed two pongs and then some is dead even if it has not said so.
+    if (state === 'live' && silent > PING_MS * 2 + 10000 && client) lost(client);
+    el('last-event').textContent = board && board.lastEventAt ? '最近事件 ' + T.clock(Date.parse(board.lastEventAt)) : '';
+    if (stopped || !board) return;
+    if (slots.length > 1 && now - slotStarted >= slots[current].ms) { nextSlot(); return; }
+    if (pages > 1 && now - pageStarted >= PAGE_MS) {
+      if (!nextPage()) { page = -1; nextPage(); }
+      return;
+    }
+    drawPager();
+  }, 1000);
+
+  var resizing = null;
+  window.addEventListener('resize', function () {
+    clearTimeout(resizing);
+    resizing = setTimeout(function () { D.map.resize(); draw(); }, 200);
+  });
 
   // --- sign-in --------------------------------------------------------------------------------
   function askToSignIn(message) {
     if (client) { client.dispose(); client = null; }
     sessionStorage.removeItem('duban.token');
-    token = '';
+    api.token = '';
     setConnection('signed-out', '未登录');
     var form = el('signin');
     form.hidden = false;
@@ -368,24 +316,40 @@
   el('signin').addEventListener('submit', function (event) {
     event.preventDefault();
     var form = event.target;
-    graphql('mutation BoardLogin($u: String!, $p: String!) { login(username: $u, password: $p) { token } }',
-      { u: form.elements.username.value, p: form.elements.password.value }).then(function (body) {
-      if (!body.data || !body.data.login) { el('signin-error').textContent = '用户名或密码不正确'; return; }
-      token = body.data.login.token;
-      sessionStorage.setItem('duban.token', token);
+    graphql(QUERIES.login, { u: form.elements.username.value, p: form.elements.password.value }).then(function (body) {
+      if (!body.data || !body.data.login) {
+        el('signin-error').textContent = errorCode(body.errors) === 'RATE_LIMITED' ? T.error(body.errors) : '用户名或密码不正确';
+        return;
+      }
+      api.token = body.data.login.token;
+      sessionStorage.setItem('duban.token', api.token);
       form.hidden = true;
       start();
-    }, function () { el('signin-error').textContent = '无法连接服务器'; });
+    }, function (error) { el('signin-error').textContent = error.message; });
   });
 
+  function loadBoard(board) {
+    if (board.failed || stopped) return;
+    board.load().catch(function (error) {
+      board.problem = '看板读取失败：' + error.message + '，稍后自动重试';
+      changed(board);
+      setTimeout(function () { if (!board.loaded) loadBoard(board); }, 5000);
+    });
+  }
+  function loadAll() { boards.forEach(loadBoard); }
+
   function start() {
+    if (!slots.length) {
+      el('problem').textContent = '轮播参数有误：请写成 rotate=项目:地区:秒数，例如 rotate=P3:330300:60,P1:330300:30';
+      el('problem').hidden = false;
+      stop();
+      return;
+    }
     // Subscribe first, then read: an event committed between the two is applied after the read.
     connect();
-    load().catch(function (error) { activity(new Date().toISOString(), error.message, 'error'); });
+    loadAll();
+    draw();
   }
 
-  var watching = h('span', '', '');
-  watching.id = 'watching';
-  el('connection').parentNode.insertBefore(watching, el('connection'));
-  if (token) start(); else askToSignIn();
-})();
+  if (api.token) start(); else askToSignIn();
+})(window.DubanBoard = window.DubanBoard || {});
