@@ -119,7 +119,7 @@ describeInBrowser('the board page in a browser', () => {
     expect(await page.locator('#activity li').count()).toBeGreaterThan(0);
 
     await until(async () => (await connection(page)) === 'live', 'the live connection');
-    expect(await page.textContent('#connection')).toBe('实时');
+    expect(await page.textContent('#connection')).toBe('实时 · WebSocket');
     await watched();
     await submit(30, 'board-page-live');
     const expected = await cityFigure('P3-01');
@@ -179,6 +179,31 @@ describeInBrowser('the board page in a browser', () => {
     const items = await page.locator('#activity li', { hasText: '鹿城区 P3-01 报送' }).allTextContents();
     expect(items.filter((t) => t.includes('报送 31 家')).length).toBe(1);
     expect(items.filter((t) => t.includes('报送 36 家')).length).toBe(1);
+    expect(elsewhere).toEqual([]);
+    await page.close();
+  });
+
+  it('falls back to Server-Sent Events where the WebSocket is refused, says so, and resumes a dropped stream', async () => {
+    const page = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    const elsewhere = requestsElsewhere(page, origin);
+    // A proxy that refuses the upgrade: every WebSocket to the API closes before it opens.
+    await page.routeWebSocket(/\/graphql$/, (ws) => { void ws.close({ code: 1006, reason: 'refused by the proxy' }); });
+    await page.goto(`${origin}${BOARD}&token=${await server.token('screen')}`);
+    await page.locator('.row[data-indicator="P3-01"]').waitFor();
+    await until(async () => (await page.textContent('#connection')) === '实时 · SSE', 'the board live over SSE');
+    await watched();
+    await submit(41, 'board-page-sse');
+    const live = await cityFigure('P3-01');
+    await until(async () => (await figure(page, 'P3-01')) === live, 'the figure over SSE');
+
+    server.dropStreams();
+    await submit(42, 'board-page-sse-while-away');
+    const after = await cityFigure('P3-01');
+    await until(async () => (await figure(page, 'P3-01')) === after, 'the figure entered while the stream was away');
+    await until(async () => (await page.textContent('#connection')) === '实时 · SSE', 'the stream back');
+    const items = await page.locator('#activity li', { hasText: '鹿城区 P3-01 报送' }).allTextContents();
+    expect(items.filter((t) => t.includes('报送 41 家')).length).toBe(1);
+    expect(items.filter((t) => t.includes('报送 42 家')).length).toBe(1);
     expect(elsewhere).toEqual([]);
     await page.close();
   });

@@ -18,6 +18,10 @@
   var endpoint = settings.endpoint;
   M.api.endpoint = endpoint;
   var wsUrl = location.origin.replace(/^http/, 'ws') + endpoint;
+  var sseUrl = location.origin + endpoint + '/stream';
+  // graphql-ws, or Server-Sent Events where a proxy refuses the WebSocket (`?transport=sse` forces it).
+  var transport = params.get('transport') === 'sse' ? 'sse' : 'ws';
+  var LABEL = { ws: 'WebSocket', sse: 'SSE' };
   var seconds = function (name, fallback, min) { var v = Number(params.get(name)); return v >= min ? v : fallback; };
   var PAGE_MS = seconds('page', 15, 2) * 1000;   // an indicator page turns after this long
   var PING_MS = seconds('ping', 10, 1) * 1000;   // the socket is pinged this often; silence past it is stale
@@ -216,42 +220,84 @@
   function lost(from) {
     if (client !== from) return;
     client = null;
+    if (from.onLost) from.onLost();
     from.dispose();
     reconnectLater();
   }
 
+  /** A board's next result, from either transport: the event applied, or its errors handled. */
+  function onResult(conn, board, result) {
+    if (client !== conn) return;
+    heard();
+    if (result.errors) { onErrors(conn, board, result.errors); return; }
+    if (result.data && result.data.boardEvents) board.apply(result.data.boardEvents);
+  }
+  function onErrors(conn, board, errors) {
+    var code = errorCode(errors);
+    var why = errors[0] && errors[0].extensions && errors[0].extensions.reason;
+    if (code === 'UNAUTHENTICATED') { askToSignIn(T.error(errors)); return; }
+    if (why === 'CURSOR_EXPIRED') {
+      // Too far behind to resume: read the board afresh, then follow it from now.
+      board.cursor = null;
+      board.load().then(function () { if (client === conn) follow(conn, board); }, function () { lost(conn); });
+      return;
+    }
+    if (FATAL.indexOf(code) >= 0) { board.fail(errors); return; }
+    lost(conn);
+  }
+  function follow(conn, board) {
+    if (conn.kind === 'sse') stream(conn, board); else subscribe(conn, board);
+  }
+
   function subscribe(socket, board) {
     socket.subscribe({ query: QUERIES.events, variables: { programme: board.programme, region: board.region, after: board.cursor } }, {
-      next: function (result) {
-        if (client !== socket) return;
-        heard();
-        if (result.data && result.data.boardEvents) board.apply(result.data.boardEvents);
-      },
+      next: function (result) { onResult(socket, board, result); },
       error: function (reason) {
         if (client !== socket) return;
-        if (reason && reason.code === 4403) { askToSignIn('登录已失效，请重新登录'); return; }
-        if (Array.isArray(reason)) {
-          var code = errorCode(reason);
-          var why = reason[0] && reason[0].extensions && reason[0].extensions.reason;
-          if (code === 'UNAUTHENTICATED') { askToSignIn(T.error(reason)); return; }
-          if (why === 'CURSOR_EXPIRED') {
-            // Too far behind to resume: read the board afresh, then follow it from now.
-            board.cursor = null;
-            board.load().then(function () { if (client === socket) subscribe(socket, board); }, function () { lost(socket); });
-            return;
-          }
-          if (FATAL.indexOf(code) >= 0) { board.fail(reason); return; }
-        }
+        if (reason && (reason.code === 4403 || reason.code === 4401)) { askToSignIn('登录已失效，请重新登录'); return; }
+        if (Array.isArray(reason)) { onErrors(socket, board, reason); return; }
         lost(socket);
       },
       complete: function () { lost(socket); },
     });
   }
 
+  /** One board over Server-Sent Events, resumed from its cursor (board.sse.js reads the stream). */
+  function stream(conn, board) {
+    var variables = { programme: board.programme, region: board.region, after: board.cursor };
+    conn.aborts.push(D.sse.follow(sseUrl, QUERIES.events, variables, api.token, board.cursor, {
+      opened: function () {
+        if (client !== conn) return;
+        conn.opened = true;
+        attempt = 0;
+        heard();
+        setConnection('live', '实时 · ' + LABEL.sse);
+      },
+      heard: function () { if (client === conn) heard(); },
+      result: function (result) { onResult(conn, board, result); return client === conn; },
+      refused: function (status, errors) {
+        if (client !== conn) return;
+        if (status === 401) askToSignIn('登录已失效，请重新登录'); else onErrors(conn, board, errors);
+      },
+      ended: function () { if (client === conn) lost(conn); },
+    }));
+  }
+
   function connect() {
     if (stopped || !api.token) return;
     if (client) client.dispose();
     setConnection(attempt ? 'reconnecting' : 'connecting', attempt ? '重连中…' : '连接中');
+    if (transport === 'sse') {
+      var conn = {
+        kind: 'sse', aborts: [], opened: false,
+        dispose: function () { conn.aborts.forEach(function (a) { a.abort(); }); },
+      };
+      conn.onLost = function () { if (!conn.opened) transport = 'ws'; };
+      client = conn;
+      boards.forEach(function (board) { if (!board.failed) stream(conn, board); });
+      return;
+    }
+    var opened = false;
     var socket = graphqlWs.createClient({
       url: wsUrl,
       lazy: false,
@@ -259,11 +305,13 @@
       keepAlive: PING_MS,
       connectionParams: { authorization: 'Bearer ' + api.token },
       on: {
-        connected: function () { if (client === socket) { attempt = 0; heard(); setConnection('live', '实时'); } },
+        connected: function () { if (client === socket) { opened = true; attempt = 0; heard(); setConnection('live', '实时 · ' + LABEL.ws); } },
         message: function () { if (client === socket) heard(); },
         closed: function (event) {
           if (client !== socket) return;
-          if (event && event.code === 4403) { askToSignIn('登录已失效，请重新登录'); return; }
+          if (event && (event.code === 4403 || event.code === 4401)) { askToSignIn('登录已失效，请重新登录'); return; }
+          // A WebSocket that never opened (a proxy that refuses the upgrade): the next try is SSE.
+          if (!opened) transport = 'sse';
           lost(socket);
         },
       },
@@ -277,12 +325,14 @@
     var now = Date.now();
     var board = slots[current] && slots[current].board;
     var silent = now - lastHeard;
-    var stale = state === 'live' && silent > PING_MS + 2000;
+    // graphql-sse sends its keep-alive every 12 s; the socket is pinged every PING_MS.
+    var quiet = transport === 'sse' ? Math.max(PING_MS, 12000) : PING_MS;
+    var stale = state === 'live' && silent > quiet + 2000;
     var badge = el('stale');
     badge.hidden = !stale;
     badge.textContent = stale ? Math.round(silent / 1000) + ' 秒无信号' : '';
     // A socket that has missed two pongs and then some is dead even if it has not said so.
-    if (state === 'live' && silent > PING_MS * 2 + 10000 && client) lost(client);
+    if (state === 'live' && silent > quiet * 2 + 10000 && client) lost(client);
     el('last-event').textContent = board && board.lastEventAt ? '最近事件 ' + T.clock(Date.parse(board.lastEventAt)) : '';
     if (stopped || !board) return;
     if (slots.length > 1 && now - slotStarted >= slots[current].ms) { nextSlot(); return; }
