@@ -3,11 +3,11 @@ import type { EventBus } from './bus/bus';
 import { OutboxEvent } from './outbox.entity';
 import { outboxBounds } from './outbox.service';
 
-/** An outbox row with the object subscribers receive, built once for all of them. */
+/** An outbox row with the object subscribers receive, built once for all of them; none for a fact only the projector reads. */
 export interface StreamEvent<T = unknown> {
   seq: bigint;
   row: OutboxEvent;
-  root: T;
+  root: T | undefined;
 }
 
 /** Which events a subscriber wants: the outbox's columns, matched in SQL on replay and in memory live. */
@@ -34,7 +34,7 @@ export interface EventStreamOptions {
   pageSize: number;
 }
 
-/** Builds the subscribers' objects for a page of rows, once per row. */
+/** Builds the subscribers' objects for a page of rows, once per row (undefined for a row no subscriber receives). */
 export type EventBuilder = (em: EntityManager, rows: OutboxEvent[]) => Promise<unknown[]>;
 
 /**
@@ -45,6 +45,7 @@ export type EventBuilder = (em: EntityManager, rows: OutboxEvent[]) => Promise<u
 export class EventStream {
   private headSeq = 0n;
   private readonly listeners = new Set<(event: StreamEvent) => void>();
+  private readonly pokeHooks = new Set<() => void>();
   private draining: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -96,9 +97,16 @@ export class EventStream {
     return this.listeners.size;
   }
 
+  /** Calls `hook` whenever the outbox may have grown (an announcement, a poll): the projector's cue. */
+  onPoke(hook: () => void): () => void {
+    this.pokeHooks.add(hook);
+    return () => this.pokeHooks.delete(hook);
+  }
+
   /** Reads whatever is new; one reader at a time, and once more if poked while reading. */
   poke(): void {
     if (this.stopped) return;
+    for (const hook of this.pokeHooks) hook();
     if (this.draining) {
       this.again = true;
       return;
@@ -123,6 +131,7 @@ export class EventStream {
         if (page.length === 0 || this.stopped) break;
         for (const event of page) {
           this.headSeq = event.seq;
+          if (event.root === undefined) continue;
           for (const listener of this.listeners) listener(event);
         }
       }

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { OutboxEvent } from './outbox.entity';
+import { FOLDED_TYPES } from './facts';
 
 export interface NewEvent {
   type: string;
