@@ -10,6 +10,8 @@ import { startEvents, type Events } from '../../src/modules/events/events';
 import { DEMO_DAY, DEMO_PASSWORD } from '../../src/modules/demo/demo.loader';
 import type { Services } from '../../src/server/context';
 import { startHttpServer } from '../../src/server/http';
+import { projectionIsCurrent } from '../../src/modules/projection/rollup.sql';
+import { until } from './until';
 
 export interface GraphQLResponse<TData> {
   data?: TData | null;
@@ -18,6 +20,8 @@ export interface GraphQLResponse<TData> {
 
 export interface TestServer {
   url: string;
+  /** The database this server uses (pass it as `databaseUrl` to start a second instance on it). */
+  databaseUrl: string;
   wsUrl: string;
   orm: MikroORM;
   services: Services;
@@ -34,6 +38,8 @@ export interface TestServer {
   token(username: string): Promise<string>;
   /** Moves the server's clock to another day (figures are entered as of the clock's day). */
   setToday(day: string): void;
+  /** Resolves once the projection has folded every fact appended (its ProgressChanged events are in the outbox). */
+  projected(): Promise<void>;
   /** Counts the SQL statements `work` sends. */
   countStatements(work: () => Promise<unknown>): Promise<number>;
   /** Drops every WebSocket client with this close code, as a restart would. */
@@ -58,6 +64,8 @@ export interface TestServerOptions {
   poolMax?: number;
   /** Where the server's JSON log lines go (LOG_LEVEL is silent unless `env` sets it). */
   logDestination?: DestinationStream;
+  /** Another server's database (a second instance on one database); left for its owner to drop. */
+  databaseUrl?: string;
 }
 
 const LOGIN = `mutation TestLogin($username: String!, $password: String!) { login(username: $username, password: $password) { token } }`;
@@ -86,7 +94,7 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 
 /** A Duban server on port 0 over a database of its own, cloned from the run's migrated demo template. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
-  const db = await createTestDatabase();
+  const db = options.databaseUrl ? { url: options.databaseUrl, drop: async () => undefined } : await createTestDatabase();
   const url = new URL(db.url);
 
   const config = loadConfig({ NODE_ENV: 'production', JWT_SECRET: randomBytes(32).toString('hex'), DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', ...options.env });
@@ -116,6 +124,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 
   return {
     url: server.url,
+    databaseUrl: db.url,
     call,
     async ok(query, variables, token) {
       const res = await call(query, variables, token);
@@ -139,6 +148,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         tokens.set(username, token);
       }
       return token;
+    },
+    async projected() {
+      await until(() => projectionIsCurrent(orm.em.fork()), 'the projection to fold every fact');
     },
     setToday(day) {
       services.clock = createClock({ pinnedDay: day, timeZone: config.timeZone });
