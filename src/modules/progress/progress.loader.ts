@@ -15,8 +15,9 @@ export interface ProgressLoaderOptions {
    * Where today's figures come from. `auto` (the default): the maintained roll-ups when the
    * projection has folded every fact appended, else the read-time roll-up (a write not yet folded
    * is seen at once). `maintained`: the roll-ups as they stand (the projector, in its transaction).
+   * `readTime`: always rolled up from the submissions (what the maintained roll-ups are checked against).
    */
-  projection?: 'auto' | 'maintained';
+  projection?: 'auto' | 'maintained' | 'readTime';
 }
 
 /**
@@ -73,7 +74,7 @@ function byDay(keys: readonly ProgressKey[]): Map<string, ProgressKey[]> {
 export function createProgressLoaders(em: EntityManager, clock: Clock, regions: RegionLoaders, options: ProgressLoaderOptions = {}): ProgressLoaders {
   // Asked once per request: whether the projection has folded everything appended.
   let current: Promise<boolean> | undefined;
-  const fromRollups = (day: string) => day === clock.today()
+  const fromRollups = (day: string) => day === clock.today() && options.projection !== 'readTime'
     && (options.projection === 'maintained' || (current ??= projectionIsCurrent(em)));
 
   // Indicators with their programmes, once per request however many batches ask.
