@@ -59,7 +59,7 @@ export class Projector {
     this.campaigning ??= (async () => {
       try {
         if (!this.client) {
-          const client = new Client({ connectionString: this.options.databaseUrl, application_name: 'duban-projector' });
+          const client = new Client({ connectionString: this.options.databaseUrl, application_name: `duban-projector ${process.pid}` });
           client.on('error', () => this.lose(client));
           client.on('end', () => this.lose(client));
           await client.connect();
