@@ -34,7 +34,7 @@ export async function startEvents(em: EntityManager, config: Config, databaseUrl
   const stream = new EventStream(em, createBus(config, databaseUrl), buildEvents, { pollMs: config.eventPollMs, pageSize: 500 });
   await stream.start();
   const projector = new Projector(em, clockOf(now, config.timeZone), (seq) => stream.announce(seq), {
-    databaseUrl, pollMs: Math.min(config.eventPollMs, 1000), pageSize: 500,
+    databaseUrl, pollMs: config.eventPollMs, pageSize: 500,
   });
   stream.onPoke(() => projector.poke());
   await projector.start();
