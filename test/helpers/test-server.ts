@@ -40,6 +40,8 @@ export interface TestServer {
   setToday(day: string): void;
   /** Resolves once the projection has folded every fact appended (its ProgressChanged events are in the outbox). */
   projected(): Promise<void>;
+  /** For a fixture written in SQL around the services: appends the fact that the tree changed and waits for the projector's rebuild. */
+  rebuildProjection(): Promise<void>;
   /** Counts the SQL statements `work` sends. */
   countStatements(work: () => Promise<unknown>): Promise<number>;
   /** Drops every WebSocket client with this close code, as a restart would. */
@@ -122,6 +124,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     return { code: json.errors?.length ? String(json.errors[0].extensions?.code) : 'OK', data: json.data ?? null, errors: json.errors };
   };
 
+  const projected = () => until(() => projectionIsCurrent(orm.em.fork()), 'the projection to fold every fact');
+
   return {
     url: server.url,
     databaseUrl: db.url,
@@ -149,8 +153,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       }
       return token;
     },
-    async projected() {
-      await until(() => projectionIsCurrent(orm.em.fork()), 'the projection to fold every fact');
+    projected,
+    async rebuildProjection() {
+      await orm.em.fork().getConnection().execute(`
+        with s as (update outbox_sequence set last_seq = last_seq + 1, last_fact_seq = last_seq + 1 where id returning last_seq)
+        insert into outbox_event (seq, type, payload, created_at) select last_seq, 'TreeChanged', '{"reason":"test fixture"}', now() from s`);
+      services.events.poke();
+      await projected();
     },
     setToday(day) {
       services.clock = createClock({ pinnedDay: day, timeZone: config.timeZone });
