@@ -124,6 +124,10 @@ describe.each(buses)('two instances over the %s bus', (name, busEnv) => {
       }));
       await a.exited;
       await until(() => onA.isClosed(), 'the client of A to see its socket close');
+      // B folds what is left (it leads the projection now, if A did).
+      await until(async () => (await pg.query<{ current: boolean }>(
+        'select not p.rebuild and p.last_folded >= s.last_fact_seq as current from projection_state p, outbox_sequence s')).rows[0].current,
+      'the projection to fold every figure');
 
       // The client of A comes back, on B, from its last cursor.
       const last = onA.cursors[onA.cursors.length - 1];

@@ -124,7 +124,11 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     return { code: json.errors?.length ? String(json.errors[0].extensions?.code) : 'OK', data: json.data ?? null, errors: json.errors };
   };
 
-  const projected = () => until(() => projectionIsCurrent(orm.em.fork()), 'the projection to fold every fact');
+  const projected = async () => {
+    await until(() => projectionIsCurrent(orm.em.fork()), 'the projection to fold every fact');
+    await events.projector.settled();
+    await events.stream.settled();
+  };
 
   return {
     url: server.url,

@@ -45,7 +45,7 @@ export type EventBuilder = (em: EntityManager, rows: OutboxEvent[]) => Promise<u
 export class EventStream {
   private headSeq = 0n;
   private readonly listeners = new Set<(event: StreamEvent) => void>();
-  private readonly pokeHooks = new Set<() => void>();
+  private readonly pokeHooks = new Set<(seq?: string) => void>();
   private draining: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -76,7 +76,7 @@ export class EventStream {
 
   async start(): Promise<void> {
     this.headSeq = (await outboxBounds(this.em.fork())).lastSeq;
-    await this.bus.subscribe(() => this.poke());
+    await this.bus.subscribe((seq) => this.poke(seq));
     this.timer = setInterval(() => this.poke(), this.options.pollMs);
     this.timer.unref();
   }
@@ -85,7 +85,7 @@ export class EventStream {
   announce(seq: string | undefined): void {
     if (seq === undefined || this.stopped) return;
     this.bus.announce(seq).catch(this.onError);
-    this.poke();
+    this.poke(seq);
   }
 
   listen(listener: (event: StreamEvent) => void): () => void {
@@ -97,16 +97,18 @@ export class EventStream {
     return this.listeners.size;
   }
 
-  /** Calls `hook` whenever the outbox may have grown (an announcement, a poll): the projector's cue. */
-  onPoke(hook: () => void): () => void {
+  /** Calls `hook` whenever the outbox may have grown (an announcement, with its sequence; a poll, without): the projector's cue. */
+  onPoke(hook: (seq?: string) => void): () => void {
     this.pokeHooks.add(hook);
     return () => this.pokeHooks.delete(hook);
   }
 
   /** Reads whatever is new; one reader at a time, and once more if poked while reading. */
-  poke(): void {
+  poke(seq?: string): void {
     if (this.stopped) return;
-    for (const hook of this.pokeHooks) hook();
+    for (const hook of this.pokeHooks) hook(seq);
+    // An announcement of what this instance has read already (its own, echoed by the bus) is no news.
+    if (seq !== undefined && /^\d+$/.test(seq) && seq !== '0' && BigInt(seq) <= this.headSeq) return;
     if (this.draining) {
       this.again = true;
       return;
@@ -150,6 +152,11 @@ export class EventStream {
     // bigint columns come back as strings, and sort as numbers in SQL.
     const roots = await this.build(em, rows);
     return rows.map((row, i) => ({ seq: BigInt(row.seq), row, root: roots[i] }));
+  }
+
+  /** Resolves once what this instance was told of has been read. */
+  async settled(): Promise<void> {
+    while (this.draining) await this.draining;
   }
 
   /** True once this instance is shutting down: subscriptions that end now need not say goodbye one by one. */

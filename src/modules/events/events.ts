@@ -36,7 +36,7 @@ export async function startEvents(em: EntityManager, config: Config, databaseUrl
   const projector = new Projector(em, clockOf(now, config.timeZone), (seq) => stream.announce(seq), {
     databaseUrl, pollMs: config.eventPollMs, pageSize: 500,
   });
-  stream.onPoke(() => projector.poke());
+  stream.onPoke((seq) => projector.poke(seq));
   await projector.start();
   const retentionMs = config.eventRetentionHours * 3_600_000;
   const prune = () => pruneOutbox(em.fork(), retentionMs, now()).catch((error) => console.error('pruning the outbox:', error));

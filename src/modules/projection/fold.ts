@@ -80,13 +80,23 @@ async function movesOf(tx: EntityManager, facts: FactRow[]): Promise<Moves> {
   return moves;
 }
 
+/** Every roll-up of a region above its indicator's reporting level, deepest first. */
+async function aggregateKeys(tx: EntityManager): Promise<RollupKey[]> {
+  const rows = await tx.execute<{ indicator_id: number; region_code: string }[]>(`
+    select r.indicator_id, r.region_code from progress_rollup r
+    join indicator i on i.id = r.indicator_id join region g on g.code = r.region_code
+    where g.level <> i.reporting_level order by length(g.path) desc, r.indicator_id, r.region_code`);
+  return rows.map((r) => ({ indicatorId: Number(r.indicator_id), regionCode: r.region_code }));
+}
+
 /** Applies a page's moves to the roll-ups; every indicator × region moved, deepest first. */
 async function apply(tx: EntityManager, moves: Moves, firstBuild: boolean): Promise<RollupKey[]> {
   if (moves.tree || firstBuild) {
     await recountRegions(tx);
-    const keys = await rebuildRollups(tx);
-    // The first build tells no board: none has read the roll-ups yet.
-    return firstBuild ? [] : keys;
+    await rebuildRollups(tx);
+    // The first build tells no board: none has read the roll-ups yet. A tree change moves the
+    // regions above the reporting level (what they count below); a reporting region's own figure stays.
+    return firstBuild ? [] : aggregateKeys(tx);
   }
   const moved = new Map<string, RollupKey>();
   if (moves.indicators.size) for (const key of await rebuildRollups(tx, [...moves.indicators])) add(moved, key);

@@ -30,6 +30,8 @@ export class Projector {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The last sequence this projector appended: its own announcement is no news to it. */
+  private appended: string | undefined;
   private readonly onError: (error: unknown) => void;
 
   constructor(
@@ -85,9 +87,9 @@ export class Projector {
     client.end().catch(() => undefined);
   }
 
-  /** New facts may be there: the leader folds them (once more if poked while folding). */
-  poke(): void {
-    if (this.stopped || !this.leading) return;
+  /** New facts may be there (`seq` announced, or a poll): the leader folds them (once more if poked while folding). */
+  poke(seq?: string): void {
+    if (this.stopped || !this.leading || (seq !== undefined && seq === this.appended)) return;
     if (this.draining) {
       this.again = true;
       return;
@@ -100,7 +102,10 @@ export class Projector {
       this.again = false;
       while (this.leading && !this.stopped) {
         const { folded, appended } = await foldPage(this.em, this.clock(), this.options.pageSize);
-        if (appended) this.announce(appended);
+        if (appended) {
+          this.appended = appended;
+          this.announce(appended);
+        }
         if (folded === 0) break;
       }
     } while (this.again && this.leading && !this.stopped);
