@@ -116,7 +116,7 @@ try {
       results.push(row);
     }
   }
-  await writeFile(RESULTS, `${JSON.stringify({ at: new Date().toISOString(), results }, null, 2)}\n`);
+  await writeFile(RESULTS, `${JSON.stringify({ date: new Date().toISOString(), settings: { bursts: BURSTS }, results }, null, 2)}\n`);
   console.log('| bus | instances | bursts | mismatches | submitFigure p50 | p99 |');
   console.log('|---|---|---|---|---|---|');
   for (const r of results) console.log(`| ${r.bus} | ${r.instances} | ${r.bursts} | ${r.mismatches} | ${r.writeP50Ms} ms | ${r.writeP99Ms} ms |`);
