@@ -1,7 +1,6 @@
-import { print } from 'graphql';
+import { parse, print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { parse } from 'graphql';
 import { startTestServer, type TestServer } from './helpers/test-server';
 import { until } from './helpers/until';
 
