@@ -124,6 +124,10 @@ describe.each(buses)('two instances over the %s bus', (name, busEnv) => {
       }));
       await a.exited;
       await until(() => onA.isClosed(), 'the client of A to see its socket close');
+      // B folds what is left (it leads the projection now, if A did).
+      await until(async () => (await pg.query<{ current: boolean }>(
+        'select not p.rebuild and p.last_folded >= s.last_fact_seq as current from projection_state p, outbox_sequence s')).rows[0].current,
+      'the projection to fold every figure');
 
       // The client of A comes back, on B, from its last cursor.
       const last = onA.cursors[onA.cursors.length - 1];
@@ -135,7 +139,8 @@ describe.each(buses)('two instances over the %s bus', (name, busEnv) => {
         `select seq from outbox_event where seq > $1 and type <> 'PresenceChanged' and programme_id = (select id from programme where code = 'P3')
          and (region_code = '330300' or parent_code = '330300') order by seq`, [sentinel])).rows.map((r) => r.seq);
       const committed = await expected();
-      expect(committed.length).toBeGreaterThanOrEqual(2 * 12);
+      // At least the county's and the city's ProgressChanged (one per region moved per page of facts the projector folded).
+      expect(committed.length).toBeGreaterThanOrEqual(2);
       const afterSentinel = (cursors: string[]) => cursors.slice(cursors.indexOf(sentinel) + 1);
       await until(() => afterSentinel(onB.cursors).length >= committed.length, 'B\'s client to have every event');
       await until(() => [...afterSentinel(onA.cursors), ...resumed.cursors].length >= committed.length, 'the resumed client to have every event');

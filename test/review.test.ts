@@ -99,6 +99,8 @@ describe('reviewSubmission', () => {
 describe('comments (批示)', () => {
   it('adds a comment on a submission: the board and the reporter hear of it', async () => {
     const id = await submit(6);
+    // The figure's own board events (the projector's) come before the comment is made.
+    await server.projected();
     const notes = subscribe<NotificationsSubscription>(await server.token('lucheng'), print(NotificationsDocument), {});
     const board = subscribe<BoardActivitySubscription>(await server.token('screen'), print(BoardActivityDocument), { programme: 'P3', region: '330302' });
     await until(() => server.services.events.listenerCount === 2);

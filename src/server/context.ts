@@ -8,6 +8,7 @@ import { Role } from '../modules/user/user.entity';
 import type { EventStream } from '../modules/events/event-stream';
 import type { AuthSession } from '../modules/user/session.entity';
 import type { Authenticated } from '../modules/user/session.service';
+import { UnitOfWork } from '../modules/events/unit-of-work';
 
 /** What every resolver gets: its own EntityManager, the signed-in user, loaders, the clock. */
 export interface Context {
@@ -18,6 +19,8 @@ export interface Context {
   /** The client's address (throttling sign-ins). */
   clientAddress?: string;
   loaders: Loaders;
+  /** The request's unit of work: a service's transaction and outbox, announced after the commit. */
+  work: UnitOfWork;
   clock: Clock;
   config: Config;
   services: Services;
@@ -36,10 +39,16 @@ export interface Services {
   events: EventStream;
 }
 
+/** A unit of work on `em` whose commits are announced to every instance. */
+export function createUnitOfWork(services: Services, em: EntityManager): UnitOfWork {
+  return UnitOfWork.root(em, services.clock, (seq) => services.events.announce(seq));
+}
+
 /** One context per request (and per subscription event): a fresh identity map, fresh loaders. */
 export function createContext(services: Services, auth?: Authenticated): Context {
   const em = services.em.fork();
-  return { em, user: auth?.user, session: auth?.session, loaders: createLoaders(em, services.clock), clock: services.clock, config: services.config, services };
+  const work = createUnitOfWork(services, em);
+  return { em, user: auth?.user, session: auth?.session, loaders: createLoaders(em, services.clock), work, clock: services.clock, config: services.config, services };
 }
 
 /**
@@ -50,8 +59,10 @@ export function createContext(services: Services, auth?: Authenticated): Context
 export function createLazyContext(services: Services, auth?: Authenticated): Context {
   let em: EntityManager | undefined;
   let loaders: Loaders | undefined;
+  let work: UnitOfWork | undefined;
   return {
     get em() { return (em ??= services.em.fork()); },
+    get work() { return (work ??= createUnitOfWork(services, this.em)); },
     get loaders() { return (loaders ??= createLoaders(this.em, services.clock)); },
     user: auth?.user, session: auth?.session, clock: services.clock, config: services.config, services,
   };

@@ -3,7 +3,7 @@ import { wrap, type EntityName } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock';
 import { Indicator } from '../modules/indicator/indicator.entity';
-import { createProgressLoaders, type ProgressLoaders } from '../modules/progress/progress.loader';
+import { createProgressLoaders, type ProgressLoaderOptions, type ProgressLoaders } from '../modules/progress/progress.loader';
 import { createRegionLoaders, type RegionLoaders } from '../modules/region/region.loader';
 import { createPacer } from './pace';
 
@@ -22,7 +22,7 @@ export interface Loaders {
   pace: () => Promise<void>;
 }
 
-export function createLoaders(em: EntityManager, clock: Clock): Loaders {
+export function createLoaders(em: EntityManager, clock: Clock, options: ProgressLoaderOptions = {}): Loaders {
   const byClass = new Map<EntityName<object>, DataLoader<string | number, object>>();
   const entity = <T extends object>(name: EntityName<T>, pk: string | number): Promise<T> => {
     let loader = byClass.get(name as EntityName<object>);
@@ -39,7 +39,7 @@ export function createLoaders(em: EntityManager, clock: Clock): Loaders {
     return loader.load(pk) as Promise<T>;
   };
   const region = createRegionLoaders(em);
-  const progress = createProgressLoaders(em, clock, region);
+  const progress = createProgressLoaders(em, clock, region, options);
   return {
     entity,
     ensure: async <T extends object>(e: T): Promise<T> => {

@@ -73,6 +73,8 @@ export async function upload(server: TestServer, kind: 'submissions' | 'targets'
 
 /** The rows that a failed import must leave as they were. */
 export async function writtenRows(server: TestServer): Promise<Record<string, number>> {
+  // The projector's events for what was written are part of what was written.
+  await server.projected();
   return {
     submission: await server.count('submission'),
     target: await server.count('target'),

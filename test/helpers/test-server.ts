@@ -10,6 +10,8 @@ import { startEvents, type Events } from '../../src/modules/events/events';
 import { DEMO_DAY, DEMO_PASSWORD } from '../../src/modules/demo/demo.loader';
 import type { Services } from '../../src/server/context';
 import { startHttpServer } from '../../src/server/http';
+import { projectionIsCurrent } from '../../src/modules/projection/rollup.sql';
+import { until } from './until';
 
 export interface GraphQLResponse<TData> {
   data?: TData | null;
@@ -18,6 +20,8 @@ export interface GraphQLResponse<TData> {
 
 export interface TestServer {
   url: string;
+  /** The database this server uses (pass it as `databaseUrl` to start a second instance on it). */
+  databaseUrl: string;
   wsUrl: string;
   /** Subscriptions as Server-Sent Events. */
   sseUrl: string;
@@ -36,6 +40,10 @@ export interface TestServer {
   token(username: string): Promise<string>;
   /** Moves the server's clock to another day (figures are entered as of the clock's day). */
   setToday(day: string): void;
+  /** Resolves once the projection has folded every fact appended (its ProgressChanged events are in the outbox). */
+  projected(): Promise<void>;
+  /** For a fixture written in SQL around the services: appends the fact that the tree changed and waits for the projector's rebuild. */
+  rebuildProjection(): Promise<void>;
   /** Counts the SQL statements `work` sends. */
   countStatements(work: () => Promise<unknown>): Promise<number>;
   /** Drops every WebSocket client with this close code, as a restart would. */
@@ -44,8 +52,6 @@ export interface TestServer {
   dropStreams(): void;
   /** The shared execution's groups and kept payloads. */
   sharedStats(): { groups: number; results: number };
-  /** The database's URL (a second instance attaches to it). */
-  databaseUrl: string;
   /** Rows in a table, for "nothing was written". */
   count(table: string): Promise<number>;
   /** The server's database as its other roles: `url` (the application role's, as `config.databaseUrl`), `ownerUrl`, `adminUrl`. */
@@ -146,8 +152,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     return { code: json.errors?.length ? String(json.errors[0].extensions?.code) : 'OK', data: json.data ?? null, errors: json.errors };
   };
 
+  const projected = async () => {
+    await until(() => projectionIsCurrent(orm.em.fork()), 'the projection to fold every fact');
+    await events.projector.settled();
+    await events.stream.settled();
+  };
+
   return {
     url: server.url,
+    databaseUrl: db.url,
     call,
     async ok(query, variables, token) {
       const res = await call(query, variables, token);
@@ -172,6 +185,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         tokens.set(username, token);
       }
       return token;
+    },
+    projected,
+    async rebuildProjection() {
+      await orm.em.fork().getConnection().execute(`
+        with s as (update outbox_sequence set last_seq = last_seq + 1, last_fact_seq = last_seq + 1 where id returning last_seq)
+        insert into outbox_event (seq, type, payload, created_at) select last_seq, 'TreeChanged', '{"reason":"test fixture"}', now() from s`);
+      services.events.poke();
+      await projected();
     },
     setToday(day) {
       services.clock = createClock({ pinnedDay: day, timeZone: config.timeZone });
@@ -203,7 +224,6 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     },
     sharedStats: () => server.webSockets.sharedStats(),
     dropStreams: () => server.dropStreams(),
-    databaseUrl: db.url,
     async count(table) {
       const rows = await orm.em.getConnection().execute(`select count(*)::int as n from "${table}"`);
       return rows[0].n as number;

@@ -1,3 +1,4 @@
+import { createUnitOfWork } from '../../src/server/context';
 import { importSheet } from '../../src/modules/spreadsheet/spreadsheet.import';
 import type { Sheet } from '../../src/modules/spreadsheet/spreadsheet.read';
 import { User } from '../../src/modules/user/user.entity';
@@ -56,7 +57,7 @@ const rows: Row[] = [
       headers: { indicator: '指标代码', region: '地区代码', value: '数值', asOf: '截至日期', note: '备注' },
       rows: [{ row: 2, cells: { indicator: { value: 'P3-01' }, region: { value: '330302' }, value: { value: 4 }, asOf: { value: '2019-06-30' }, note: { value: LONE } } }],
     };
-    const { summary } = await importSheet(server.orm.em, server.services.clock, user, 'submissions', sheet, { dryRun: false, maxRows: 10 });
+    const summary = await importSheet(createUnitOfWork(server.services, server.orm.em.fork()), user, 'submissions', sheet, { dryRun: false, maxRows: 10 });
     expect(summary).toMatchObject({ status: 'ERROR', written: false });
     expect(summary.conflicts).toEqual([{ row: 2, column: '备注', code: 'BAD_USER_INPUT', reason: expect.stringMatching(/^备注: Text cannot contain a lone surrogate/) }]);
   }],

@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
 import { createLoaders } from '../../server/loaders';
-import { appendEvents, type NewEvent } from '../events/outbox.service';
+import type { NewEvent } from '../events/outbox.service';
 import type { OutboxEvent } from '../events/outbox.entity';
+import { INTERNAL_TYPES } from '../events/facts';
 import { Indicator } from '../indicator/indicator.entity';
 import { Progress } from '../progress/progress.types';
 import { Region } from '../region/region.entity';
@@ -21,23 +22,22 @@ export function selfAndAncestors(region: Region): string[] {
   return region.path.split('/').filter(Boolean).reverse();
 }
 
-/** What a ProgressChanged event keeps of the progress: the figures, as they stood after the commit. */
+/** What a ProgressChanged event keeps of the progress: the figures, as they stood after the fold. */
 type ProgressSnapshot = Pick<Progress, 'actual' | 'completion' | 'expectedByNow' | 'status' | 'reportedCount' | 'expectedCount' | 'met' | 'metOf' | 'doneOn'>
   & { lastReportedAt: string | null; targetId: number | null };
 
 /**
- * In the writer's transaction, after its change: the indicator's progress today in the region and
- * every ancestor (one batch), as one ProgressChanged event each, for the outbox.
+ * The ProgressChanged events of indicator × region `keys`, in their order, in one batch of the
+ * progress loaders on `tx` (the projector's transaction, reading the roll-ups it has just moved):
+ * what a fresh `progress` query reads. `folded` names the facts that moved them.
  */
-export async function progressChangedEvents(tx: EntityManager, clock: Clock, indicator: Indicator, region: Region): Promise<NewEvent[]> {
-  return progressEventsFor(tx, clock, indicator, selfAndAncestors(region));
-}
-
-/** ProgressChanged events of one indicator in the regions `codes`, in one batch. */
-async function progressEventsFor(tx: EntityManager, clock: Clock, indicator: Indicator, codes: string[]): Promise<NewEvent[]> {
-  const loaders = createLoaders(tx, clock);
+export async function progressChangedEvents(
+  tx: EntityManager, clock: Clock, keys: { indicatorId: number; regionCode: string }[], folded: { from: string; through: string },
+): Promise<NewEvent[]> {
+  if (keys.length === 0) return [];
+  const loaders = createLoaders(tx, clock, { projection: 'maintained' });
   const asOf = clock.today();
-  const rows = await loaders.progress.loadMany(codes.map((regionCode) => ({ indicatorId: indicator.id, regionCode, asOf })));
+  const rows = await loaders.progress.loadMany(keys.map((k) => ({ ...k, asOf })));
   return rows.filter((p): p is Progress => !(p instanceof Error)).map((p) => {
     const progress: ProgressSnapshot = {
       actual: p.actual, completion: p.completion, expectedByNow: p.expectedByNow, status: p.status,
@@ -46,58 +46,27 @@ async function progressEventsFor(tx: EntityManager, clock: Clock, indicator: Ind
     };
     return {
       type: 'ProgressChanged', programmeId: p.indicator.programme.id, regionCode: p.region.code, parentCode: p.region.parent?.code,
-      payload: { indicatorId: indicator.id, regionCode: p.region.code, asOf, progress },
+      payload: { indicatorId: p.indicator.id, regionCode: p.region.code, asOf, progress, folded },
     };
   });
-}
-
-/**
- * The events of many writes in one transaction (a spreadsheet import), appended once at its end:
- * each indicator's progress once per region moved, however many rows moved it, and the outbox's
- * sequence locked only for the last moment of the transaction.
- */
-export class EventBatch {
-  private readonly events: NewEvent[] = [];
-  private readonly moved = new Map<number, { indicator: Indicator; codes: Set<string> }>();
-
-  add(event: NewEvent): void {
-    this.events.push(event);
-  }
-
-  /** The indicator's progress moved in `region`, so in each of its ancestors. */
-  progressMoved(indicator: Indicator, region: Region): void {
-    const entry = this.moved.get(indicator.id) ?? { indicator, codes: new Set<string>() };
-    for (const code of selfAndAncestors(region)) entry.codes.add(code);
-    this.moved.set(indicator.id, entry);
-  }
-
-  /** Takes the events of `other` (one row's, kept once the row is). */
-  absorb(other: EventBatch): void {
-    this.events.push(...other.events);
-    for (const { indicator, codes } of other.moved.values()) {
-      const entry = this.moved.get(indicator.id) ?? { indicator, codes: new Set<string>() };
-      for (const code of codes) entry.codes.add(code);
-      this.moved.set(indicator.id, entry);
-    }
-  }
-
-  /** Appends every event to the outbox, in `tx`; the last sequence, to announce after the commit. */
-  async append(tx: EntityManager, clock: Clock): Promise<string | undefined> {
-    const events = [...this.events];
-    for (const { indicator, codes } of this.moved.values()) events.push(...await progressEventsFor(tx, clock, indicator, [...codes]));
-    return appendEvents(tx, events, clock.now());
-  }
 }
 
 export function targetChangedEvent(target: Target, programmeId: number): NewEvent {
   return {
     type: 'TargetChanged', programmeId, regionCode: target.region.code, parentCode: target.region.parent?.code,
-    payload: { targetId: target.id, version: target.version },
+    payload: { targetId: target.id, version: target.version, indicatorId: target.indicator.id, regionCode: target.region.code },
   };
 }
 
-/** The objects subscribers receive for a page of outbox rows: entities loaded once for the page. */
-export async function buildEvents(em: EntityManager, rows: OutboxEvent[]): Promise<unknown[]> {
+/** The objects subscribers receive for a page of outbox rows: entities loaded once for the page (no subscriber receives the projector's own facts). */
+export async function buildEvents(em: EntityManager, all: OutboxEvent[]): Promise<unknown[]> {
+  const rows = all.filter((r) => !INTERNAL_TYPES.has(r.type));
+  const built = await buildVisible(em, rows);
+  const byRow = new Map(rows.map((r, i) => [r, built[i]]));
+  return all.map((r) => byRow.get(r));
+}
+
+async function buildVisible(em: EntityManager, rows: OutboxEvent[]): Promise<unknown[]> {
   const ids = <T>(key: string) => [...new Set(rows.map((r) => r.payload[key]).filter((v) => v != null))] as T[];
   const progressTargets = rows.map((r) => (r.payload.progress as ProgressSnapshot | undefined)?.targetId).filter((v): v is number => v != null);
   const [indicators, regions, targets, submissions, comments, urges, programmes] = await Promise.all([

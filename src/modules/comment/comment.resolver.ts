@@ -14,9 +14,7 @@ import { addComment } from './comment.service';
 export class CommentResolver {
   @Mutation(() => Comment, { description: 'Comment (批示) on an indicator in a region, or on a submission of it.' })
   async addComment(@Arg('input', () => AddCommentInput) input: AddCommentInput, @Ctx() ctx: Context): Promise<Comment> {
-    const { comment, lastSeq } = await addComment(ctx.em, ctx.clock, requireUser(ctx), input);
-    ctx.services.events.announce(lastSeq);
-    return comment;
+    return addComment(ctx.work, requireUser(ctx), input);
   }
 
   @Query(() => [Comment], { description: 'The comments on an indicator in a region, newest first.' })

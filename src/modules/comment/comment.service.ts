@@ -1,7 +1,6 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Clock } from '../../clock';
 import { BadInputError, ForbiddenError, NotFoundError } from '../../server/errors';
-import { appendEvents, type NewEvent } from '../events/outbox.service';
+import type { NewEvent } from '../events/outbox.service';
+import type { UnitOfWork } from '../events/unit-of-work';
 import { findIndicatorAndRegion } from '../indicator/indicator.lookup';
 import { Submission } from '../submission/submission.entity';
 import { Role, User } from '../user/user.entity';
@@ -10,7 +9,8 @@ import { Comment, CommentKind } from './comment.entity';
 import type { AddCommentInput } from './comment.input';
 
 /** Adds a comment; the board hears of it, and so does the reporter of the submission it is on. */
-export async function addComment(em: EntityManager, clock: Clock, user: User, input: AddCommentInput): Promise<{ comment: Comment; lastSeq?: string }> {
+export async function addComment(unit: UnitOfWork, user: User, input: AddCommentInput): Promise<Comment> {
+  const { em, clock } = unit;
   const text = input.text.trim();
   if (!text) throw new BadInputError('text is empty', 'text');
   if (user.role === Role.VIEWER) throw new ForbiddenError('A VIEWER reads; it cannot comment');
@@ -28,7 +28,7 @@ export async function addComment(em: EntityManager, clock: Clock, user: User, in
       throw new BadInputError(`Submission ${submission.id} is not of ${indicator.code} in ${region.code}`, 'submission');
     }
   }
-  return em.transactional(async (tx) => {
+  return unit.transaction(async (tx, outbox) => {
     const comment = tx.create(Comment, { indicator, region, submission: submission ?? undefined, kind, text, author: tx.getReference(User, user.id), createdAt: clock.now() });
     await tx.flush();
     const events: NewEvent[] = [
@@ -38,6 +38,7 @@ export async function addComment(em: EntityManager, clock: Clock, user: User, in
       events.push({ type: 'Notification', userId: submission.submittedBy.id,
         payload: { kind: 'COMMENT_ADDED', commentId: comment.id, submissionId: submission.id, message: `${user.username} ${kind === CommentKind.INSTRUCTION ? '批示' : '评论'} ${indicator.code} ${region.name}：${text.slice(0, 100)}` } });
     }
-    return { comment, lastSeq: await appendEvents(tx, events, clock.now()) };
+    outbox.add(...events);
+    return comment;
   });
 }

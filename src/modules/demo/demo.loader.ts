@@ -8,6 +8,8 @@ import { Comparator, Target } from '../target/target.entity';
 import { hashPassword } from '../user/password';
 import { Role, User } from '../user/user.entity';
 import { allocate, jitter } from './allocation';
+import { appendEvents } from '../events/outbox.service';
+import { treeChanged } from '../events/facts';
 import { aggregation, decimals, readSeed, reportingLevel, scope, type Seed, type SeedFigure, type SeedIndicator, type SeedTarget } from './demo.seed';
 
 /** The day the 2019 first-half report reads as of; the demo's clock. */
@@ -200,6 +202,8 @@ export async function loadDemoIfEmpty(em: EntityManager): Promise<boolean> {
     await tx.execute('select pg_advisory_xact_lock(20190630)');
     if ((await tx.count(Region, {})) > 0) return false;
     await new DemoBuilder(tx, readSeed()).build();
+    // The tree and its figures came in whole: the projector builds the roll-ups from them.
+    await appendEvents(tx, [treeChanged('demo')], new Date());
     return true;
   });
 }

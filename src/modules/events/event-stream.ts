@@ -4,11 +4,11 @@ import { OutboxEvent } from './outbox.entity';
 import { outboxBounds } from './outbox.service';
 import { Replays } from './replay';
 
-/** An outbox row with the object subscribers receive, built once for all of them. */
+/** An outbox row with the object subscribers receive, built once for all of them; none for a fact only the projector reads. */
 export interface StreamEvent<T = unknown> {
   seq: bigint;
   row: OutboxEvent;
-  root: T;
+  root: T | undefined;
 }
 
 /** Which events a subscriber wants: the outbox's columns, matched in SQL on replay and in memory live. */
@@ -37,7 +37,7 @@ export interface EventStreamOptions {
   maxReplays?: number;
 }
 
-/** Builds the subscribers' objects for a page of rows, once per row. */
+/** Builds the subscribers' objects for a page of rows, once per row (undefined for a row no subscriber receives). */
 export type EventBuilder = (em: EntityManager, rows: OutboxEvent[]) => Promise<unknown[]>;
 
 /**
@@ -49,6 +49,7 @@ export class EventStream {
   private headSeq = 0n;
   private readonly listeners = new Set<(event: StreamEvent) => void>();
   private readonly background = new Set<(event: StreamEvent) => void>();
+  private readonly pokeHooks = new Set<(seq?: string) => void>();
   private draining: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -83,7 +84,7 @@ export class EventStream {
 
   async start(): Promise<void> {
     this.headSeq = (await outboxBounds(this.em.fork())).lastSeq;
-    await this.bus.subscribe(() => this.poke());
+    await this.bus.subscribe((seq) => this.poke(seq));
     this.timer = setInterval(() => this.poke(), this.options.pollMs);
     this.timer.unref();
   }
@@ -92,7 +93,7 @@ export class EventStream {
   announce(seq: string | undefined): void {
     if (seq === undefined || this.stopped) return;
     this.bus.announce(seq).catch(this.onError);
-    this.poke();
+    this.poke(seq);
   }
 
   /**
@@ -113,9 +114,18 @@ export class EventStream {
     return this.listeners.size - this.background.size;
   }
 
+  /** Calls `hook` whenever the outbox may have grown (an announcement, with its sequence; a poll, without): the projector's cue. */
+  onPoke(hook: (seq?: string) => void): () => void {
+    this.pokeHooks.add(hook);
+    return () => this.pokeHooks.delete(hook);
+  }
+
   /** Reads whatever is new; one reader at a time, and once more if poked while reading. */
-  poke(): void {
+  poke(seq?: string): void {
     if (this.stopped) return;
+    for (const hook of this.pokeHooks) hook(seq);
+    // An announcement of what this instance has read already (its own, echoed by the bus) is no news.
+    if (seq !== undefined && /^\d+$/.test(seq) && seq !== '0' && BigInt(seq) <= this.headSeq) return;
     if (this.draining) {
       this.again = true;
       return;
@@ -140,6 +150,7 @@ export class EventStream {
         if (page.length === 0 || this.stopped) break;
         for (const event of page) {
           this.headSeq = event.seq;
+          if (event.root === undefined) continue;
           for (const listener of this.listeners) listener(event);
         }
       }
@@ -158,6 +169,11 @@ export class EventStream {
     // bigint columns come back as strings, and sort as numbers in SQL.
     const roots = await this.build(em, rows);
     return rows.map((row, i) => ({ seq: BigInt(row.seq), row, root: roots[i] }));
+  }
+
+  /** Resolves once what this instance was told of has been read. */
+  async settled(): Promise<void> {
+    while (this.draining) await this.draining;
   }
 
   /** True once this instance is shutting down: subscriptions that end now need not say goodbye one by one. */

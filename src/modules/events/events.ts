@@ -8,6 +8,8 @@ import { EventStream } from './event-stream';
 import { pruneOutbox } from './outbox.service';
 import { BoardWatcher } from '../presence/presence.entity';
 import { INSTANCE, startHeartbeat } from '../presence/presence.service';
+import { Projector } from '../projection/projector';
+import { createClock, dateInZone, type Clock } from '../../clock';
 
 /** The bus the configuration asks for: Redis pub/sub with REDIS_URL, else PostgreSQL's LISTEN/NOTIFY. */
 export function createBus(config: Pick<Config, 'redisUrl'>, databaseUrl: string): EventBus {
@@ -16,13 +18,26 @@ export function createBus(config: Pick<Config, 'redisUrl'>, databaseUrl: string)
 
 export interface Events {
   stream: EventStream;
+  /** This instance's candidate for the projector (the leader folds the facts). */
+  projector: Projector;
   stop(): Promise<void>;
 }
 
-/** This instance's outbox follower, started, and the pruning of events past their retention. */
+/** The clock `now` stands for, read at each use (a test moves the server's day). */
+function clockOf(now: () => Date, timeZone: string): () => Clock {
+  const base = createClock({ timeZone });
+  return () => ({ ...base, now, today: () => dateInZone(now(), timeZone) });
+}
+
+/** This instance's outbox follower and projector candidate, started, and the pruning of events past their retention. */
 export async function startEvents(em: EntityManager, config: Config, databaseUrl: string, now: () => Date): Promise<Events> {
   const stream = new EventStream(em, createBus(config, databaseUrl), buildEvents, { pollMs: config.eventPollMs, pageSize: 500, maxReplays: config.maxReplays });
   await stream.start();
+  const projector = new Projector(em, clockOf(now, config.timeZone), (seq) => stream.announce(seq), {
+    databaseUrl, pollMs: config.eventPollMs, pageSize: 500,
+  });
+  stream.onPoke((seq) => projector.poke(seq));
+  await projector.start();
   const retentionMs = config.eventRetentionHours * 3_600_000;
   const prune = () => pruneOutbox(em.fork(), retentionMs, now()).catch((error) => console.error('pruning the outbox:', error));
   const timer = setInterval(prune, Math.min(retentionMs / 4, 600_000));
@@ -30,9 +45,11 @@ export async function startEvents(em: EntityManager, config: Config, databaseUrl
   const stopHeartbeat = startHeartbeat(em, now);
   return {
     stream,
+    projector,
     async stop() {
       clearInterval(timer);
       stopHeartbeat();
+      await projector.stop();
       await stream.stop();
       // This instance's watchers go with it (a killed one's fade out instead).
       await em.fork().nativeDelete(BoardWatcher, { instance: INSTANCE }).catch(() => undefined);

@@ -118,6 +118,7 @@ export function follow(stream: EventStream, filter: EventFilter, after: bigint |
         const event = replayed.shift();
         if (event) {
           last = event.seq;
+          if (event.root === undefined) continue;
           return { done: false, value: event.root };
         }
       }

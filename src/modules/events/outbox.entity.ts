@@ -51,4 +51,8 @@ export class OutboxSequence {
 
   @Property({ type: 'bigint' })
   prunedThrough!: string;
+
+  /** The sequence of the last fact appended (what the projector folds): the projection is current when it has folded this far. */
+  @Property({ type: 'bigint', default: 0 })
+  lastFactSeq!: string;
 }

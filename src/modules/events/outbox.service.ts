@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { OutboxEvent } from './outbox.entity';
+import { FOLDED_TYPES } from './facts';
 
 export interface NewEvent {
   type: string;
@@ -14,12 +15,16 @@ export interface NewEvent {
  * Appends events to the outbox inside the writer's transaction. The sequence row is updated
  * first, and its row lock is held until commit: a second writer waits for it, so sequences become
  * visible in the order they were given (a plain serial would not: a later number can commit
- * first, and a reader that moved past it would never see the earlier one). Returns the last seq.
+ * first, and a reader that moved past it would never see the earlier one). The sequence of the
+ * last fact among them is kept too: the projection is current once it has folded that far.
+ * Returns the last seq.
  */
 export async function appendEvents(tx: EntityManager, events: NewEvent[], at: Date): Promise<string | undefined> {
   if (events.length === 0) return undefined;
+  const lastFact = events.map((e) => FOLDED_TYPES.includes(e.type)).lastIndexOf(true) + 1;
   const [{ last_seq: last }] = await tx.execute<{ last_seq: string }[]>(
-    'update outbox_sequence set last_seq = last_seq + ? where id returning last_seq', [events.length]);
+    `update outbox_sequence set last_seq = last_seq + ?, last_fact_seq = case when ?::int > 0 then last_seq + ?::int else last_fact_seq end
+     where id returning last_seq`, [events.length, lastFact, lastFact]);
   const first = BigInt(last) - BigInt(events.length) + 1n;
   events.forEach((e, i) => tx.create(OutboxEvent, { ...e, seq: String(first + BigInt(i)), createdAt: at }));
   await tx.flush();

@@ -36,16 +36,12 @@ export class IndicatorResolver {
 
   @Mutation(() => Indicator, { description: 'Add an indicator to a programme: ADMIN or the leading DEPARTMENT. A taken code: CONFLICT.' })
   async createIndicator(@Arg('input', () => CreateIndicatorInput) input: CreateIndicatorInput, @Ctx() ctx: Context): Promise<Indicator> {
-    const { indicator, lastSeq } = await createIndicator(ctx.em, ctx.clock, requireUser(ctx), input);
-    ctx.services.events.announce(lastSeq);
-    return indicator;
+    return createIndicator(ctx.work, requireUser(ctx), input);
   }
 
   @Mutation(() => Indicator, { description: 'Change an indicator, given the version you read: ADMIN or the leading DEPARTMENT. A stale version: CONFLICT.' })
   async updateIndicator(@Arg('input', () => UpdateIndicatorInput) input: UpdateIndicatorInput, @Ctx() ctx: Context): Promise<Indicator> {
-    const { indicator, lastSeq } = await updateIndicator(ctx.em, ctx.clock, requireUser(ctx), input);
-    ctx.services.events.announce(lastSeq);
-    return indicator;
+    return updateIndicator(ctx.work, requireUser(ctx), input);
   }
 
   @FieldResolver(() => Programme)

@@ -1,9 +1,8 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Clock } from '../../clock';
 import { BadInputError, ConflictError, NotFoundError } from '../../server/errors';
 import { audit, snapshot } from '../audit/audit.service';
-import { appendEvents, type NewEvent } from '../events/outbox.service';
+import type { NewEvent } from '../events/outbox.service';
+import type { UnitOfWork } from '../events/unit-of-work';
 import { Programme } from '../programme/programme.entity';
 import type { User } from '../user/user.entity';
 import { assertMayWrite } from '../user/user.scope';
@@ -22,21 +21,22 @@ function programmeChanged(programmeId: number, indicatorCode: string): NewEvent 
   return { type: 'ProgrammeChanged', programmeId, payload: { indicator: indicatorCode } };
 }
 
-export async function createIndicator(em: EntityManager, clock: Clock, user: User, input: CreateIndicatorInput): Promise<{ indicator: Indicator; lastSeq?: string }> {
+export async function createIndicator(unit: UnitOfWork, user: User, input: CreateIndicatorInput): Promise<Indicator> {
+  const { em, clock } = unit;
   const programme = await em.findOne(Programme, { code: input.programme });
   if (!programme) throw new NotFoundError('Programme', input.programme);
   assertMayWrite(user, programme, undefined, 'indicators');
   checkNumbers(input.baseline);
   if (input.kind === IndicatorKind.MILESTONE && input.decimals !== 0) throw new BadInputError('A MILESTONE is 0 or 1: decimals must be 0', 'decimals');
   try {
-    return await em.transactional(async (tx) => {
+    return await unit.transaction(async (tx, outbox) => {
       const position = (await tx.count(Indicator, { programme })) + 1;
       const { programme: _code, ...fields } = input;
       const indicator = tx.create(Indicator, { ...fields, unit: input.unit?.trim() || undefined, source: input.source?.trim() || undefined, programme, position });
       await tx.flush();
       audit(tx, user, clock.now(), { action: 'CREATE_INDICATOR', entityType: 'Indicator', entityId: indicator.id, indicatorCode: indicator.code, after: snapshot(indicator, FIELDS) });
-      const lastSeq = await appendEvents(tx, [programmeChanged(programme.id, indicator.code)], clock.now());
-      return { indicator, lastSeq };
+      outbox.add(programmeChanged(programme.id, indicator.code));
+      return indicator;
     });
   } catch (error) {
     if (error instanceof UniqueConstraintViolationException) throw new ConflictError(`The indicator code "${input.code}" is taken`);
@@ -45,9 +45,10 @@ export async function createIndicator(em: EntityManager, clock: Clock, user: Use
 }
 
 /** Changes an indicator when expectedVersion is current; a stale version is a CONFLICT and writes nothing. */
-export async function updateIndicator(em: EntityManager, clock: Clock, user: User, input: UpdateIndicatorInput): Promise<{ indicator: Indicator; lastSeq?: string }> {
+export async function updateIndicator(unit: UnitOfWork, user: User, input: UpdateIndicatorInput): Promise<Indicator> {
+  const { clock } = unit;
   checkNumbers(input.baseline);
-  return em.transactional(async (tx) => {
+  return unit.transaction(async (tx, outbox) => {
     const indicator = await tx.findOne(Indicator, { code: input.code }, { populate: ['programme'], lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!indicator) throw new NotFoundError('Indicator', input.code);
     assertMayWrite(user, indicator.programme, undefined, 'indicators');
@@ -63,7 +64,7 @@ export async function updateIndicator(em: EntityManager, clock: Clock, user: Use
     tx.assign(indicator, defined as never);
     await tx.flush();
     audit(tx, user, clock.now(), { action: 'UPDATE_INDICATOR', entityType: 'Indicator', entityId: indicator.id, indicatorCode: indicator.code, before, after: snapshot(indicator, FIELDS) });
-    const lastSeq = await appendEvents(tx, [programmeChanged(indicator.programme.id, indicator.code)], clock.now());
-    return { indicator, lastSeq };
+    outbox.add(programmeChanged(indicator.programme.id, indicator.code));
+    return indicator;
   });
 }

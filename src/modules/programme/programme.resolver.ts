@@ -31,9 +31,7 @@ export class ProgrammeResolver {
     @Arg('countedStatuses', () => [SubmissionStatus]) statuses: SubmissionStatus[],
     @Ctx() ctx: Context,
   ): Promise<Programme> {
-    const { programme, lastSeq } = await setCountedStatuses(ctx.em, ctx.clock, requireUser(ctx), code, statuses);
-    ctx.services.events.announce(lastSeq);
-    return programme;
+    return setCountedStatuses(ctx.work, requireUser(ctx), code, statuses);
   }
 
   @FieldResolver(() => Department)

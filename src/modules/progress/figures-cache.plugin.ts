@@ -14,8 +14,10 @@ const DEFAULT_ROOTS = ['programme', 'programmes', 'indicator', 'indicators', 're
 
 /**
  * Boards ask the same question again and again while nothing changes. Every write that can move a
- * figure, a target or a status appends to the outbox in its transaction, so the outbox's last
- * sequence versions everything these queries read: a response is kept under (sequence, today,
+ * figure, a target or a status appends a fact to the outbox in its transaction (the tree too), and
+ * the projector records what it has folded of them with the roll-ups it moved, so the outbox's
+ * last sequence and the projection's position version everything these queries read: a response
+ * is kept under (those, today,
  * query, variables) and served again until the next write anywhere, on any instance. A read costs
  * one statement for the sequence; answers are shared by every caller who may read the same things
  * (the same region scope and screen boards), never across them.
@@ -35,8 +37,10 @@ export function createFiguresCachePlugin(options: FiguresCacheOptions): ApolloSe
           const cacheable = operation.selectionSet.selections.every((s) => s.kind === 'Field' && roots.has(s.name.value));
           if (!cacheable) return null;
           try {
-            const [{ last_seq: seq }] = await rc.contextValue.em.execute<{ last_seq: string }[]>('select last_seq from outbox_sequence where id');
-            key = `${seq}|${rc.contextValue.clock.today()}|${readScopeKey(rc.contextValue)}|${rc.operationName ?? ''}|${JSON.stringify(rc.request.variables ?? {})}|${rc.source}`;
+            // What was appended, and what the projection has folded of it (the roll-ups these queries read).
+            const [{ version }] = await rc.contextValue.em.execute<{ version: string }[]>(
+              `select s.last_seq || ':' || p.last_folded || ':' || p.rebuild as version from outbox_sequence s, projection_state p where s.id and p.id`);
+            key = `${version}|${rc.contextValue.clock.today()}|${readScopeKey(rc.contextValue)}|${rc.operationName ?? ''}|${JSON.stringify(rc.request.variables ?? {})}|${rc.source}`;
           } catch {
             return null; // the query runs as usual, and reports what is wrong
           }

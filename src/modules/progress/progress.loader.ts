@@ -6,8 +6,46 @@ import { Indicator } from '../indicator/indicator.entity';
 import { Region } from '../region/region.entity';
 import type { RegionLoaders } from '../region/region.loader';
 import { Target } from '../target/target.entity';
-import { history, judge, judgeByChildren, rollUp, type HistoryPoint, type ProgressKey } from './progress.service';
+import { projectionIsCurrent, readRollups } from '../projection/rollup.sql';
+import { aggregate, history, judge, judgeByChildren, rollUp, type Figures, type HistoryPoint, type ProgressKey } from './progress.service';
 import type { Progress } from './progress.types';
+
+export interface ProgressLoaderOptions {
+  /**
+   * Where today's figures come from. `auto` (the default): the maintained roll-ups when the
+   * projection has folded every fact appended, else the read-time roll-up (a write not yet folded
+   * is seen at once). `maintained`: the roll-ups as they stand (the projector, in its transaction).
+   * `readTime`: always rolled up from the submissions (what the maintained roll-ups are checked against).
+   */
+  projection?: 'auto' | 'maintained' | 'readTime';
+}
+
+/**
+ * Today's figures from the maintained roll-ups: one statement. A row that does not hold for the
+ * day (a clock moved back past a figure) is rolled up at read time instead.
+ */
+async function maintainedFigures(em: EntityManager, indicators: Map<number, Indicator>, keys: ProgressKey[], day: string, timeZone: string): Promise<Map<string, Figures>> {
+  const rows = await readRollups(em, keys, day, timeZone);
+  const byKey = new Map<string, Figures>();
+  const stale: ProgressKey[] = [];
+  for (const row of rows) {
+    const indicator = indicators.get(Number(row.indicator_id));
+    if (!indicator) continue;
+    if (!row.holds) {
+      stale.push({ indicatorId: Number(row.indicator_id), regionCode: row.region_code, asOf: day });
+      continue;
+    }
+    byKey.set(`${row.indicator_id}|${row.region_code}`, {
+      actual: aggregate(indicator.aggregation, row),
+      reportedCount: Number(row.reported),
+      expectedCount: Number(row.expected),
+      lastReportedAt: row.last_reported_at ? new Date(row.last_reported_at) : null,
+      lastAsOf: row.last_as_of,
+    });
+  }
+  if (stale.length) for (const [key, figures] of await rollUp(em, indicators, stale, day, timeZone)) byKey.set(key, figures);
+  return byKey;
+}
 
 export interface ProgressLoaders {
   /** Progress for indicator × region × day. */
@@ -48,7 +86,12 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
  * roll-up per day asked); a region judged by its children ("n of m met") asks for them in one more
  * batch. So a board costs the same number of statements for 12 counties or 120.
  */
-export function createProgressLoaders(em: EntityManager, clock: Clock, regions: RegionLoaders): ProgressLoaders {
+export function createProgressLoaders(em: EntityManager, clock: Clock, regions: RegionLoaders, options: ProgressLoaderOptions = {}): ProgressLoaders {
+  // Asked once per request: whether the projection has folded everything appended.
+  let current: Promise<boolean> | undefined;
+  const fromRollups = (day: string) => day === clock.today() && options.projection !== 'readTime'
+    && (options.projection === 'maintained' || (current ??= projectionIsCurrent(em)));
+
   // Indicators with their programmes, once per request however many batches ask.
   const indicator = new DataLoader<number, Indicator | undefined>(async (ids) => {
     const rows = await em.find(Indicator, { id: { $in: [...ids] } }, { populate: ['programme'] });
@@ -80,7 +123,11 @@ export function createProgressLoaders(em: EntityManager, clock: Clock, regions: 
     const regionByCode = new Map(regionRows.filter((r): r is Region => r instanceof Region).map((r) => [r.code, r]));
     const withTargetsBelow = new Set(judgedBelow.map((r) => r.pair));
     const figures = new Map<string, Awaited<ReturnType<typeof rollUp>>>();
-    for (const [day, dayKeys] of byDay(keys)) figures.set(day, await rollUp(em, indicators, dayKeys, day, clock.timeZone));
+    for (const [day, dayKeys] of byDay(keys)) {
+      figures.set(day, await fromRollups(day)
+        ? await maintainedFigures(em, indicators, dayKeys, day, clock.timeZone)
+        : await rollUp(em, indicators, dayKeys, day, clock.timeZone));
+    }
     const targetsOf = groupBy(targets, (t) => `${t.indicator.id}|${t.region.code}`);
     const judged = keys.map((key) => {
       const indicator = indicators.get(key.indicatorId);

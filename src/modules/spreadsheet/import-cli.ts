@@ -7,6 +7,7 @@ import { openConfiguredDatabase } from '../../db/database';
 import { openOrm } from '../../db/orm';
 import { DEMO_DAY } from '../demo/demo.loader';
 import { createBus } from '../events/events';
+import { UnitOfWork } from '../events/unit-of-work';
 import { User } from '../user/user.entity';
 import type { ImportKind } from './spreadsheet.columns';
 import { importSheet, type ImportSummary } from './spreadsheet.import';
@@ -101,7 +102,9 @@ async function main(): Promise<number> {
       return 2;
     }
     const clock = createClock({ pinnedDay: config.now ?? (config.demo ? DEMO_DAY : undefined), timeZone: config.timeZone });
-    const { summary, lastSeq } = await importSheet(orm.em, clock, user, args.kind, sheet, { dryRun: args.dryRun, maxRows: MAX_ROWS });
+    let lastSeq: string | undefined;
+    const unit = UnitOfWork.root(orm.em.fork(), clock, (seq) => { lastSeq = seq; });
+    const summary = await importSheet(unit, user, args.kind, sheet, { dryRun: args.dryRun, maxRows: MAX_ROWS });
     if (lastSeq) {
       // The running instances read the outbox on this announcement (or at their next poll without it).
       const bus = createBus(config, url);

@@ -1,6 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { validateSync } from 'class-validator';
-import type { Clock } from '../../clock';
 import { AppError } from '../../server/errors';
 import { textProblem } from '../../server/input-guard';
 import { Submission, SubmissionStatus } from '../submission/submission.entity';
@@ -10,7 +8,7 @@ import { Comparator, Target } from '../target/target.entity';
 import { SetTargetInput } from '../target/target.input';
 import { setTarget } from '../target/target.service';
 import type { User } from '../user/user.entity';
-import { EventBatch } from '../board/board.events';
+import type { UnitOfWork } from '../events/unit-of-work';
 import {
   CellError, readCode, readComparator, readDate, readInteger, readNumber, cellText,
   type Cell, type Column, type ImportKind,
@@ -55,12 +53,6 @@ export interface ImportOptions {
   dryRun: boolean;
   /** At most this many data rows in one file. */
   maxRows: number;
-}
-
-export interface ImportOutcome {
-  summary: ImportSummary;
-  /** The outbox's last sequence after the import's events, to announce once committed. */
-  lastSeq?: string;
 }
 
 type Outcome = 'imported' | 'updated' | 'ignored';
@@ -156,49 +148,48 @@ function sameInput(a: object, b: object): boolean {
 class Unchanged extends Error {}
 
 /**
- * Runs a row through its service in a savepoint, so every check and permission applies as in the
- * mutation; a row that would change nothing (`unchanged`) is undone and counted as ignored. The
- * row's board events join `batch` only if the row stays.
+ * Runs a row through its service in a savepoint of the import's unit of work, so every check and
+ * permission applies as in the mutation; a row that would change nothing (`unchanged`, read first)
+ * is undone and counted as ignored. The row's facts join the import's only if the row stays.
  */
-async function throughService<T>(tx: EntityManager, batch: EventBatch, write: (em: EntityManager, rowBatch: EventBatch) => Promise<T>, unchanged: boolean): Promise<T | undefined> {
-  const rowBatch = new EventBatch();
+async function throughService(unit: UnitOfWork, row: (unit: UnitOfWork) => Promise<{ existed: boolean; unchanged: boolean }>): Promise<Outcome> {
   try {
-    const result = await tx.transactional(async (savepoint) => {
-      const written = await write(savepoint, rowBatch);
+    return await unit.savepoint(async (rowUnit) => {
+      const { existed, unchanged } = await row(rowUnit);
       if (unchanged) throw new Unchanged();
-      return written;
+      return existed ? 'updated' : 'imported';
     });
-    batch.absorb(rowBatch);
-    return result;
   } catch (error) {
-    if (error instanceof Unchanged) return undefined;
+    if (error instanceof Unchanged) return 'ignored';
     throw error;
   }
 }
 
 const same = (a: number | null | undefined, b: number | null | undefined) => (a ?? null) === (b ?? null);
 
-async function importSubmission(tx: EntityManager, clock: Clock, user: User, input: SubmitFigureInput, batch: EventBatch): Promise<Outcome> {
-  // The region's figure for that day now: the same figure again changes nothing; another replaces it.
-  const latest = await tx.findOne(Submission,
-    { indicator: { code: input.indicator }, region: { code: input.region }, asOf: input.asOf, status: { $ne: SubmissionStatus.RETURNED } },
-    { orderBy: { id: 'desc' } });
-  const unchanged = !!latest && latest.value === input.value && same(latest.numerator, input.numerator) && same(latest.denominator, input.denominator)
-    && (latest.note ?? null) === (input.note?.trim() || null);
-  const done = await throughService(tx, batch, (em, rowBatch) => submitFigure(em, clock, user, input, rowBatch), unchanged);
-  if (!done) return 'ignored';
-  return latest ? 'updated' : 'imported';
+function importSubmission(unit: UnitOfWork, user: User, input: SubmitFigureInput): Promise<Outcome> {
+  return throughService(unit, async (row) => {
+    // The region's figure for that day now: the same figure again changes nothing; another replaces it.
+    const latest = await row.em.findOne(Submission,
+      { indicator: { code: input.indicator }, region: { code: input.region }, asOf: input.asOf, status: { $ne: SubmissionStatus.RETURNED } },
+      { orderBy: { id: 'desc' } });
+    const unchanged = !!latest && latest.value === input.value && same(latest.numerator, input.numerator) && same(latest.denominator, input.denominator)
+      && (latest.note ?? null) === (input.note?.trim() || null);
+    await submitFigure(row, user, input);
+    return { existed: !!latest, unchanged };
+  });
 }
 
-async function importTarget(tx: EntityManager, clock: Clock, user: User, input: SetTargetInput, batch: EventBatch): Promise<Outcome> {
-  const existing = await tx.findOne(Target, { indicator: { code: input.indicator }, region: { code: input.region }, deadline: input.deadline ?? null });
-  const unchanged = !!existing && existing.comparator === input.comparator && same(existing.value, input.value)
-    && same(existing.min, input.min) && same(existing.max, input.max) && (existing.note ?? null) === (input.note?.trim() || null);
-  // A sheet changes the target it names; with a 版本 column, only from the version read.
-  const expectedVersion = input.expectedVersion ?? existing?.version;
-  const done = await throughService(tx, batch, (em, rowBatch) => setTarget(em, clock, user, { ...input, expectedVersion }, rowBatch), unchanged);
-  if (!done) return 'ignored';
-  return existing ? 'updated' : 'imported';
+function importTarget(unit: UnitOfWork, user: User, input: SetTargetInput): Promise<Outcome> {
+  return throughService(unit, async (row) => {
+    const existing = await row.em.findOne(Target, { indicator: { code: input.indicator }, region: { code: input.region }, deadline: input.deadline ?? null });
+    const unchanged = !!existing && existing.comparator === input.comparator && same(existing.value, input.value)
+      && same(existing.min, input.min) && same(existing.max, input.max) && (existing.note ?? null) === (input.note?.trim() || null);
+    // A sheet changes the target it names; with a 版本 column, only from the version read.
+    const expectedVersion = input.expectedVersion ?? existing?.version;
+    await setTarget(row, user, { ...input, expectedVersion });
+    return { existed: !!existing, unchanged };
+  });
 }
 
 /** Thrown to roll the import's transaction back (a conflict, or a dry run). */
@@ -206,10 +197,11 @@ class RollBack extends Error {}
 
 /**
  * Imports a sheet's rows as `user`, through the same services as the GraphQL mutations (checks,
- * permissions, idempotency, board events). Every row is checked first and written in one
- * transaction: one conflict and nothing is written. A dry run does all of it, then rolls back.
+ * permissions, idempotency, facts). Every row is checked first and written in one transaction of
+ * `unit`, whose commit appends every row's facts and announces them once: one conflict and nothing
+ * is written. A dry run does all of it, then rolls back.
  */
-export async function importSheet(em: EntityManager, clock: Clock, user: User, kind: ImportKind, sheet: Sheet, options: ImportOptions): Promise<ImportOutcome> {
+export async function importSheet(unit: UnitOfWork, user: User, kind: ImportKind, sheet: Sheet, options: ImportOptions): Promise<ImportSummary> {
   const summary: ImportSummary = {
     status: 'SUCCESS', kind, dryRun: options.dryRun, written: false,
     counts: { rows: sheet.rows.length, imported: 0, updated: 0, ignored: 0 }, conflicts: [],
@@ -217,12 +209,12 @@ export async function importSheet(em: EntityManager, clock: Clock, user: User, k
   if (sheet.rows.length === 0) {
     summary.status = 'ERROR';
     summary.conflicts.push({ row: sheet.headerRow, code: 'BAD_USER_INPUT', reason: 'No data rows under the header' });
-    return { summary };
+    return summary;
   }
   if (sheet.rows.length > options.maxRows) {
     summary.status = 'ERROR';
     summary.conflicts.push({ row: sheet.rows[options.maxRows].row, code: 'BAD_USER_INPUT', reason: `More than ${options.maxRows} rows; split the file` });
-    return { summary };
+    return summary;
   }
 
   // Parse every row, and find a row that repeats or contradicts an earlier one of the file.
@@ -248,17 +240,14 @@ export async function importSheet(em: EntityManager, clock: Clock, user: User, k
     }
   }
 
-  let lastSeq: string | undefined;
   try {
-    await em.fork().transactional(async (tx) => {
-      const batch = new EventBatch();
+    await unit.transaction(async () => {
       for (const { row, input } of work) {
         try {
-          // Each row on an identity map of its own, in the one transaction: a flush stays as cheap at row 5,000 as at row 1.
-          const rowEm = tx.fork({ keepTransactionContext: true });
+          // Each row on an identity map of its own (a savepoint's unit), in the one transaction: a flush stays as cheap at row 5,000 as at row 1.
           const outcome = kind === 'submissions'
-            ? await importSubmission(rowEm, clock, user, input as SubmitFigureInput, batch)
-            : await importTarget(rowEm, clock, user, input as SetTargetInput, batch);
+            ? await importSubmission(unit, user, input as SubmitFigureInput)
+            : await importTarget(unit, user, input as SetTargetInput);
           summary.counts[outcome] += 1;
         } catch (error) {
           if (!(error instanceof AppError)) throw error;
@@ -266,7 +255,6 @@ export async function importSheet(em: EntityManager, clock: Clock, user: User, k
           summary.conflicts.push({ row, ...(field && sheet.headers[field] ? { column: sheet.headers[field] } : {}), code: error.code, reason: error.message });
         }
       }
-      if (summary.conflicts.length === 0 && !options.dryRun) lastSeq = await batch.append(tx, clock);
       if (summary.conflicts.length > 0 || options.dryRun) throw new RollBack();
     });
     summary.written = true;
@@ -275,5 +263,5 @@ export async function importSheet(em: EntityManager, clock: Clock, user: User, k
   }
   summary.conflicts.sort((a, b) => a.row - b.row);
   if (summary.conflicts.length > 0) summary.status = 'ERROR';
-  return { summary, lastSeq: summary.written ? lastSeq : undefined };
+  return summary;
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
-import { createContext, type Context, type Services } from '../../server/context';
+import { createContext, createUnitOfWork, type Context, type Services } from '../../server/context';
 import type { Authenticated } from '../user/session.service';
 import { boardWorkbook, BOARD_EXPORT_QUERY, type BoardExportData } from './board.export';
 import type { ImportKind } from './spreadsheet.columns';
@@ -96,8 +96,7 @@ export function spreadsheetRoutes(options: SpreadsheetRoutesOptions): express.Ro
           if (data.length === 0) return refuse(res, 400, 'BAD_USER_INPUT', 'No file: send the .xlsx or .csv file as the request body, or as a file field of a form');
           const sheet = await readSheet(data, kind);
           const dryRun = /^(1|true|yes|on)$/i.test(String(req.query.dryRun ?? ''));
-          const { summary, lastSeq } = await importSheet(services.em, services.clock, auth.user, kind, sheet, { dryRun, maxRows });
-          if (lastSeq) services.events.announce(lastSeq);
+          const summary = await importSheet(createUnitOfWork(services, services.em.fork()), auth.user, kind, sheet, { dryRun, maxRows });
           res.status(httpStatus(summary)).json(summary);
         } catch (inner) {
           next(inner);

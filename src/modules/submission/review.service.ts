@@ -1,9 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Clock } from '../../clock';
 import { BadInputError, ConflictError, NotFoundError } from '../../server/errors';
-import { progressChangedEvents } from '../board/board.events';
-import { appendEvents, type NewEvent } from '../events/outbox.service';
+import type { UnitOfWork } from '../events/unit-of-work';
 import { User } from '../user/user.entity';
 import { assertMayWrite } from '../user/user.scope';
 import { ReviewDecision, type ReviewSubmissionInput } from './review.input';
@@ -13,13 +10,15 @@ import { audit, snapshot } from '../audit/audit.service';
 
 /**
  * Approves or returns a submitted figure (ADMIN, or the DEPARTMENT that leads its programme). A
- * returned figure leaves the roll-up; the boards, and the reporter, are told in the same commit.
+ * returned figure leaves the roll-up (the projector folds the review); the boards, and the
+ * reporter, are told in the same commit.
  */
-export async function reviewSubmission(em: EntityManager, clock: Clock, user: User, input: ReviewSubmissionInput): Promise<{ submission: Submission; lastSeq?: string }> {
+export async function reviewSubmission(unit: UnitOfWork, user: User, input: ReviewSubmissionInput): Promise<Submission> {
+  const { clock } = unit;
   if (!/^\d{1,18}$/.test(input.submission)) throw new NotFoundError('Submission', input.submission);
   const note = input.note?.trim() || undefined;
   if (input.decision === ReviewDecision.RETURNED && !note) throw new BadInputError('A returned figure needs a reason (note)', 'note');
-  return em.transactional(async (tx) => {
+  return unit.transaction(async (tx, outbox) => {
     const submission = await tx.findOne(Submission, { id: input.submission }, { populate: ['indicator.programme', 'region'], lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!submission) throw new NotFoundError('Submission', input.submission);
     assertMayWrite(user, submission.indicator.programme, submission.region, 'reviews');
@@ -37,15 +36,17 @@ export async function reviewSubmission(em: EntityManager, clock: Clock, user: Us
       indicatorCode: indicator.code, regionCode: region.code, before, after: snapshot(submission, SUBMISSION_FIELDS),
     });
     await tx.flush();
-    const events: NewEvent[] = [
-      { type: 'SubmissionReviewed', programmeId: indicator.programme.id, regionCode: region.code, parentCode: region.parent?.code, payload: { submissionId: submission.id } },
-      ...(submission.status === SubmissionStatus.RETURNED ? await progressChangedEvents(tx, clock, indicator, region) : []),
+    outbox.add(
+      {
+        type: 'SubmissionReviewed', programmeId: indicator.programme.id, regionCode: region.code, parentCode: region.parent?.code,
+        payload: { submissionId: submission.id, indicatorId: indicator.id, regionCode: region.code },
+      },
       {
         type: 'Notification', userId: submission.submittedBy.id,
         payload: { kind: 'SUBMISSION_REVIEWED', submissionId: submission.id,
           message: `${indicator.code} ${region.name}: ${submission.status === SubmissionStatus.APPROVED ? '已通过' : `已退回：${note}`}` },
       },
-    ];
-    return { submission, lastSeq: await appendEvents(tx, events, clock.now()) };
+    );
+    return submission;
   });
 }

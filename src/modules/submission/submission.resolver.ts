@@ -39,16 +39,13 @@ export class SubmissionResolver {
   @Mutation(() => SubmitFigurePayload, { description: 'Report a figure; see SubmitFigureInput.' })
   async submitFigure(@Arg('input', () => SubmitFigureInput) input: SubmitFigureInput, @Ctx() ctx: Context): Promise<SubmitFigurePayload> {
     const user = requireUser(ctx);
-    const { submission, lastSeq } = await submitFigure(ctx.em, ctx.clock, user, input);
-    ctx.services.events.announce(lastSeq);
+    const { submission } = await submitFigure(ctx.work, user, input);
     return { submission };
   }
 
   @Mutation(() => Submission, { description: 'Approve or return a submitted figure: ADMIN, or the DEPARTMENT that leads its programme.' })
   async reviewSubmission(@Arg('input', () => ReviewSubmissionInput) input: ReviewSubmissionInput, @Ctx() ctx: Context): Promise<Submission> {
-    const { submission, lastSeq } = await reviewSubmission(ctx.em, ctx.clock, requireUser(ctx), input);
-    ctx.services.events.announce(lastSeq);
-    return submission;
+    return reviewSubmission(ctx.work, requireUser(ctx), input);
   }
 
   @Query(() => SubmissionConnection, { description: 'Submissions, newest first.' })

@@ -9,8 +9,8 @@ import { Region } from '../region/region.entity';
 import { assertMayWrite } from '../user/user.scope';
 import { User } from '../user/user.entity';
 import { Submission, SubmissionStatus } from './submission.entity';
-import { progressChangedEvents, type EventBatch } from '../board/board.events';
-import { appendEvents } from '../events/outbox.service';
+import { figureEntered } from '../events/facts';
+import type { UnitOfWork } from '../events/unit-of-work';
 import type { SubmitFigureInput } from './submission.input';
 import { audit, snapshot } from '../audit/audit.service';
 import { resolveUrges } from '../urge/urge.service';
@@ -25,8 +25,6 @@ export interface SubmitResult {
   submission: Submission;
   /** False when the idempotency key returned an earlier submission. */
   created: boolean;
-  /** The outbox's last sequence after this submission's events, to announce after the commit. */
-  lastSeq?: string;
 }
 
 function checkRatio(indicator: Indicator, input: SubmitFigureInput): void {
@@ -55,10 +53,12 @@ function samePayload(s: Submission, indicator: Indicator, region: Region, input:
 
 /**
  * Records a figure: checks everything first (a clear error, nothing written), then inserts it in
- * one transaction. The same idempotency key with the same figure returns the first submission;
- * with another figure, CONFLICT. With a `batch`, the boards' events are left to it.
+ * one transaction with the fact that it was entered (no roll-up: the projector folds the fact).
+ * The same idempotency key with the same figure returns the first submission; with another figure,
+ * CONFLICT.
  */
-export async function submitFigure(em: EntityManager, clock: Clock, user: User, input: SubmitFigureInput, batch?: EventBatch): Promise<SubmitResult> {
+export async function submitFigure(unit: UnitOfWork, user: User, input: SubmitFigureInput): Promise<SubmitResult> {
+  const { em, clock } = unit;
   const { indicator, region } = await findIndicatorAndRegion(em, input);
   assertMayWrite(user, indicator.programme, region, 'figures');
   if (region.level !== indicator.reportingLevel) {
@@ -87,7 +87,7 @@ export async function submitFigure(em: EntityManager, clock: Clock, user: User, 
   const earlier = await existing();
   if (earlier) return replay(earlier);
   try {
-    const { submission, lastSeq } = await em.transactional(async (tx) => {
+    const submission = await unit.transaction(async (tx, outbox) => {
       const row = tx.create(Submission, {
         indicator, region, value: input.value, numerator: input.numerator ?? undefined, denominator: input.denominator ?? undefined,
         asOf: input.asOf, note, status: SubmissionStatus.SUBMITTED, submittedBy: tx.getReference(User, user.id),
@@ -101,18 +101,11 @@ export async function submitFigure(em: EntityManager, clock: Clock, user: User, 
         after: snapshot(row, SUBMISSION_FIELDS),
       });
       // The figure's open urges are answered by it, in the same transaction.
-      const urgeEvents = await resolveUrges(tx, clock, row, indicator, region);
-      // Many rows in one transaction (an import): their events go out once, at its end.
-      if (batch) {
-        urgeEvents.forEach((e) => batch.add(e));
-        batch.progressMoved(indicator, region);
-        return { submission: row, lastSeq: undefined };
-      }
-      // The boards' events, in the same transaction: they commit with the figure or not at all.
-      const events = [...urgeEvents, ...await progressChangedEvents(tx, clock, indicator, region)];
-      return { submission: row, lastSeq: await appendEvents(tx, events, clock.now()) };
+      outbox.add(...await resolveUrges(tx, clock, row, indicator, region));
+      outbox.add(figureEntered(row.id, indicator.id, region.code));
+      return row;
     });
-    return { submission, created: true, lastSeq };
+    return { submission, created: true };
   } catch (error) {
     // A concurrent request with the same key won the race: answer as the replay would.
     if (error instanceof UniqueConstraintViolationException) {

@@ -18,9 +18,7 @@ export class TargetConnection extends Connection(Target) {}
 export class TargetResolver {
   @Mutation(() => Target, { description: 'Set a target; ADMIN, or the DEPARTMENT that leads the programme.' })
   async setTarget(@Arg('input', () => SetTargetInput) input: SetTargetInput, @Ctx() ctx: Context): Promise<Target> {
-    const { target, lastSeq } = await setTarget(ctx.em, ctx.clock, requireUser(ctx), input);
-    ctx.services.events.announce(lastSeq);
-    return target;
+    return setTarget(ctx.work, requireUser(ctx), input);
   }
 
   @Query(() => TargetConnection, { description: 'Targets, by indicator, then region, then deadline.' })

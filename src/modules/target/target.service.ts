@@ -1,6 +1,4 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Clock } from '../../clock';
 import { BadInputError, ConflictError, NotFoundError } from '../../server/errors';
 import { Indicator } from '../indicator/indicator.entity';
 import { findIndicatorAndRegion } from '../indicator/indicator.lookup';
@@ -11,8 +9,8 @@ import { assertMayWrite } from '../user/user.scope';
 import { audit, snapshot } from '../audit/audit.service';
 import { Comparator, Target } from './target.entity';
 import type { SetTargetInput } from './target.input';
-import { progressChangedEvents, targetChangedEvent, type EventBatch } from '../board/board.events';
-import { appendEvents } from '../events/outbox.service';
+import { targetChangedEvent } from '../board/board.events';
+import type { UnitOfWork } from '../events/unit-of-work';
 
 function checkShape(indicator: Indicator, input: SetTargetInput): void {
   if (input.comparator === Comparator.RANGE) {
@@ -35,10 +33,10 @@ const TARGET_FIELDS = ['indicator', 'region', 'deadline', 'comparator', 'value',
 
 /**
  * Creates the target for indicator × region × deadline, or changes it when expectedVersion is current.
- * With a `batch`, the boards' events are left to it.
+ * The board is told (TargetChanged), and the projector judges the region and its ancestors again.
  */
-export async function setTarget(em: EntityManager, clock: Clock, user: User, input: SetTargetInput, batch?: EventBatch): Promise<{ target: Target; lastSeq?: string }> {
-  const { indicator, region } = await findIndicatorAndRegion(em, input);
+export async function setTarget(unit: UnitOfWork, user: User, input: SetTargetInput): Promise<Target> {
+  const { indicator, region } = await findIndicatorAndRegion(unit.em, input);
   assertMayWrite(user, indicator.programme, region, 'targets');
   if (LEVEL_DEPTH[region.level] > LEVEL_DEPTH[indicator.reportingLevel]) {
     throw new BadInputError(`${indicator.code} is reported by ${indicator.reportingLevel.toLowerCase()}; no target below that level`, 'region');
@@ -48,7 +46,7 @@ export async function setTarget(em: EntityManager, clock: Clock, user: User, inp
 
   const deadline = input.deadline ?? null;
   try {
-    return await writeTarget(em, clock, user, input, indicator, region, deadline, batch);
+    return await writeTarget(unit, user, input, indicator, region, deadline);
   } catch (error) {
     // Two requests created this target at once (there was no row to lock): the first won; this one wrote nothing.
     if (error instanceof UniqueConstraintViolationException) {
@@ -59,9 +57,9 @@ export async function setTarget(em: EntityManager, clock: Clock, user: User, inp
   }
 }
 
-async function writeTarget(em: EntityManager, clock: Clock, user: User, input: SetTargetInput, indicator: Indicator, region: Region,
-  deadline: string | null, batch: EventBatch | undefined): Promise<{ target: Target; lastSeq?: string }> {
-  return em.transactional(async (tx) => {
+function writeTarget(unit: UnitOfWork, user: User, input: SetTargetInput, indicator: Indicator, region: Region, deadline: string | null): Promise<Target> {
+  const { clock } = unit;
+  return unit.transaction(async (tx, outbox) => {
     const existing = await tx.findOne(Target, { indicator, region, deadline }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     const values = {
       comparator: input.comparator, value: input.value ?? undefined, min: input.min ?? undefined, max: input.max ?? undefined,
@@ -87,13 +85,7 @@ async function writeTarget(em: EntityManager, clock: Clock, user: User, input: S
       action: 'SET_TARGET', entityType: 'Target', entityId: target.id, indicatorCode: indicator.code, regionCode: region.code,
       before, after: snapshot(target, TARGET_FIELDS),
     });
-    // Many rows in one transaction (an import): their events go out once, at its end.
-    if (batch) {
-      batch.add(targetChangedEvent(target, indicator.programme.id));
-      batch.progressMoved(indicator, region);
-      return { target };
-    }
-    const events = [targetChangedEvent(target, indicator.programme.id), ...await progressChangedEvents(tx, clock, indicator, region)];
-    return { target, lastSeq: await appendEvents(tx, events, clock.now()) };
+    outbox.add(targetChangedEvent(target, indicator.programme.id));
+    return target;
   });
 }

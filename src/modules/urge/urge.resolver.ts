@@ -38,9 +38,7 @@ async function regionByCode(ctx: Context, code: string): Promise<Region> {
 export class UrgeResolver {
   @Mutation(() => Urge, { description: 'Urge (催办) a region to report: ADMIN, LEADER, or the DEPARTMENT leading the programme. Its reporters are notified live.' })
   async urge(@Arg('input', () => UrgeInput) input: UrgeInput, @Ctx() ctx: Context): Promise<Urge> {
-    const { urge: created, lastSeq } = await urge(ctx.em, ctx.clock, requireUser(ctx), input);
-    ctx.services.events.announce(lastSeq);
-    return created;
+    return urge(ctx.work, requireUser(ctx), input);
   }
 
   @Query(() => [Urge], { description: 'Urges of a programme in a region and below, newest first; open ones only unless open is false.' })

@@ -3,7 +3,8 @@ import type { Clock } from '../../clock';
 import { BadInputError, NotFoundError } from '../../server/errors';
 import { audit, snapshot } from '../audit/audit.service';
 import { selfAndAncestors } from '../board/board.events';
-import { appendEvents, type NewEvent } from '../events/outbox.service';
+import type { NewEvent } from '../events/outbox.service';
+import type { UnitOfWork } from '../events/unit-of-work';
 import { findIndicatorAndRegion } from '../indicator/indicator.lookup';
 import type { Indicator } from '../indicator/indicator.entity';
 import { Programme } from '../programme/programme.entity';
@@ -36,12 +37,13 @@ function urgeChanged(urge: Urge, indicator: Indicator, region: Region): NewEvent
  * Urges (催办) a region to report: ADMIN, LEADER, or the DEPARTMENT leading the programme. Its
  * reporters are notified and the board shows it, in the same commit.
  */
-export async function urge(em: EntityManager, clock: Clock, user: User, input: UrgeInput): Promise<{ urge: Urge; lastSeq?: string }> {
+export async function urge(unit: UnitOfWork, user: User, input: UrgeInput): Promise<Urge> {
+  const { em, clock } = unit;
   const { indicator, region } = await findIndicatorAndRegion(em, input);
   assertMayWrite(user, indicator.programme, region, 'urges');
   if (input.dueOn < clock.today()) throw new BadInputError(`dueOn ${input.dueOn} is before today (${clock.today()})`, 'dueOn');
   const message = input.message?.trim() || undefined;
-  return em.transactional(async (tx) => {
+  return unit.transaction(async (tx, outbox) => {
     const created = tx.create(Urge, { indicator, region, dueOn: input.dueOn, message, createdBy: tx.getReference(User, user.id), createdAt: clock.now() });
     await tx.flush();
     audit(tx, user, clock.now(), {
@@ -49,11 +51,11 @@ export async function urge(em: EntityManager, clock: Clock, user: User, input: U
       after: snapshot(created, URGE_FIELDS),
     });
     const text = `催办：${indicator.code} ${indicator.name}，${region.name}，请于 ${input.dueOn} 前报送${message ? `（${message}）` : ''}`;
-    const events: NewEvent[] = [
+    outbox.add(
       urgeChanged(created, indicator, region),
       ...(await reportersOf(tx, region)).map((userId) => ({ type: 'Notification', userId, payload: { kind: 'URGED', urgeId: created.id, message: text } })),
-    ];
-    return { urge: created, lastSeq: await appendEvents(tx, events, clock.now()) };
+    );
+    return created;
   });
 }
 
