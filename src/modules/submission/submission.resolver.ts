@@ -13,6 +13,7 @@ import { SubmissionFilter, SubmitFigureInput } from './submission.input';
 import { submitFigure } from './submission.service';
 import { ReviewSubmissionInput } from './review.input';
 import { reviewSubmission } from './review.service';
+import { localKey } from '../../common/node';
 
 @ObjectType()
 export class SubmissionConnection extends Connection(Submission) {}
@@ -46,7 +47,7 @@ export class SubmissionResolver {
 
   @Mutation(() => Submission, { description: 'Approve or return a submitted figure: ADMIN, or the DEPARTMENT that leads its programme.' })
   async reviewSubmission(@Arg('input', () => ReviewSubmissionInput) input: ReviewSubmissionInput, @Ctx() ctx: Context): Promise<Submission> {
-    const { submission, lastSeq } = await reviewSubmission(ctx.em, ctx.clock, requireUser(ctx), input);
+    const { submission, lastSeq } = await reviewSubmission(ctx.em, ctx.clock, requireUser(ctx), { ...input, submission: localKey('Submission', input.submission) });
     ctx.services.events.announce(lastSeq);
     return submission;
   }
