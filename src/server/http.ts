@@ -14,6 +14,7 @@ import { boardPageRouter } from '../web/board/board-page';
 import { createRequestGuardPlugin, createRequestRules, parseOptions } from './limits';
 import { buildSchema } from './schema';
 import { startWebSocketServer } from './websocket';
+import { createTrustedDocuments, createTrustedDocumentsPlugin, persistedQueryHashCheck } from './trusted-documents';
 import { createFiguresCachePlugin } from '../modules/progress/figures-cache.plugin';
 import type { DestinationStream } from 'pino';
 import { opsRouter } from './ops/health';
@@ -89,7 +90,9 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
     hideSuggestions: config.env === 'production',
     log: (errorId, error) => logger.error({ errorId, err: error }, `unknown error ${errorId}`),
   });
+  const trusted = createTrustedDocuments({ enforced: config.trustedDocuments });
   const ws = startWebSocketServer(httpServer, schema, services, {
+    trusted,
     path: GRAPHQL_PATH,
     rules: createRequestRules({ limits: config.limits, introspection: config.introspection }),
     connectionInitWaitTimeout: options.connectionInitWaitTimeout ?? 3_000,
@@ -110,6 +113,8 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
     parseOptions: parseOptions(config.limits),
     // A GET or a simple-content-type POST needs a header a browser's cross-site form cannot send.
     csrfPrevention: true,
+    // Operations by hash (APQ): the manifest's, and those clients register; see trusted-documents.ts.
+    persistedQueries: { cache: trusted.apqCache, ttl: null },
     // Shutdown is the process's (main.ts), in its order: Apollo must not act on signals itself.
     stopOnTerminationSignals: false,
     plugins: [
@@ -117,6 +122,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
       { async serverWillStart() { return { async drainServer() { await ws.dispose(); } }; } },
       ApolloServerPluginLandingPageDisabled(),
       createRequestGuardPlugin({ schema, limits: config.limits }),
+      createTrustedDocumentsPlugin(trusted),
       // No HTTP caching of GraphQL responses here; without it no per-field hook runs on every field.
       ApolloServerPluginCacheControlDisabled(),
       createFiguresCachePlugin({ maxEntries: services.config.figuresCacheEntries }),
@@ -130,7 +136,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   // A browser's GET /graphql is the playground (where it is on); every other request there is GraphQL.
   if (config.playground) app.use(playgroundRouter({ endpoint: GRAPHQL_PATH, demo: config.demo }));
   app.use(boardPageRouter({ endpoint: GRAPHQL_PATH, demo: config.demo }));
-  app.use(GRAPHQL_PATH, cors(), express.json({ limit: config.limits.maxBodyBytes }), bodyOrNone,
+  app.use(GRAPHQL_PATH, cors(), express.json({ limit: config.limits.maxBodyBytes }), bodyOrNone, persistedQueryHashCheck,
     expressMiddleware(apollo, { context: ({ req }) => contextFor(services, req.headers.authorization, req.ip ?? req.socket.remoteAddress) }), bodyErrors);
   app.use(spreadsheetRoutes({
     services,

@@ -8,6 +8,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import { BadInputError } from './errors';
 import type { Metrics } from './ops/metrics';
 import { parseAndValidate } from './limits';
+import { resolveSubscribeQuery, trustedDocumentRequired, type TrustedDocuments } from './trusted-documents';
 
 export interface WebSocketOptions {
   path: string;
@@ -21,6 +22,8 @@ export interface WebSocketOptions {
   authenticate: (authorization: unknown) => Promise<Authenticated | 'invalid' | undefined>;
   /** Counts subscriptions, their errors and the events sent. */
   metrics?: Metrics;
+  /** Operations by hash, and which ones a caller may send. */
+  trusted: TrustedDocuments;
 }
 
 type Extra = {
@@ -108,8 +111,11 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
       }
       // Parsed with the token limit and validated with the same rules as on HTTP; an error here is
       // an error message on this operation (graphql-ws itself would close the socket on a syntax error).
-      const document = parseAndValidate(schema, payload.query, payload.variables, services.config.limits, options.rules);
+      const query = resolveSubscribeQuery(options.trusted, payload);
+      if (typeof query !== 'string') return query;
+      const document = parseAndValidate(schema, query, payload.variables, services.config.limits, options.rules);
       if (!('kind' in document)) return document;
+      if (!options.trusted.allows(document, ctx.extra.auth?.user)) return [trustedDocumentRequired()];
       if (!getOperationAST(document, payload.operationName)) {
         return [new GraphQLError('Unable to identify the operation: name it with operationName', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })];
       }

@@ -10,6 +10,7 @@ import { startEvents, type Events } from '../../src/modules/events/events';
 import { DEMO_DAY, DEMO_PASSWORD } from '../../src/modules/demo/demo.loader';
 import type { Services } from '../../src/server/context';
 import { startHttpServer } from '../../src/server/http';
+import { LoginDocument } from '../../client/operations';
 
 export interface GraphQLResponse<TData> {
   data?: TData | null;
@@ -60,7 +61,8 @@ export interface TestServerOptions {
   logDestination?: DestinationStream;
 }
 
-const LOGIN = `mutation TestLogin($username: String!, $password: String!) { login(username: $username, password: $password) { token } }`;
+// The contract's Login, so that tokens come the same way with trusted documents on.
+const LOGIN = print(LoginDocument);
 
 /** A database of its own, cloned from the run's migrated demo template; `drop()` removes it. */
 export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
