@@ -5,6 +5,7 @@ import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { BoardDocument, BoardEventsDocument, LoginDocument } from '../client/operations';
 import { startTestServer, type TestServer } from './helpers/test-server';
+import { canonical } from '../src/server/trusted-documents';
 
 // Operations by hash (extensions.persistedQuery, Apollo's APQ shape) over HTTP and WebSocket, and
 // trusted documents: with DUBAN_TRUSTED_DOCUMENTS=on only the manifest's operations, but for ADMIN.
@@ -56,6 +57,19 @@ describe('the manifest (npm run codegen: client/persisted-documents.json)', () =
     for (const [hash, text] of Object.entries(manifest)) expect(sha256(text)).toBe(hash);
     const names = Object.values(manifest).map((text) => (parse(text).definitions[0] as { name: { value: string } }).name.value);
     expect(names).toEqual(expect.arrayContaining(['Board', 'BoardEvents', 'Login', 'Region', 'Submit', 'BoardIds', 'BoardEventsIds', 'BoardPage', 'BoardPageEvents', 'BoardLogin', 'PlaygroundLogin']));
+  });
+});
+
+describe('the pages\' operations', () => {
+  it('are the manifest\'s: the board page sends by hash the very operations its script holds', async () => {
+    const script = readFileSync(`${__dirname}/../src/web/board/board.client.js`, 'utf8');
+    const constant = (name: string) => Function(`return ${new RegExp(`var ${name} = ([\\s\\S]*?);\\n`).exec(script)![1]}`)() as string;
+    const login = /'(mutation BoardLogin[^']*)'/.exec(script)![1];
+    const page = await (await fetch(off.url.replace('/graphql', '/board'))).text();
+    const settings = JSON.parse(/<script id="duban-board" type="application\/json">([^<]*)<\/script>/.exec(page)![1]) as { documents: Record<string, string> };
+    for (const [name, text] of [['BoardPage', constant('BOARD')], ['BoardPageEvents', constant('EVENTS')], ['BoardLogin', login]]) {
+      expect(canonical(parse(manifest[settings.documents[name]]))).toBe(canonical(parse(text)));
+    }
   });
 });
 

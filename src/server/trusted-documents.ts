@@ -54,6 +54,16 @@ export function loadManifest(file = MANIFEST_FILE): Record<string, string> {
   return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
 }
 
+/** The manifest's hashes of the named operations (a page sends its operations by these). */
+export function manifestHashes(names: string[], manifest = loadManifest()): Record<string, string> {
+  const hashes: Record<string, string> = {};
+  for (const [hash, text] of Object.entries(manifest)) {
+    const name = /^(?:query|mutation|subscription)\s+(\w+)/.exec(text)?.[1];
+    if (name && names.includes(name)) hashes[name] = hash;
+  }
+  return hashes;
+}
+
 export function createTrustedDocuments(options: { enforced: boolean; manifest?: Record<string, string> }): TrustedDocuments {
   const manifest = new Map(Object.entries(options.manifest ?? loadManifest()));
   const trusted = new Set([...manifest.values()].map((text) => canonical(parse(text))));

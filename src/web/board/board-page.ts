@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { inlineJson, ownAsset, packageAsset, serveAssets } from '../package-assets';
+import { manifestHashes } from '../../server/trusted-documents';
 
 /**
  * The meeting-room board: `/board?programme=P3&region=330300`, a static page and its script,
@@ -15,7 +16,11 @@ export interface BoardPageOptions {
 }
 
 function page(options: BoardPageOptions): string {
-  const settings = { endpoint: options.endpoint, demoAccount: options.demo ? { username: 'screen', password: 'demo' } : null };
+  const settings = {
+    endpoint: options.endpoint, demoAccount: options.demo ? { username: 'screen', password: 'demo' } : null,
+    // The page's operations (board.graphql) by their hash in the manifest of trusted documents.
+    documents: manifestHashes(['BoardPage', 'BoardPageEvents', 'BoardLogin']),
+  };
   return `<!doctype html>
 <html lang="zh-CN">
 <head>

@@ -90,12 +90,23 @@
     return d.toLocaleString('zh-CN', { month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'Asia/Shanghai' });
   }
 
-  function graphql(query, variables) {
+  // An operation by its hash in the server's manifest (board.graphql); its text only if the server does not know the hash.
+  function operation(query, variables) {
+    var name = /^(?:query|mutation|subscription)\s+(\w+)/.exec(query)[1];
+    var hash = settings.documents && settings.documents[name];
+    if (!hash) return { query: query, variables: variables };
+    return { query: '', operationName: name, variables: variables, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } };
+  }
+  function graphql(query, variables, asText) {
+    var body = asText ? { query: query, variables: variables } : operation(query, variables);
+    if (!body.query) delete body.query;
     return fetch(endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token },
-      body: JSON.stringify({ query: query, variables: variables }),
-    }).then(function (res) { return res.json(); });
+      body: JSON.stringify(body),
+    }).then(function (res) { return res.json(); }).then(function (result) {
+      return !asText && errorCode(result.errors) === 'PERSISTED_QUERY_NOT_FOUND' ? graphql(query, variables, true) : result;
+    });
   }
   function errorCode(errors) {
     return errors && errors[0] && errors[0].extensions && errors[0].extensions.code;
@@ -325,7 +336,7 @@
       },
     });
     client = current;
-    current.subscribe({ query: EVENTS, variables: { programme: programme, region: region, after: lastCursor } }, {
+    current.subscribe(operation(EVENTS, { programme: programme, region: region, after: lastCursor }), {
       next: function (result) {
         if (client !== current) return;
         if (result.data && result.data.boardEvents) apply(result.data.boardEvents);
