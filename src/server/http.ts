@@ -11,6 +11,7 @@ import { createContext, type Context, type Services } from './context';
 import { createFormatError } from './errors';
 import { playgroundRouter } from '../web/playground/playground';
 import { boardPageRouter } from '../web/board/board-page';
+import { faviconRouter } from '../web/favicon';
 import { createRequestGuardPlugin, createRequestRules, parseOptions } from './limits';
 import { buildSchema } from './schema';
 import { startWebSocketServer } from './websocket';
@@ -136,6 +137,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   // A browser's GET /graphql is the playground (where it is on); every other request there is GraphQL.
   if (config.playground) app.use(playgroundRouter({ endpoint: GRAPHQL_PATH, demo: config.demo }));
   app.use(boardPageRouter({ endpoint: GRAPHQL_PATH, demo: config.demo }));
+  app.use(faviconRouter());
   app.use(GRAPHQL_PATH, cors(), express.json({ limit: config.limits.maxBodyBytes }), bodyOrNone, persistedQueryHashCheck,
     expressMiddleware(apollo, { context: ({ req }) => contextFor(services, req.headers.authorization, req.ip ?? req.socket.remoteAddress) }), bodyErrors);
   app.use(spreadsheetRoutes({

@@ -27,6 +27,7 @@ function page(options: BoardPageOptions): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>督办 · 进度看板</title>
+<link rel="icon" href="/favicon.ico">
 <link rel="stylesheet" href="/board/assets/board.css">
 </head>
 <body>
