@@ -8,6 +8,7 @@ COPY src src
 COPY migrations migrations
 COPY scripts scripts
 COPY test/contract test/contract
+COPY client/persisted-documents.json client/
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

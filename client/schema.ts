@@ -38,7 +38,7 @@ export type Aggregation =
   | 'SUM';
 
 /** A write: who, when, what, the entity before and after. Entries are never changed or deleted. */
-export type AuditEntry = {
+export type AuditEntry = Node & {
   __typename?: 'AuditEntry';
   /** SUBMIT, APPROVE, RETURN, SET_TARGET, CREATE_INDICATOR, UPDATE_INDICATOR, CREATE_USER, UPDATE_USER, CREATE_TOKEN, REVOKE_TOKEN, URGE, SET_PROGRAMME … */
   action: Scalars['String']['output'];
@@ -46,9 +46,11 @@ export type AuditEntry = {
   after: Maybe<Scalars['JSON']['output']>;
   at: Scalars['DateTime']['output'];
   before: Maybe<Scalars['JSON']['output']>;
+  /** The id of the entity written (its Node.id: node(id:) reads it). */
   entityId: Scalars['String']['output'];
   /** Submission, Target, Indicator, Programme, User, Token, Urge. */
   entityType: Scalars['String']['output'];
+  /** Global, stable and opaque: cache by it, pass it to node(id:). */
   id: Scalars['ID']['output'];
   indicatorCode: Maybe<Scalars['String']['output']>;
   regionCode: Maybe<Scalars['String']['output']>;
@@ -73,6 +75,7 @@ export type AuditEntryEdge = {
 export type AuditFilter = {
   /** The username of who wrote. */
   actor?: InputMaybe<Scalars['String']['input']>;
+  /** The entity's id (Node.id), or its key as the entries show it. */
   entityId?: InputMaybe<Scalars['String']['input']>;
   /** Submission, Target, Indicator, Programme, User, Token, Urge. */
   entityType?: InputMaybe<Scalars['String']['input']>;
@@ -107,10 +110,11 @@ export type BoardScopeInput = {
   region: Scalars['String']['input'];
 };
 
-export type Comment = {
+export type Comment = Node & {
   __typename?: 'Comment';
   author: User;
   createdAt: Scalars['DateTime']['output'];
+  /** Global, stable and opaque: cache by it, pass it to node(id:). */
   id: Scalars['ID']['output'];
   indicator: Indicator;
   kind: CommentKind;
@@ -184,8 +188,9 @@ export type CreateUserInput = {
   username: Scalars['String']['input'];
 };
 
-export type Department = {
+export type Department = Node & {
   __typename?: 'Department';
+  /** Global, stable and opaque: cache by it, pass it to node(id:). */
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
 };
@@ -195,7 +200,7 @@ export type Direction =
   | 'DOWN'
   | 'UP';
 
-export type Indicator = {
+export type Indicator = Node & {
   __typename?: 'Indicator';
   aggregation: Aggregation;
   /** The figure before the programme began. */
@@ -205,6 +210,7 @@ export type Indicator = {
   /** Decimal places a figure may have. */
   decimals: Scalars['Int']['output'];
   direction: Direction;
+  /** Global, stable and opaque: cache by it, pass it to node(id:). */
   id: Scalars['ID']['output'];
   kind: IndicatorKind;
   name: Scalars['String']['output'];
@@ -365,6 +371,12 @@ export type MutationUrgeArgs = {
   input: UrgeInput;
 };
 
+/** An object with a stable, global id: the same wherever it appears (queries, mutations, board events); node(id:) reads it again. */
+export type Node = {
+  /** Global, stable and opaque: cache by it, pass it to node(id:). */
+  id: Scalars['ID']['output'];
+};
+
 /** Something for the signed-in user: a figure of theirs reviewed, a comment on it, an urge to report. */
 export type Notification = {
   __typename?: 'Notification';
@@ -409,7 +421,7 @@ export type PresenceChanged = BoardEvent & {
   watching: Scalars['Int']['output'];
 };
 
-export type Programme = {
+export type Programme = Node & {
   __typename?: 'Programme';
   /** P1 … P6. */
   code: Scalars['String']['output'];
@@ -418,6 +430,7 @@ export type Programme = {
   endsOn: Scalars['Date']['output'];
   /** A gloss in English. */
   gloss: Maybe<Scalars['String']['output']>;
+  /** Global, stable and opaque: cache by it, pass it to node(id:). */
   id: Scalars['ID']['output'];
   /** In the order of the report. */
   indicators: Array<Indicator>;
@@ -437,7 +450,8 @@ export type ProgrammeChanged = BoardEvent & {
   programme: Programme;
 };
 
-export type Progress = {
+/** An indicator in a region as of the end of a day. Its id names the indicator, the region and the day: the progress of a ProgressChanged event for the same three has the same id. */
+export type Progress = Node & {
   __typename?: 'Progress';
   /** The figure, rolled up from the regions below; null when none reported. */
   actual: Maybe<Scalars['Float']['output']>;
@@ -459,6 +473,8 @@ export type Progress = {
   forecast: Maybe<Scalars['Float']['output']>;
   /** The figure on every day a region below reported, up to asOf, oldest first. */
   history: Array<ProgressPoint>;
+  /** Global, stable and opaque: cache by it, pass it to node(id:). */
+  id: Scalars['ID']['output'];
   indicator: Indicator;
   lastReportedAt: Maybe<Scalars['DateTime']['output']>;
   /** Where the regions below each have their own target (every county must meet it): how many have met it. */
@@ -523,6 +539,10 @@ export type Query = {
   lateReports: Array<LateReport>;
   /** The signed-in user. */
   me: User;
+  /** The object a global id names (Relay), if it exists and you may read it; null when it does not exist. Not a global id: BAD_USER_INPUT. */
+  node: Maybe<Node>;
+  /** The objects of several global ids, in their order (null for one that does not exist); at most 100. */
+  nodes: Array<Maybe<Node>>;
   /** A programme by its code (P1 … P6); NOT_FOUND when there is none. */
   programme: Programme;
   /** Every programme, by code; of one year if given. */
@@ -580,6 +600,16 @@ export type QueryLateReportsArgs = {
 };
 
 
+export type QueryNodeArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryNodesArgs = {
+  ids: Array<Scalars['ID']['input']>;
+};
+
+
 export type QueryProgrammeArgs = {
   code: Scalars['String']['input'];
 };
@@ -616,12 +646,14 @@ export type QueryUrgesArgs = {
 };
 
 /** A region of the administrative tree (GB/T 2260). */
-export type Region = {
+export type Region = Node & {
   __typename?: 'Region';
   /** The regions one level down, by code. */
   children: RegionConnection;
   /** GB/T 2260 code: 330300 温州市, 330302 鹿城区, 330302006 五马街道. */
   code: Scalars['String']['output'];
+  /** Global, stable and opaque: cache by it, pass it to node(id:). */
+  id: Scalars['ID']['output'];
   level: RegionLevel;
   name: Scalars['String']['output'];
   parent: Maybe<Region>;
@@ -697,7 +729,7 @@ export type ScreenTokenPayload = {
 };
 
 /** A signed-in session or a screen token. */
-export type Session = {
+export type Session = Node & {
   __typename?: 'Session';
   /** A screen token's boards; null for a login. */
   boards: Maybe<Array<BoardScope>>;
@@ -705,6 +737,7 @@ export type Session = {
   /** Who made a screen token. */
   createdBy: Maybe<User>;
   expiresAt: Scalars['DateTime']['output'];
+  /** Global, stable and opaque: cache by it, pass it to node(id:). */
   id: Scalars['ID']['output'];
   kind: SessionKind;
   /** A screen's name (三楼会议室). */
@@ -739,11 +772,12 @@ export type SetTargetInput = {
   value?: InputMaybe<Scalars['Float']['input']>;
 };
 
-export type Submission = {
+export type Submission = Node & {
   __typename?: 'Submission';
   /** The figure is cumulative to the end of this day. */
   asOf: Scalars['Date']['output'];
   denominator: Maybe<Scalars['Float']['output']>;
+  /** Global, stable and opaque: cache by it, pass it to node(id:). */
   id: Scalars['ID']['output'];
   indicator: Indicator;
   note: Maybe<Scalars['String']['output']>;
@@ -850,11 +884,12 @@ export type SubscriptionNotificationsArgs = {
   after: InputMaybe<Scalars['String']['input']>;
 };
 
-export type Target = {
+export type Target = Node & {
   __typename?: 'Target';
   comparator: Comparator;
   /** Null: no deadline given (the end of the programme). */
   deadline: Maybe<Scalars['Date']['output']>;
+  /** Global, stable and opaque: cache by it, pass it to node(id:). */
   id: Scalars['ID']['output'];
   indicator: Indicator;
   /** The upper end of a RANGE. */
@@ -955,11 +990,12 @@ export type UpdateUserInput = {
 };
 
 /** An urge (催办): report this indicator for this region by dueOn. Open until a figure comes from the region or below. */
-export type Urge = {
+export type Urge = Node & {
   __typename?: 'Urge';
   createdAt: Scalars['DateTime']['output'];
   createdBy: User;
   dueOn: Scalars['Date']['output'];
+  /** Global, stable and opaque: cache by it, pass it to node(id:). */
   id: Scalars['ID']['output'];
   indicator: Indicator;
   message: Maybe<Scalars['String']['output']>;
@@ -992,11 +1028,12 @@ export type UrgeInput = {
   region: Scalars['String']['input'];
 };
 
-export type User = {
+export type User = Node & {
   __typename?: 'User';
   department: Maybe<Department>;
   /** Set when the account was disabled: it can no longer sign in, and its tokens stop working. */
   disabledAt: Maybe<Scalars['DateTime']['output']>;
+  /** Global, stable and opaque: cache by it, pass it to node(id:). */
   id: Scalars['ID']['output'];
   /** The subtree this user acts in; null for the whole tree. */
   region: Maybe<Region>;

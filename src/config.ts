@@ -55,6 +55,8 @@ export interface Config {
   introspection: boolean;
   /** Serve the GraphiQL playground at `/` and `/playground`. */
   playground: boolean;
+  /** Accept from callers other than ADMIN only the operations of the manifest (client/persisted-documents.json). */
+  trustedDocuments: boolean;
 }
 
 /** What one request may ask for, on HTTP and WebSocket alike. */
@@ -196,5 +198,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     introspection: flag('DUBAN_INTROSPECTION', env.DUBAN_INTROSPECTION, open),
     playground: flag('DUBAN_PLAYGROUND', env.DUBAN_PLAYGROUND, open),
+    trustedDocuments: flag('DUBAN_TRUSTED_DOCUMENTS', env.DUBAN_TRUSTED_DOCUMENTS, false),
   };
 }

@@ -45,6 +45,15 @@ describe('the playground over HTTP', () => {
     expect((await fetch(`${origin}/playground/assets/nothing.js`)).status).toBe(404);
   });
 
+  it('has a favicon, at /favicon.ico, that both pages name', async () => {
+    const icon = await fetch(`${origin}/favicon.ico`);
+    expect([icon.status, icon.headers.get('content-type')]).toEqual([200, 'image/x-icon']);
+    expect([...new Uint8Array(await icon.arrayBuffer()).slice(0, 4)]).toEqual([0, 0, 1, 0]);
+    for (const path of ['/playground', '/board']) {
+      expect(await (await fetch(`${origin}${path}`)).text()).toContain('<link rel="icon" href="/favicon.ico">');
+    }
+  });
+
   it('offers every contract operation as a tab, word for word', () => {
     const tabs = playgroundTabs();
     expect(tabs.map((t) => t.query.match(/^(query|mutation|subscription) (\w+)/m)?.[2])).toEqual(['Login', 'Board', 'BoardEvents', 'Region', 'Submit']);
@@ -135,6 +144,22 @@ describeInBrowser('the playground in a browser', () => {
     expect(sent.errors).toBeUndefined();
     await resultMatching(/ProgressChanged/);
     expect(await result()).toMatch(/"code": "P3-01"/);
+  });
+
+  it('signs out in a neutral colour, and its running subscription ends', async () => {
+    const colour = () => page.$eval('#signed-in', (node) => (globalThis as unknown as { getComputedStyle(n: unknown): { color: string } }).getComputedStyle(node).color.match(/\d+/g)!.map(Number));
+    const signedIn = await colour();
+    await page.click('#signout');
+    await page.locator('#signed-in', { hasText: 'Signed out' }).waitFor();
+    const signedOut = await colour();
+    expect(signedOut).not.toEqual(signedIn);
+    // Grey: its red, green and blue close together (signed in is green, an error red).
+    expect(Math.max(...signedOut.slice(0, 3)) - Math.min(...signedOut.slice(0, 3))).toBeLessThan(24);
+    const screen = await server.token('screen');
+    await until(async () => {
+      const { json } = await server.post(JSON.stringify({ query: '{ boardWatchers(programme: "P3", region: "330300") { username } }' }), screen);
+      return !JSON.stringify(json.data).includes('"screen"');
+    }, 'the playground\'s subscription to end');
   });
 
   it('loaded everything from the server: no request to any other host', () => {

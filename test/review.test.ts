@@ -7,6 +7,7 @@ import {
 } from './generated/graphql';
 import { codes, startTestServer, type TestServer } from './helpers/test-server';
 import { until } from './helpers/until';
+import { localKey } from '../src/common/node';
 
 let server: TestServer;
 const clients: Client[] = [];
@@ -78,7 +79,7 @@ describe('reviewSubmission', () => {
     const id = await submit(3);
     const res = await server.gql(ReviewDocument, { input: { submission: id, ...over } }, await server.token(username));
     expect(codes(res)).toEqual([code]);
-    const rows = await server.orm.em.fork().getConnection().execute<{ status: string }[]>('select status from submission where id = ?', [id]);
+    const rows = await server.orm.em.fork().getConnection().execute<{ status: string }[]>('select status from submission where id = ?', [localKey('Submission', id)]);
     expect(rows[0].status).toBe('SUBMITTED');
   });
 

@@ -71,7 +71,7 @@ export class ServiceUnavailableError extends AppError {
 
 /** Codes that graphql-js and Apollo attach to request errors the client caused. */
 const CLIENT_CODES = new Set(['LIMIT_EXCEEDED', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'BAD_REQUEST',
-  'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE']);
+  'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'TRUSTED_DOCUMENT_REQUIRED', 'OPERATION_RESOLUTION_FAILURE']);
 
 export interface FormatErrorOptions {
   /** Show the message and stack of unknown errors (development only). */

@@ -12,6 +12,7 @@ import { createFormatError } from './errors';
 import { bodyDepthGuard } from './input-guard';
 import { playgroundRouter } from '../web/playground/playground';
 import { boardPageRouter } from '../web/board/board-page';
+import { faviconRouter } from '../web/favicon';
 import { createRequestGuardPlugin, createRequestRules, parseOptions } from './limits';
 import { InFlight } from './in-flight';
 import { ReadCost } from './read-cost';
@@ -21,6 +22,7 @@ import { buildSchema } from './schema';
 import { startWebSocketServer } from './websocket';
 import { createLive } from './live-execution';
 import { sseHandler } from './sse';
+import { createTrustedDocuments, createTrustedDocumentsPlugin, persistedQueryHashCheck } from './trusted-documents';
 import { createFiguresCachePlugin } from '../modules/progress/figures-cache.plugin';
 import type { DestinationStream } from 'pino';
 import { opsRouter } from './ops/health';
@@ -111,7 +113,9 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   const authenticateHeader = (authorization: unknown) => authenticate(services.em, services.config.jwtSecret, authorization);
   const live = createLive(services, { formatError, authenticate: authenticateHeader, metrics });
   const liveRules = createRequestRules({ limits: config.limits, introspection: config.introspection });
+  const trusted = createTrustedDocuments({ enforced: config.trustedDocuments });
   const ws = startWebSocketServer(httpServer, schema, services, live, {
+    trusted,
     path: GRAPHQL_PATH,
     rules: liveRules,
     connectionInitWaitTimeout: options.connectionInitWaitTimeout ?? 3_000,
@@ -135,6 +139,8 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
     parseOptions: parseOptions(config.limits),
     // A GET or a simple-content-type POST needs a header a browser's cross-site form cannot send.
     csrfPrevention: true,
+    // Operations by hash (APQ): the manifest's, and those clients register; see trusted-documents.ts.
+    persistedQueries: { cache: trusted.apqCache, ttl: null },
     // Shutdown is the process's (main.ts), in its order: Apollo must not act on signals itself.
     stopOnTerminationSignals: false,
     plugins: [
@@ -143,6 +149,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
       ApolloServerPluginLandingPageDisabled(),
       createRequestGuardPlugin({ schema, limits: config.limits, readCost }),
       inFlight.apolloPlugin(),
+      createTrustedDocumentsPlugin(trusted),
       // No HTTP caching of GraphQL responses here; without it no per-field hook runs on every field.
       ApolloServerPluginCacheControlDisabled(),
       createFiguresCachePlugin({ maxEntries: services.config.figuresCacheEntries }),
@@ -159,7 +166,8 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   // A browser's GET /graphql is the playground (where it is on); every other request there is GraphQL.
   if (config.playground) app.use(playgroundRouter({ endpoint: GRAPHQL_PATH, demo: config.demo }));
   app.use(boardPageRouter({ endpoint: GRAPHQL_PATH, demo: config.demo }));
-  app.use(GRAPHQL_PATH, cors(), express.json({ limit: config.limits.maxBodyBytes }), bodyDepthGuard, bodyOrNone,
+  app.use(faviconRouter());
+  app.use(GRAPHQL_PATH, cors(), express.json({ limit: config.limits.maxBodyBytes }), bodyDepthGuard, bodyOrNone, persistedQueryHashCheck,
     expressMiddleware(apollo, { context: ({ req }) => contextFor(services, req.headers.authorization, req.ip ?? req.socket.remoteAddress) }), bodyErrors);
   app.use(spreadsheetRoutes({
     services,

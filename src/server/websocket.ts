@@ -11,6 +11,7 @@ import { parseAndValidate } from './limits';
 import type { Live, LiveContext } from './live-execution';
 import type { SocketSession } from './socket-sessions';
 import { sendFrame, useTransport } from './ws-transport';
+import { resolveSubscribeQuery, trustedDocumentRequired, type TrustedDocuments } from './trusted-documents';
 
 export interface WebSocketOptions {
   path: string;
@@ -27,6 +28,8 @@ export interface WebSocketOptions {
   /** What an operation would read, priced before it runs, and each user's operations in flight, as on HTTP. */
   readCost?: import('./read-cost').ReadCost;
   inFlight?: import('./in-flight').InFlight;
+  /** Operations by hash, and which ones a caller may send. */
+  trusted: TrustedDocuments;
 }
 
 type Extra = {
@@ -89,9 +92,13 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
       if (ended) { ctx.extra.subscriptions -= 1; return [ended]; }
       // Parsed with the token limit and validated with the same rules as on HTTP; an error here is
       // an error message on this operation (graphql-ws itself would close the socket on a syntax error).
-      const document = await parseAndValidate(schema, payload.query, payload.variables, services.config.limits, options.rules, options.readCost, payload.operationName);
-      const refused = !('kind' in document) ? document : getOperationAST(document, payload.operationName) ? undefined
-        : [new GraphQLError('Unable to identify the operation: name it with operationName', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })];
+      const query = resolveSubscribeQuery(options.trusted, payload);
+      if (typeof query !== 'string') { ctx.extra.subscriptions -= 1; return query; }
+      const document = await parseAndValidate(schema, query, payload.variables, services.config.limits, options.rules, options.readCost, payload.operationName);
+      const refused = !('kind' in document) ? document
+        : !options.trusted.allows(document, ctx.extra.session?.auth.user) ? [trustedDocumentRequired()]
+          : getOperationAST(document, payload.operationName) ? undefined
+            : [new GraphQLError('Unable to identify the operation: name it with operationName', { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })];
       if (refused || !('kind' in document)) { ctx.extra.subscriptions -= 1; return refused; }
       return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
     },

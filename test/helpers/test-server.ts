@@ -12,6 +12,7 @@ import type { Services } from '../../src/server/context';
 import { startHttpServer } from '../../src/server/http';
 import { projectionIsCurrent } from '../../src/modules/projection/rollup.sql';
 import { until } from './until';
+import { LoginDocument } from '../../client/operations';
 
 export interface GraphQLResponse<TData> {
   data?: TData | null;
@@ -80,7 +81,8 @@ export interface TestServerOptions {
   attachTo?: TestServer;
 }
 
-const LOGIN = `mutation TestLogin($username: String!, $password: String!) { login(username: $username, password: $password) { token } }`;
+// The contract's Login, so that tokens come the same way with trusted documents on.
+const LOGIN = print(LoginDocument);
 
 /** A URL of `base` (a role's URL on the run's server) for `database`. */
 function onDatabase(base: string, database: string): string {

@@ -1,3 +1,4 @@
+import { localKey } from '../../src/common/node';
 import {
   AddCommentDocument, BoardDocument, CommentsDocument, LoginDocument, ProgressDocument, RegionDocument, ReviewDocument, SetTargetDocument,
   SubmissionsDocument, SubmitDocument, TargetsDocument,
@@ -110,7 +111,7 @@ describe('hostile text that is valid input is stored verbatim and returned as JS
   it.each(HOSTILE)('a figure\'s note and idempotency key with %s are stored as sent', async (_kind, bad) => {
     const res = await server.gql(SubmitDocument, { input: { ...figure, value: 5, note: bad, idempotencyKey: `${bad}-key` } }, tokens.lucheng);
     expect(res.errors).toBeUndefined();
-    const stored = await server.orm.em.getConnection().execute<{ note: string; idempotency_key: string }[]>('select note, idempotency_key from submission where id = ?', [res.data!.submitFigure.submission.id]);
+    const stored = await server.orm.em.getConnection().execute<{ note: string; idempotency_key: string }[]>('select note, idempotency_key from submission where id = ?', [localKey('Submission', res.data!.submitFigure.submission.id)]);
     expect(stored[0]).toEqual({ note: bad, idempotency_key: `${bad}-key` });
     // The same key again is the same submission: the key is data, not SQL.
     const again = await server.gql(SubmitDocument, { input: { ...figure, value: 5, note: bad, idempotencyKey: `${bad}-key` } }, tokens.lucheng);

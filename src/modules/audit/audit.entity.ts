@@ -1,8 +1,9 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
 import { GraphQLJSON } from 'graphql-scalars';
 import { DateTimeScalar } from '../../common/scalars';
 import { User } from '../user/user.entity';
+import { Node } from '../../common/node';
 
 /**
  * One write, as it happened: who, when, what, and the entity before and after. Append-only: the
@@ -10,14 +11,14 @@ import { User } from '../user/user.entity';
  * `indicatorCode` and `regionCode` are set for writes about a figure (submissions, reviews,
  * targets, urges), so a figure's whole story is one indexed query.
  */
-@ObjectType({ description: 'A write: who, when, what, the entity before and after. Entries are never changed or deleted.' })
+@ObjectType({ implements: Node, description: 'A write: who, when, what, the entity before and after. Entries are never changed or deleted.' })
 @Entity()
 @Index({ properties: ['entityType', 'entityId', 'id'] })
 @Index({ properties: ['indicatorCode', 'regionCode', 'id'] })
 @Index({ properties: ['actor', 'id'] })
 @Index({ properties: ['at'] })
 export class AuditEntry {
-  @Field(() => ID)
+  /** The primary key; clients see the global id (Node.id). */
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
 
@@ -38,7 +39,7 @@ export class AuditEntry {
   @Property({ type: 'string', length: 40 })
   entityType!: string;
 
-  @Field()
+  /** The entity's key; clients see its global id (the entityId field). */
   @Property({ type: 'string', length: 64 })
   entityId!: string;
 

@@ -6,13 +6,14 @@ import { requireRole, type Context } from '../../server/context';
 import { BadInputError } from '../../server/errors';
 import { Role, User } from '../user/user.entity';
 import { AuditEntry } from './audit.entity';
+import { localKey, toGlobalId } from '../../common/node';
 
 @InputType({ description: 'Every field narrows the list; none lists everything.' })
 export class AuditFilter {
   @Field({ nullable: true, description: 'Submission, Target, Indicator, Programme, User, Token, Urge.' })
   entityType?: string;
 
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'The entity\'s id (Node.id), or its key as the entries show it.' })
   entityId?: string;
 
   @Field({ nullable: true, description: 'A figure: with region, every write about this indicator there.' })
@@ -31,6 +32,9 @@ export class AuditFilter {
   to?: Date;
 }
 
+/** The GraphQL type of an audited entity type whose name differs (a Token is a Session). */
+const AUDITED_AS: Record<string, string> = { Token: 'Session' };
+
 @ObjectType()
 export class AuditEntryConnection extends Connection(AuditEntry) {}
 
@@ -47,7 +51,7 @@ export class AuditResolver {
     const f = filter ?? {};
     const where: FilterQuery<AuditEntry> = {};
     if (f.entityType) where.entityType = f.entityType;
-    if (f.entityId) where.entityId = f.entityId;
+    if (f.entityId) where.entityId = localKey(AUDITED_AS[f.entityType ?? ''] ?? f.entityType ?? '', f.entityId);
     if (f.indicator) where.indicatorCode = f.indicator;
     if (f.region) where.regionCode = f.region;
     if (f.actor) where.actor = { username: f.actor };
@@ -57,6 +61,11 @@ export class AuditResolver {
     const page: FilterQuery<AuditEntry> = after == null ? where : { $and: [where, { id: { $lt: decodeIdCursor(after) } }] };
     const rows = await ctx.em.find(AuditEntry, page, { orderBy: { id: 'desc' }, limit: first + 1 });
     return toConnection(rows, first, totalCount, (e) => e.id, after) as AuditEntryConnection;
+  }
+
+  @FieldResolver(() => String, { description: 'The id of the entity written (its Node.id: node(id:) reads it).' })
+  entityId(@Root() entry: AuditEntry): string {
+    return toGlobalId(AUDITED_AS[entry.entityType] ?? entry.entityType, entry.entityId);
   }
 
   @FieldResolver(() => User, { nullable: true })

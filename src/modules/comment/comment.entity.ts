@@ -1,10 +1,11 @@
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeScalar } from '../../common/scalars';
 import { Indicator } from '../indicator/indicator.entity';
 import { Region } from '../region/region.entity';
 import { Submission } from '../submission/submission.entity';
 import { User } from '../user/user.entity';
+import { Node } from '../../common/node';
 
 export enum CommentKind {
   COMMENT = 'COMMENT',
@@ -19,11 +20,11 @@ registerEnumType(CommentKind, {
 });
 
 /** A comment (批示) on an indicator in a region, or on one submission of it. */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 @Index({ properties: ['indicator', 'region', 'createdAt'] })
 export class Comment {
-  @Field(() => ID)
+  /** The primary key; clients see the global id (Node.id). */
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
 

@@ -8,13 +8,14 @@ import { assertMayRead } from '../user/user.scope';
 import { Comment } from './comment.entity';
 import { AddCommentInput } from './comment.input';
 import { addComment } from './comment.service';
+import { localKey } from '../../common/node';
 
 @Authorized()
 @Resolver(() => Comment)
 export class CommentResolver {
   @Mutation(() => Comment, { description: 'Comment (批示) on an indicator in a region, or on a submission of it.' })
   async addComment(@Arg('input', () => AddCommentInput) input: AddCommentInput, @Ctx() ctx: Context): Promise<Comment> {
-    return addComment(ctx.work, requireUser(ctx), input);
+    return addComment(ctx.work, requireUser(ctx), input.submission == null ? input : { ...input, submission: localKey('Submission', input.submission) });
   }
 
   @Query(() => [Comment], { description: 'The comments on an indicator in a region, newest first.' })

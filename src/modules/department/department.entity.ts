@@ -1,11 +1,12 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/core';
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
+import { Node } from '../../common/node';
 
 /** A department of the bureau that leads programmes (养老服务处, 社会组织管理局 …). */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 export class Department {
-  @Field(() => ID)
+  /** The primary key; clients see the global id (Node.id). */
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
 

@@ -1,7 +1,8 @@
 import { Entity, Enum, ManyToOne, PrimaryKey, Property, type Opt, type Rel } from '@mikro-orm/core';
-import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { Programme } from '../programme/programme.entity';
 import { RegionLevel } from '../region/region.entity';
+import { Node } from '../../common/node';
 
 export enum IndicatorKind {
   COUNT = 'COUNT',
@@ -60,10 +61,10 @@ registerEnumType(ReportingCycle, {
 });
 
 /** What is measured, how it rolls up, and at which level of the tree it is reported. */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 export class Indicator {
-  @Field(() => ID)
+  /** The primary key; clients see the global id (Node.id). */
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
 

@@ -1,15 +1,16 @@
 import { ArrayType, Collection, Entity, ManyToOne, OneToMany, PrimaryKey, Property, type Opt, type Rel } from '@mikro-orm/core';
-import { Field, ID, Int, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
 import { DateScalar } from '../../common/scalars';
 import { Department } from '../department/department.entity';
 import { Indicator } from '../indicator/indicator.entity';
 import { SubmissionStatus } from '../submission/submission.entity';
+import { Node } from '../../common/node';
 
 /** One of the bureau's programmes of work (工程) for a year, led by one department. */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 export class Programme {
-  @Field(() => ID)
+  /** The primary key; clients see the global id (Node.id). */
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
 

@@ -1,4 +1,5 @@
 import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Node } from '../../common/node';
 import { DateScalar, DateTimeScalar } from '../../common/scalars';
 import { Indicator } from '../indicator/indicator.entity';
 import { Region } from '../region/region.entity';
@@ -26,8 +27,8 @@ registerEnumType(ProgressStatus, {
   },
 });
 
-/** An indicator's progress in one region as of one day. */
-@ObjectType()
+/** An indicator's progress in one region as of one day: its id names the three, so a board event's progress replaces the board's. */
+@ObjectType({ implements: Node, description: 'An indicator in a region as of the end of a day. Its id names the indicator, the region and the day: the progress of a ProgressChanged event for the same three has the same id.' })
 export class Progress {
   @Field(() => Indicator)
   indicator!: Indicator;

@@ -1,5 +1,6 @@
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
 import { Field, ObjectType, registerEnumType } from 'type-graphql';
+import { Node } from '../../common/node';
 
 export enum RegionLevel {
   NATION = 'NATION',
@@ -20,7 +21,7 @@ export const LEVEL_DEPTH: Record<RegionLevel, number> = {
  * A node of the administrative tree, keyed by its GB/T 2260 code. `path` is the materialised
  * ancestry (`/330000/330300/330302/`), so a subtree is one prefix scan of an index.
  */
-@ObjectType({ description: 'A region of the administrative tree (GB/T 2260).' })
+@ObjectType({ implements: Node, description: 'A region of the administrative tree (GB/T 2260).' })
 @Entity()
 // The regions of one level in a subtree are one range: the 41k townships under the nation without the 620k villages.
 @Index({ name: 'region_level_path_idx', expression: 'create index "region_level_path_idx" on "region" ("level", "path" text_pattern_ops)' })

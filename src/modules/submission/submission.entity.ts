@@ -1,10 +1,11 @@
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, Unique, type Rel } from '@mikro-orm/core';
-import { Field, Float, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, ObjectType, registerEnumType } from 'type-graphql';
 import { numeric } from '../../common/numeric';
 import { DateScalar, DateTimeScalar } from '../../common/scalars';
 import { Indicator } from '../indicator/indicator.entity';
 import { Region } from '../region/region.entity';
 import { User } from '../user/user.entity';
+import { Node } from '../../common/node';
 
 export enum SubmissionStatus {
   SUBMITTED = 'SUBMITTED',
@@ -20,12 +21,12 @@ registerEnumType(SubmissionStatus, {
  * A reported figure, cumulative to `asOf`. Append-only: a correction is a new row, so every past
  * day can be rebuilt. The latest one that counts is the region's current value.
  */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 @Index({ name: 'submission_latest_idx', properties: ['indicator', 'region', 'asOf', 'id'] })
 @Unique({ name: 'submission_idempotency_key', properties: ['submittedBy', 'idempotencyKey'] })
 export class Submission {
-  @Field(() => ID)
+  /** The primary key; clients see the global id (Node.id). */
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
 

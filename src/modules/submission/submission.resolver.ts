@@ -13,6 +13,7 @@ import { SubmissionFilter, SubmitFigureInput } from './submission.input';
 import { submitFigure } from './submission.service';
 import { ReviewSubmissionInput } from './review.input';
 import { reviewSubmission } from './review.service';
+import { localKey } from '../../common/node';
 
 @ObjectType()
 export class SubmissionConnection extends Connection(Submission) {}
@@ -45,7 +46,7 @@ export class SubmissionResolver {
 
   @Mutation(() => Submission, { description: 'Approve or return a submitted figure: ADMIN, or the DEPARTMENT that leads its programme.' })
   async reviewSubmission(@Arg('input', () => ReviewSubmissionInput) input: ReviewSubmissionInput, @Ctx() ctx: Context): Promise<Submission> {
-    return reviewSubmission(ctx.work, requireUser(ctx), input);
+    return reviewSubmission(ctx.work, requireUser(ctx), { ...input, submission: localKey('Submission', input.submission) });
   }
 
   @Query(() => SubmissionConnection, { description: 'Submissions, newest first.' })

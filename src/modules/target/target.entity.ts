@@ -1,10 +1,11 @@
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Opt, type Rel } from '@mikro-orm/core';
-import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, Float, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { numeric } from '../../common/numeric';
 import { DateScalar, DateTimeScalar } from '../../common/scalars';
 import { Indicator } from '../indicator/indicator.entity';
 import { Region } from '../region/region.entity';
 import { User } from '../user/user.entity';
+import { Node } from '../../common/node';
 
 export enum Comparator {
   GTE = 'GTE',
@@ -27,12 +28,12 @@ registerEnumType(Comparator, {
  * deadline (a half-year target and a year-end target can stand side by side); `version` counts
  * the changes and guards concurrent edits.
  */
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity()
 @Index({ name: 'target_indicator_region_deadline_key', expression:
   'create unique index "target_indicator_region_deadline_key" on "target" ("indicator_id", "region_code", "deadline") nulls not distinct' })
 export class Target {
-  @Field(() => ID)
+  /** The primary key; clients see the global id (Node.id). */
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
 

@@ -1,20 +1,21 @@
 import { Entity, Index, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
-import { Field, ID, ObjectType } from 'type-graphql';
+import { Field, ObjectType } from 'type-graphql';
 import { DateScalar, DateTimeScalar } from '../../common/scalars';
 import { Indicator } from '../indicator/indicator.entity';
 import { Region } from '../region/region.entity';
 import { Submission } from '../submission/submission.entity';
 import { User } from '../user/user.entity';
+import { Node } from '../../common/node';
 
 /**
  * An urge (催办): a region is asked to report an indicator by a date. Its reporters are notified
  * at once; it stays open, and on the board, until a figure comes from the region or below.
  */
-@ObjectType({ description: 'An urge (催办): report this indicator for this region by dueOn. Open until a figure comes from the region or below.' })
+@ObjectType({ implements: Node, description: 'An urge (催办): report this indicator for this region by dueOn. Open until a figure comes from the region or below.' })
 @Entity()
 @Index({ properties: ['indicator', 'region', 'resolvedAt'] })
 export class Urge {
-  @Field(() => ID)
+  /** The primary key; clients see the global id (Node.id). */
   @PrimaryKey({ type: 'bigint', autoincrement: true })
   id!: string;
 

@@ -7,6 +7,7 @@ import { AuthSession, SessionKind } from './session.entity';
 import { Role, User } from './user.entity';
 import { CreateScreenTokenInput, CreateUserInput, UpdateUserInput } from './user.input';
 import { createScreenToken, createUser, revokeSession, updateUser } from './user.service';
+import { localKey } from '../../common/node';
 
 @ObjectType()
 export class LoginPayload {
@@ -67,7 +68,7 @@ export class AuthResolver {
   @Authorized()
   @Mutation(() => User, { description: 'Change an account\'s role, scope or password, or disable it: ADMIN.' })
   async updateUser(@Arg('input', () => UpdateUserInput) input: UpdateUserInput, @Ctx() ctx: Context): Promise<User> {
-    const { user, lastSeq } = await updateUser(ctx.em, ctx.clock, requireRole(ctx, Role.ADMIN), input, ctx.session?.id);
+    const { user, lastSeq } = await updateUser(ctx.em, ctx.clock, requireRole(ctx, Role.ADMIN), Object.assign(input, { id: localKey('User', input.id) }), ctx.session?.id);
     ctx.services.events.announce(lastSeq);
     return user;
   }
@@ -81,7 +82,7 @@ export class AuthResolver {
   @Authorized()
   @Mutation(() => AuthSession, { description: 'Revoke a screen token or a session: ADMIN. It stops working at once.' })
   async revokeToken(@Arg('id', () => ID) id: string, @Ctx() ctx: Context): Promise<AuthSession> {
-    const { session, lastSeq } = await revokeSession(ctx.em, ctx.clock, requireRole(ctx, Role.ADMIN), id);
+    const { session, lastSeq } = await revokeSession(ctx.em, ctx.clock, requireRole(ctx, Role.ADMIN), localKey('Session', id));
     ctx.services.events.announce(lastSeq);
     return session;
   }

@@ -1,7 +1,8 @@
 import { Entity, Enum, Index, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
-import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeScalar } from '../../common/scalars';
 import { User } from './user.entity';
+import { Node } from '../../common/node';
 
 export enum SessionKind {
   LOGIN = 'LOGIN',
@@ -30,11 +31,11 @@ export class BoardScope {
  * while the session is neither expired nor revoked, so logout and revocation take effect at once,
  * on every instance.
  */
-@ObjectType('Session', { description: 'A signed-in session or a screen token.' })
+@ObjectType('Session', { implements: Node, description: 'A signed-in session or a screen token.' })
 @Entity({ tableName: 'auth_session' })
 @Index({ properties: ['user', 'createdAt'] })
 export class AuthSession {
-  @Field(() => ID)
+  /** The primary key; clients see the global id (Node.id). */
   @PrimaryKey({ type: 'uuid' })
   id!: string;
 

@@ -1,8 +1,9 @@
 import { Entity, Enum, ManyToOne, PrimaryKey, Property, type Rel } from '@mikro-orm/core';
-import { Field, ID, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeScalar } from '../../common/scalars';
 import { Department } from '../department/department.entity';
 import { Region } from '../region/region.entity';
+import { Node } from '../../common/node';
 
 export enum Role {
   ADMIN = 'ADMIN',
@@ -22,10 +23,10 @@ registerEnumType(Role, {
   },
 });
 
-@ObjectType()
+@ObjectType({ implements: Node })
 @Entity({ tableName: 'app_user' })
 export class User {
-  @Field(() => ID)
+  /** The primary key; clients see the global id (Node.id). */
   @PrimaryKey({ type: 'integer', autoincrement: true })
   id!: number;
 

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { inlineJson, ownAsset, packageAsset, serveAssets } from '../package-assets';
 import { BoundaryIndex } from './board-map';
+import { manifestHashes } from '../../server/trusted-documents';
 
 /**
  * The meeting-room board: `/board?programme=P3&region=330300` (or `?rotate=P3:330300:60,P1:330300:30`),
@@ -23,14 +24,18 @@ export interface BoardPageOptions {
 const SCRIPTS = ['graphql-ws.js', 'board.text.js', 'board.model.js', 'board.layout.js', 'board.rows.js', 'board.map.js', 'board.sse.js', 'board.js'];
 
 function page(options: BoardPageOptions): string {
-  const settings = { endpoint: options.endpoint, demoAccount: options.demo ? { username: 'screen', password: 'demo' } : null };
+  const settings = {
+    endpoint: options.endpoint, demoAccount: options.demo ? { username: 'screen', password: 'demo' } : null,
+    // The page's operations (board.graphql) by their hash in the manifest of trusted documents.
+    documents: manifestHashes(['BoardPage', 'BoardPageEvents', 'BoardLogin']),
+  };
   return `<!doctype html>
 <html lang="zh-CN">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>督办 · 进度看板</title>
-<link rel="icon" href="data:,">
+<link rel="icon" href="/favicon.ico">
 <link rel="stylesheet" href="/board/assets/board.css">
 </head>
 <body>

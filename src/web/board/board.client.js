@@ -17,6 +17,7 @@
   var params = new URLSearchParams(location.search);
   var endpoint = settings.endpoint;
   M.api.endpoint = endpoint;
+  M.api.documents = settings.documents || {};
   var wsUrl = location.origin.replace(/^http/, 'ws') + endpoint;
   var sseUrl = location.origin + endpoint + '/stream';
   // graphql-ws, or Server-Sent Events where a proxy refuses the WebSocket (`?transport=sse` forces it).
@@ -250,7 +251,7 @@
   }
 
   function subscribe(socket, board) {
-    socket.subscribe({ query: QUERIES.events, variables: { programme: board.programme, region: board.region, after: board.cursor } }, {
+    socket.subscribe(M.operation(QUERIES.events, { programme: board.programme, region: board.region, after: board.cursor }), {
       next: function (result) { onResult(socket, board, result); },
       error: function (reason) {
         if (client !== socket) return;

@@ -33,15 +33,26 @@
 
   // --- HTTP ---------------------------------------------------------------------------------
   /** Where the API is, and the token to send: set by the page's script. */
-  var api = { endpoint: '/graphql', token: '' };
-  function graphql(query, variables) {
+  var api = { endpoint: '/graphql', token: '', documents: {} };
+  /** An operation by its hash in the server's manifest (board.graphql); its text only where the server has no such hash. */
+  function operation(query, variables) {
+    var name = /^(?:query|mutation|subscription)\s+(\w+)/.exec(query)[1];
+    var hash = api.documents && api.documents[name];
+    if (!hash) return { query: query, variables: variables };
+    return { query: '', operationName: name, variables: variables, extensions: { persistedQuery: { version: 1, sha256Hash: hash } } };
+  }
+  function graphql(query, variables, asText) {
+    var body = asText ? { query: query, variables: variables } : operation(query, variables);
+    if (!body.query) delete body.query;
     return fetch(api.endpoint, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer ' + api.token },
-      body: JSON.stringify({ query: query, variables: variables }),
+      body: JSON.stringify(body),
     }).then(function (res) {
       return res.json().catch(function () { throw new Error(res.status >= 500 ? '服务器内部错误（HTTP ' + res.status + '）' : T.networkError()); });
-    }, function () { throw new Error(T.networkError()); });
+    }, function () { throw new Error(T.networkError()); }).then(function (result) {
+      return !asText && errorCode(result.errors) === 'PERSISTED_QUERY_NOT_FOUND' ? graphql(query, variables, true) : result;
+    });
   }
   function errorCode(errors) {
     return errors && errors[0] && errors[0].extensions && errors[0].extensions.code;
@@ -168,7 +179,7 @@
     this.host.changed(this);
   };
 
-  D.model = { QUERIES: QUERIES, FATAL: FATAL, api: api, graphql: graphql, errorCode: errorCode, Board: Board };
+  D.model = { QUERIES: QUERIES, FATAL: FATAL, api: api, graphql: graphql, operation: operation, errorCode: errorCode, Board: Board };
   // For the parts of the wall that read on their own (the league table and the notices).
   D.graphql = graphql;
 })(window.DubanBoard = window.DubanBoard || {});

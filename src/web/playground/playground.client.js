@@ -71,9 +71,10 @@
   var form = document.getElementById('signin');
   var status = document.getElementById('signed-in');
   var signout = document.getElementById('signout');
+  // Signed in: green; signed out: grey; a failed sign-in: red.
   function show(message, isError) {
     status.textContent = message;
-    status.className = isError ? 'error' : '';
+    status.className = isError ? 'error' : token ? 'signed-in' : '';
     signout.hidden = !token;
   }
   function signIn(name, password) {
@@ -101,6 +102,15 @@
     signIn(form.elements.username.value, form.elements.password.value);
   });
   signout.addEventListener('click', function () {
+    // The session ends on the server (logout), and its WebSocket with every subscription on it here.
+    if (token) {
+      fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer ' + token },
+        body: JSON.stringify({ query: 'mutation PlaygroundLogout { logout }' }),
+      }).catch(function () { /* signed out here either way */ });
+    }
+    if (ws) { ws.dispose(); ws = null; wsAuthorization = null; }
     token = '';
     username = '';
     sessionStorage.removeItem('duban.token');

@@ -56,6 +56,7 @@ function page(options: PlaygroundOptions, tabs: PlaygroundTab[]): string {
 <head>
 <meta charset="utf-8">
 <title>Duban playground</title>
+<link rel="icon" href="/favicon.ico">
 <link rel="stylesheet" href="/playground/assets/graphiql.css">
 <link rel="stylesheet" href="/playground/assets/playground.css">
 </head>
