@@ -286,6 +286,8 @@ export type Mutation = {
   revokeToken: Session;
   /** Which review statuses count on the boards: [APPROVED, SUBMITTED] (default) or [APPROVED]. ADMIN or the leading DEPARTMENT. */
   setCountedStatuses: Programme;
+  /** Sets the weights of the programme's SCORE (量化评分), replacing the previous ones (indicators not named weigh 0): ADMIN or the leading DEPARTMENT. */
+  setScoreWeights: Programme;
   /** Set a target; ADMIN, or the DEPARTMENT that leads the programme. */
   setTarget: Target;
   /** Report a figure; see SubmitFigureInput. */
@@ -338,6 +340,12 @@ export type MutationRevokeTokenArgs = {
 export type MutationSetCountedStatusesArgs = {
   countedStatuses: Array<SubmissionStatus>;
   programme: Scalars['String']['input'];
+};
+
+
+export type MutationSetScoreWeightsArgs = {
+  programme: Scalars['String']['input'];
+  weights: Array<ScoreWeightInput>;
 };
 
 
@@ -423,6 +431,8 @@ export type Programme = {
   indicators: Array<Indicator>;
   lead: Department;
   name: Scalars['String']['output'];
+  /** The weights of its SCORE ranking; empty: every indicator with a target weighs 1. */
+  scoreWeights: Array<ScoreWeight>;
   /** The first day of the programme: where expected-by-now starts. */
   startsOn: Scalars['Date']['output'];
   year: Scalars['Int']['output'];
@@ -527,6 +537,8 @@ export type Query = {
   programme: Programme;
   /** Every programme, by code; of one year if given. */
   programmes: Array<Programme>;
+  /** The children of a region ranked (晾晒) by COMPLETION, PACE or a programme SCORE as of asOf (default today), with each one's rank at `since` and the change. Regions that have reported none of the indicators are listed, not ranked. */
+  ranking: Ranking;
   /** A region by its GB/T 2260 code; NOT_FOUND when there is none. */
   region: Region;
   /** Screen tokens, newest first, revoked ones included: ADMIN. */
@@ -590,6 +602,16 @@ export type QueryProgrammesArgs = {
 };
 
 
+export type QueryRankingArgs = {
+  asOf: InputMaybe<Scalars['Date']['input']>;
+  by: RankingBasis;
+  indicator: InputMaybe<Scalars['String']['input']>;
+  programme: Scalars['String']['input'];
+  region: Scalars['String']['input'];
+  since: InputMaybe<Scalars['Date']['input']>;
+};
+
+
 export type QueryRegionArgs = {
   code: Scalars['String']['input'];
 };
@@ -613,6 +635,48 @@ export type QueryUrgesArgs = {
   open?: Scalars['Boolean']['input'];
   programme: Scalars['String']['input'];
   region: Scalars['String']['input'];
+};
+
+/** The children of a region ranked side by side (晾晒), with their change in rank since an earlier day. */
+export type Ranking = {
+  __typename?: 'Ranking';
+  asOf: Scalars['Date']['output'];
+  by: RankingBasis;
+  programme: Programme;
+  region: Region;
+  /** Ranked ones first, by rank then code; then those that have not reported, by code. */
+  rows: Array<RankingRow>;
+  since: Maybe<Scalars['Date']['output']>;
+};
+
+export type RankingBasis =
+  /** The mean completion of the indicators a region has a target for and has reported, each counted up to 1 (met is met). */
+  | 'COMPLETION'
+  /** The mean of figure ÷ expected by now (the trajectory, else time-proportional) over the same indicators, each counted up to 2. */
+  | 'PACE'
+  /** A score out of 100: Σ weight × completion (up to 1) ÷ Σ weight over the weighted indicators with a target; one not reported counts 0. Equal weights until the leading department sets them. */
+  | 'SCORE';
+
+/** One child region in a league table (晾晒). */
+export type RankingRow = {
+  __typename?: 'RankingRow';
+  /** rankSince − rank: positive moved up, negative down; null where either is. */
+  change: Maybe<Scalars['Int']['output']>;
+  /** Indicators ranked on that have a target here. */
+  indicatorsJudged: Scalars['Int']['output'];
+  /** Indicators ranked on that have a target here and a figure. */
+  indicatorsReported: Scalars['Int']['output'];
+  /** 1 is first; equal values share a rank (1, 2, 2, 4); null when not reported. */
+  rank: Maybe<Scalars['Int']['output']>;
+  /** The rank at `since`, ranked the same way. */
+  rankSince: Maybe<Scalars['Int']['output']>;
+  region: Region;
+  /** False when the region has reported none of the indicators ranked on: shown, not ranked. */
+  reported: Scalars['Boolean']['output'];
+  /** What it is ranked by (a fraction for COMPLETION and PACE, points for SCORE); null when not reported. */
+  value: Maybe<Scalars['Float']['output']>;
+  /** The value at `since`. */
+  valueSince: Maybe<Scalars['Float']['output']>;
 };
 
 /** A region of the administrative tree (GB/T 2260). */
@@ -688,6 +752,20 @@ export type Role =
   | 'REPORTER'
   /** Reads (inside its region scope, if it has one); a meeting-room board. */
   | 'VIEWER';
+
+/** An indicator's weight in its programme's score (量化评分). */
+export type ScoreWeight = {
+  __typename?: 'ScoreWeight';
+  indicator: Indicator;
+  weight: Scalars['Float']['output'];
+};
+
+export type ScoreWeightInput = {
+  /** Indicator code, of the programme. */
+  indicator: Scalars['String']['input'];
+  /** From 0 to 1000; 0 leaves the indicator out of the score. */
+  weight: Scalars['Float']['input'];
+};
 
 export type ScreenTokenPayload = {
   __typename?: 'ScreenTokenPayload';

@@ -5,6 +5,7 @@ import { Migration20261128131544 } from './Migration20261128131544';
 import { Migration20261128132313 } from './Migration20261128132313';
 import { Migration20261128145305 } from './Migration20261128145305';
 import { Migration20261128150041 } from './Migration20261128150041';
+import { Migration20261201072657 } from './Migration20261201072657';
 
 /** Every migration, in order. `npm run migration:create` writes a new file; add it here. */
 export const migrationsList: MigrationObject[] = [
@@ -14,4 +15,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128132313', class: Migration20261128132313 },
   { name: 'Migration20261128145305', class: Migration20261128145305 },
   { name: 'Migration20261128150041', class: Migration20261128150041 },
+  { name: 'Migration20261201072657', class: Migration20261201072657 },
 ];

@@ -55,6 +55,8 @@ const MUTATIONS: Record<string, (side: Side) => Promise<[string, Record<string, 
   },
   setCountedStatuses: async (side) => [`mutation($p: String!) { setCountedStatuses(programme: $p, countedStatuses: [APPROVED, SUBMITTED]) { code } }`,
     { p: AT[side].programme }],
+  setScoreWeights: async (side) => [`mutation($p: String!, $w: [ScoreWeightInput!]!) { setScoreWeights(programme: $p, weights: $w) { code } }`,
+    { p: AT[side].programme, w: [{ indicator: AT[side].indicator, weight: next() }] }],
   createUser: async (side) => [`mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
     { input: { username: `u${next()}`, password: 'long enough', role: 'REPORTER', region: AT[side].region } }],
   updateUser: async () => {
@@ -87,6 +89,7 @@ const MATRIX: Record<string, Record<string, [Expect, Expect]>> = {
   createIndicator: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
   updateIndicator: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
   setCountedStatuses: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
+  setScoreWeights: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
   createUser: { admin: OK, leader: NO, yanglao: NO, lucheng: NO, screen: NO, board: NO },
   updateUser: { admin: OK, leader: NO, yanglao: NO, lucheng: NO, screen: NO, board: NO },
   createScreenToken: { admin: OK, leader: NO, yanglao: NO, lucheng: NO, screen: NO, board: NO },
@@ -94,7 +97,7 @@ const MATRIX: Record<string, Record<string, [Expect, Expect]>> = {
 };
 
 const CALLERS = ['admin', 'leader', 'yanglao', 'lucheng', 'screen', 'board'];
-const WRITTEN = ['submission', 'target', 'comment', 'urge', 'indicator', 'app_user', 'auth_session', 'audit_entry', 'outbox_event'];
+const WRITTEN = ['submission', 'target', 'comment', 'urge', 'indicator', 'app_user', 'auth_session', 'audit_entry', 'outbox_event', 'score_weight'];
 
 beforeAll(async () => {
   server = await startTestServer();

@@ -12,6 +12,7 @@ import { AuthSession } from '../modules/user/session.entity';
 import { LoginAttempt } from '../modules/user/login-attempt.entity';
 import { AuditEntry } from '../modules/audit/audit.entity';
 import { Urge } from '../modules/urge/urge.entity';
+import { ScoreWeight } from '../modules/ranking/score-weight.entity';
 
 export const entities = [Region, Department, Programme, Indicator, Target, Submission, User, OutboxEvent, OutboxSequence, Comment, BoardWatcher,
-  AuthSession, LoginAttempt, AuditEntry, Urge];
+  AuthSession, LoginAttempt, AuditEntry, Urge, ScoreWeight];

@@ -15,6 +15,7 @@ import { RegionResolver } from '../modules/region/region.resolver';
 import { SubmissionResolver, SubmitFigurePayloadResolver } from '../modules/submission/submission.resolver';
 import { TargetResolver } from '../modules/target/target.resolver';
 import { AuthResolver } from '../modules/user/auth.resolver';
+import { ProgrammeScoreResolver, RankingResolver } from '../modules/ranking/ranking.resolver';
 import { requireRole, requireUser, type Context } from './context';
 import type { Role } from '../modules/user/user.entity';
 
@@ -31,7 +32,8 @@ let schema: GraphQLSchema | undefined;
 export function buildSchema(): GraphQLSchema {
   schema ??= buildSchemaSync({
     resolvers: [AuthResolver, RegionResolver, ProgrammeResolver, IndicatorResolver, IndicatorProgressResolver, ProgressResolver,
-      TargetResolver, SubmissionResolver, SubmitFigurePayloadResolver, CommentResolver, BoardResolver, NotificationResolver, UrgeResolver, AuditResolver],
+      TargetResolver, SubmissionResolver, SubmitFigurePayloadResolver, CommentResolver, BoardResolver, NotificationResolver, UrgeResolver, AuditResolver,
+      RankingResolver, ProgrammeScoreResolver],
     orphanedTypes: [ProgressChanged, TargetChanged, SubmissionReviewed, CommentAdded, PresenceChanged, UrgeChanged, ProgrammeChanged],
     authChecker,
     // Every subscription here brings its own `subscribe` (from the server's LiveHub); type-graphql
