@@ -96,6 +96,7 @@ export type BoardEventsSubscriptionVariables = Exact<{
 
 export type BoardEventsSubscription = { boardEvents:
     | { __typename: 'CommentAdded', cursor: string, at: string }
+    | { __typename: 'NoticeChanged', cursor: string, at: string }
     | { __typename: 'PresenceChanged', cursor: string, at: string }
     | { __typename: 'ProgrammeChanged', cursor: string, at: string }
     | { __typename: 'ProgressChanged', cursor: string, at: string, indicator: { code: string }, region: { code: string }, progress: { actual: number | null, completion: number | null, status: ProgressStatus } }

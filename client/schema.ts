@@ -144,6 +144,10 @@ export type Comparator =
   /** From min to max, inclusive. */
   | 'RANGE';
 
+export type CompletionDecision =
+  | 'ACCEPTED'
+  | 'RETURNED';
+
 /** A new indicator of a programme: its department (or ADMIN) only. */
 export type CreateIndicatorInput = {
   aggregation?: Aggregation;
@@ -184,6 +188,14 @@ export type CreateUserInput = {
   username: Scalars['String']['input'];
 };
 
+/** The leading department's answer to an extension request. */
+export type DecideExtensionInput = {
+  decision: ExtensionDecision;
+  /** Required when REFUSED. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  notice: Scalars['ID']['input'];
+};
+
 export type Department = {
   __typename?: 'Department';
   id: Scalars['ID']['output'];
@@ -194,6 +206,10 @@ export type Department = {
 export type Direction =
   | 'DOWN'
   | 'UP';
+
+export type ExtensionDecision =
+  | 'GRANTED'
+  | 'REFUSED';
 
 export type Indicator = {
   __typename?: 'Indicator';
@@ -268,24 +284,36 @@ export type LoginPayload = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Acknowledge a notice (签收): ISSUED → ACKNOWLEDGED. The region's REPORTER (or ADMIN). */
+  acknowledgeNotice: Notice;
   /** Comment (批示) on an indicator in a region, or on a submission of it. */
   addComment: Comment;
+  /** Report a notice done (办结) once the figure meets the target → COMPLETED. The region's REPORTER (or ADMIN); the rules also complete it by themselves. */
+  completeNotice: Notice;
   /** Add an indicator to a programme: ADMIN or the leading DEPARTMENT. A taken code: CONFLICT. */
   createIndicator: Indicator;
   /** A long-lived, read-only token for a meeting-room screen, limited to its boards: ADMIN. */
   createScreenToken: ScreenTokenPayload;
   /** Create an account: ADMIN. A taken username: CONFLICT. */
   createUser: User;
+  /** Grant or refuse an extension → EXTENSION_GRANTED (the notice judges by the new deadline; the target keeps its own) or EXTENSION_REFUSED. The leading DEPARTMENT (or ADMIN). */
+  decideNoticeExtension: Notice;
   /** Sign in. Wrong credentials: UNAUTHENTICATED, the same whether the user exists or not. Too many failures for a username or from an address: RATE_LIMITED for a while. */
   login: LoginPayload;
   /** Sign out: this token stops working at once, on every instance. */
   logout: Scalars['Boolean']['output'];
+  /** Ask for a later deadline (申请延期) → EXTENSION_REQUESTED. The region's REPORTER (or ADMIN). */
+  requestNoticeExtension: Notice;
+  /** Accept a completed notice (验收) → ACCEPTED (closed), or return it → RETURNED. The leading DEPARTMENT (or ADMIN). */
+  reviewNoticeCompletion: Notice;
   /** Approve or return a submitted figure: ADMIN, or the DEPARTMENT that leads its programme. */
   reviewSubmission: Submission;
   /** Revoke a screen token or a session: ADMIN. It stops working at once. */
   revokeToken: Session;
   /** Which review statuses count on the boards: [APPROVED, SUBMITTED] (default) or [APPROVED]. ADMIN or the leading DEPARTMENT. */
   setCountedStatuses: Programme;
+  /** Set a programme's notice rules: ADMIN or the leading DEPARTMENT. Its notices are judged again. */
+  setNoticeRules: NoticeRules;
   /** Sets the weights of the programme's SCORE (量化评分), replacing the previous ones (indicators not named weigh 0): ADMIN or the leading DEPARTMENT. */
   setScoreWeights: Programme;
   /** Set a target; ADMIN, or the DEPARTMENT that leads the programme. */
@@ -301,8 +329,18 @@ export type Mutation = {
 };
 
 
+export type MutationAcknowledgeNoticeArgs = {
+  input: NoticeStepInput;
+};
+
+
 export type MutationAddCommentArgs = {
   input: AddCommentInput;
+};
+
+
+export type MutationCompleteNoticeArgs = {
+  input: NoticeStepInput;
 };
 
 
@@ -321,9 +359,24 @@ export type MutationCreateUserArgs = {
 };
 
 
+export type MutationDecideNoticeExtensionArgs = {
+  input: DecideExtensionInput;
+};
+
+
 export type MutationLoginArgs = {
   password: Scalars['String']['input'];
   username: Scalars['String']['input'];
+};
+
+
+export type MutationRequestNoticeExtensionArgs = {
+  input: RequestExtensionInput;
+};
+
+
+export type MutationReviewNoticeCompletionArgs = {
+  input: ReviewCompletionInput;
 };
 
 
@@ -340,6 +393,11 @@ export type MutationRevokeTokenArgs = {
 export type MutationSetCountedStatusesArgs = {
   countedStatuses: Array<SubmissionStatus>;
   programme: Scalars['String']['input'];
+};
+
+
+export type MutationSetNoticeRulesArgs = {
+  input: SetNoticeRulesInput;
 };
 
 
@@ -373,6 +431,119 @@ export type MutationUrgeArgs = {
   input: UrgeInput;
 };
 
+/** A supervision notice (督办单): issued by rule from the figures, followed until accepted or lifted. */
+export type Notice = {
+  __typename?: 'Notice';
+  /** When it was accepted or lifted; null while open. */
+  closedAt: Maybe<Scalars['DateTime']['output']>;
+  colour: NoticeColour;
+  /** The target's deadline. */
+  deadline: Scalars['Date']['output'];
+  /** When a RED left unacknowledged went up to the leaders. */
+  escalatedAt: Maybe<Scalars['DateTime']['output']>;
+  /** A granted extension: the deadline the notice judges by (the target keeps its own). */
+  extendedTo: Maybe<Scalars['Date']['output']>;
+  /** Its history, oldest first. */
+  history: Array<NoticeStep>;
+  id: Scalars['ID']['output'];
+  indicator: Indicator;
+  issuedAt: Scalars['DateTime']['output'];
+  /** The day it was issued. */
+  issuedOn: Scalars['Date']['output'];
+  /** Why it has its colour, in words. */
+  reason: Scalars['String']['output'];
+  /** The day it last turned RED. */
+  redSince: Maybe<Scalars['Date']['output']>;
+  region: Region;
+  /** Its reminders: the urges (催办) made for the indicator in the region since it was issued. */
+  reminders: Array<Urge>;
+  /** The extension asked for. */
+  requestedUntil: Maybe<Scalars['Date']['output']>;
+  state: NoticeState;
+  /** The target it judges. */
+  target: Target;
+  updatedAt: Scalars['DateTime']['output'];
+  /** Starts at 1; each change adds one. */
+  version: Scalars['Int']['output'];
+};
+
+/** A supervision notice (督办单) in the region or a child was issued, changed colour, or moved a step. */
+export type NoticeChanged = BoardEvent & {
+  __typename?: 'NoticeChanged';
+  /** What happened: ISSUED, RAISED, LOWERED, ESCALATED, LIFTED, ACKNOWLEDGED, EXTENSION_REQUESTED, EXTENSION_GRANTED, EXTENSION_REFUSED, COMPLETED, ACCEPTED, RETURNED. */
+  action: Scalars['String']['output'];
+  at: Scalars['DateTime']['output'];
+  /** Strictly increasing; pass the last one seen as `after`. */
+  cursor: Scalars['String']['output'];
+  notice: Notice;
+};
+
+export type NoticeColour =
+  /** The deadline is near (within the programme's blueWithinDays) and the target is not met. */
+  | 'BLUE'
+  /** Overdue, or behind by more than redBehindShare. */
+  | 'RED'
+  /** Behind the trajectory (or time-proportional progress) by more than yellowBehindShare. */
+  | 'YELLOW';
+
+/** When a programme's supervision notices are issued and escalated. */
+export type NoticeRules = {
+  __typename?: 'NoticeRules';
+  /** BLUE when the deadline is this many days away or fewer and the target is not met. */
+  blueWithinDays: Scalars['Int']['output'];
+  /** A RED not acknowledged within this many working days (China's calendar: weekends, public holidays and make-up working days) goes up to the LEADER accounts. */
+  escalateAfterWorkingDays: Scalars['Int']['output'];
+  /** RED when behind by more than this share; RED too once overdue. */
+  redBehindShare: Scalars['Float']['output'];
+  updatedAt: Maybe<Scalars['DateTime']['output']>;
+  /** 0 for the defaults (never set); each change adds one. */
+  version: Scalars['Int']['output'];
+  /** YELLOW when the figure is behind what is expected by now by more than this share (0.1: 10%). */
+  yellowBehindShare: Scalars['Float']['output'];
+};
+
+export type NoticeState =
+  /** Accepted by the department (验收): closed. */
+  | 'ACCEPTED'
+  /** Acknowledged by the region. */
+  | 'ACKNOWLEDGED'
+  /** The figure meets the target (办结), reported by the region or seen by rule; the department is to accept it. */
+  | 'COMPLETED'
+  /** Granted: the notice judges by the later deadline (the target keeps its own). */
+  | 'EXTENSION_GRANTED'
+  /** Refused: the deadline stands. */
+  | 'EXTENSION_REFUSED'
+  /** The region asked for a later deadline (申请延期); the leading department decides. */
+  | 'EXTENSION_REQUESTED'
+  /** Issued by rule; the region's reporter is to acknowledge it (签收). */
+  | 'ISSUED'
+  /** No rule applies any more (caught up, deadline no longer near): closed by rule. */
+  | 'LIFTED'
+  /** The department did not accept the completion; the region reports it again. */
+  | 'RETURNED';
+
+/** One change of a notice, by rule (no actor) or by a person. */
+export type NoticeStep = {
+  __typename?: 'NoticeStep';
+  /** ISSUED, RAISED, LOWERED, ESCALATED, LIFTED (by rule) or the transition a person made. */
+  action: Scalars['String']['output'];
+  /** Null: by rule. */
+  actor: Maybe<User>;
+  at: Scalars['DateTime']['output'];
+  colour: NoticeColour;
+  /** Duban's day when it happened. */
+  day: Scalars['Date']['output'];
+  id: Scalars['ID']['output'];
+  note: Maybe<Scalars['String']['output']>;
+  state: NoticeState;
+};
+
+/** A step on a notice: acknowledge it (签收) or report it completed (办结). */
+export type NoticeStepInput = {
+  note?: InputMaybe<Scalars['String']['input']>;
+  notice: Scalars['ID']['input'];
+};
+
 /** Something for the signed-in user: a figure of theirs reviewed, a comment on it, an urge to report. */
 export type Notification = {
   __typename?: 'Notification';
@@ -382,6 +553,8 @@ export type Notification = {
   cursor: Scalars['String']['output'];
   kind: NotificationKind;
   message: Scalars['String']['output'];
+  /** For NOTICE: the supervision notice (督办单) that changed. */
+  notice: Maybe<Notice>;
   submission: Maybe<Submission>;
   /** For URGED: the urge (催办) to report. */
   urge: Maybe<Urge>;
@@ -389,6 +562,7 @@ export type Notification = {
 
 export type NotificationKind =
   | 'COMMENT_ADDED'
+  | 'NOTICE'
   | 'SUBMISSION_REVIEWED'
   | 'URGED';
 
@@ -431,6 +605,8 @@ export type Programme = {
   indicators: Array<Indicator>;
   lead: Department;
   name: Scalars['String']['output'];
+  /** When its supervision notices are issued and escalated (the defaults until set). */
+  noticeRules: NoticeRules;
   /** The weights of its SCORE ranking; empty: every indicator with a target weighs 1. */
   scoreWeights: Array<ScoreWeight>;
   /** The first day of the programme: where expected-by-now starts. */
@@ -533,6 +709,10 @@ export type Query = {
   lateReports: Array<LateReport>;
   /** The signed-in user. */
   me: User;
+  /** A notice by id. */
+  notice: Notice;
+  /** Supervision notices (督办单) of a programme in a region and below, newest first; open ones unless open is false. */
+  notices: Array<Notice>;
   /** A programme by its code (P1 … P6); NOT_FOUND when there is none. */
   programme: Programme;
   /** Every programme, by code; of one year if given. */
@@ -589,6 +769,20 @@ export type QueryLateReportsArgs = {
   indicator: InputMaybe<Scalars['String']['input']>;
   programme: Scalars['String']['input'];
   region: Scalars['String']['input'];
+};
+
+
+export type QueryNoticeArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryNoticesArgs = {
+  colour: InputMaybe<NoticeColour>;
+  open?: Scalars['Boolean']['input'];
+  programme: Scalars['String']['input'];
+  region: Scalars['String']['input'];
+  state: InputMaybe<NoticeState>;
 };
 
 
@@ -729,6 +923,23 @@ export type ReportingCycle =
   | 'QUARTERLY'
   | 'YEARLY';
 
+/** Ask for a later deadline (申请延期). */
+export type RequestExtensionInput = {
+  notice: Scalars['ID']['input'];
+  /** Why; required. */
+  reason: Scalars['String']['input'];
+  /** The deadline asked for: after the one the notice judges by, within the programme's year. */
+  until: Scalars['Date']['input'];
+};
+
+/** The leading department's acceptance (验收) of a completed notice, or its return. */
+export type ReviewCompletionInput = {
+  decision: CompletionDecision;
+  /** Required when RETURNED. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  notice: Scalars['ID']['input'];
+};
+
 /** APPROVED keeps the figure; RETURNED takes it out of the roll-up (a reason is required). */
 export type ReviewDecision =
   | 'APPROVED'
@@ -796,6 +1007,18 @@ export type SessionKind =
   | 'LOGIN'
   /** A meeting-room screen: long-lived, read-only, limited to its boards; revoked by an admin. */
   | 'SCREEN';
+
+/** A programme's notice rules; each field left out keeps its value (or the default). */
+export type SetNoticeRulesInput = {
+  blueWithinDays?: InputMaybe<Scalars['Int']['input']>;
+  escalateAfterWorkingDays?: InputMaybe<Scalars['Int']['input']>;
+  /** The version you read (0 for the defaults); a stale one is a CONFLICT. */
+  expectedVersion?: InputMaybe<Scalars['Int']['input']>;
+  /** Programme code. */
+  programme: Scalars['String']['input'];
+  redBehindShare?: InputMaybe<Scalars['Float']['input']>;
+  yellowBehindShare?: InputMaybe<Scalars['Float']['input']>;
+};
 
 /** A target for an indicator in a region by a deadline. Creates it, or changes the one with that deadline. */
 export type SetTargetInput = {

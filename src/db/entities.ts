@@ -13,6 +13,8 @@ import { LoginAttempt } from '../modules/user/login-attempt.entity';
 import { AuditEntry } from '../modules/audit/audit.entity';
 import { Urge } from '../modules/urge/urge.entity';
 import { ScoreWeight } from '../modules/ranking/score-weight.entity';
+import { Notice, NoticeStep } from '../modules/notice/notice.entity';
+import { NoticeRules, NoticeSweep } from '../modules/notice/notice-rules.entity';
 
 export const entities = [Region, Department, Programme, Indicator, Target, Submission, User, OutboxEvent, OutboxSequence, Comment, BoardWatcher,
-  AuthSession, LoginAttempt, AuditEntry, Urge, ScoreWeight];
+  AuthSession, LoginAttempt, AuditEntry, Urge, ScoreWeight, Notice, NoticeStep, NoticeRules, NoticeSweep];

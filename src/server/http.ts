@@ -8,6 +8,7 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { authenticate } from '../modules/user/session.service';
 import { createContext, type Context, type Services } from './context';
+import { createNoticePlugin } from '../modules/notice/notice.engine';
 import { createFormatError } from './errors';
 import { playgroundRouter } from '../web/playground/playground';
 import { boardPageRouter } from '../web/board/board-page';
@@ -121,6 +122,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
       ApolloServerPluginCacheControlDisabled(),
       createFiguresCachePlugin({ maxEntries: services.config.figuresCacheEntries }),
       metrics.apolloPlugin(),
+      createNoticePlugin(services),
     ],
   });
   await apollo.start();
