@@ -51,12 +51,12 @@ interface Step {
 async function move(em: EntityManager, clock: Clock, user: User, id: string, side: Side, from: NoticeState[], check: (n: Notice) => Promise<void> | void, step: Step): Promise<{ notice: Notice; lastSeq?: string }> {
   const found = await findNotice(em, id);
   assertMayAct(user, found, side);
+  const conflict = (state: NoticeState) => new ConflictError(`The notice is ${state}; ${step.action} needs it ${from.join(' or ')}`, { state });
+  if (!from.includes(found.state)) throw conflict(found.state);
   await check(found);
   return em.transactional(async (tx) => {
     const notice = await tx.findOneOrFail(Notice, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['indicator.programme', 'region'] });
-    if (!from.includes(notice.state)) {
-      throw new ConflictError(`The notice is ${notice.state}; ${step.action} needs it ${from.join(' or ')}`, { state: notice.state });
-    }
+    if (!from.includes(notice.state)) throw conflict(notice.state);
     const was = before(notice);
     step.apply(notice);
     notice.updatedAt = clock.now();
