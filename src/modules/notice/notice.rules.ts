@@ -23,7 +23,8 @@ export function behindShare(p: Progress): number | null {
   const t = p.target;
   const down = t?.comparator === Comparator.LTE || (p.indicator.direction === Direction.DOWN && t?.comparator === Comparator.EQ);
   const pace = down ? (p.actual === 0 ? Infinity : p.expectedByNow / p.actual) : p.expectedByNow === 0 ? Infinity : p.actual / p.expectedByNow;
-  return Math.max(0, 1 - pace);
+  // Rounded, so that 70 of 100 is 30% behind exactly (not 30.000000000000004%) and sits on the edge it should.
+  return Math.max(0, Math.round((1 - pace) * 1e9) / 1e9);
 }
 
 /**
