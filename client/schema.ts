@@ -264,6 +264,12 @@ export type IndicatorKind =
   /** A ratio in %, from a numerator and a denominator where known. */
   | 'PERCENT';
 
+export type Interpolation =
+  /** A straight line from one milestone to the next (from the start, and on to the target at the deadline). */
+  | 'LINEAR'
+  /** Each milestone's value holds from its day until the next one. */
+  | 'STEP';
+
 /** A region that has not reported an indicator since the start of its current reporting cycle. */
 export type LateReport = {
   __typename?: 'LateReport';
@@ -280,6 +286,18 @@ export type LoginPayload = {
   /** Send as Authorization: Bearer <token>; it expires, and logout revokes it. */
   token: Scalars['String']['output'];
   user: User;
+};
+
+/** A dated milestone of a trajectory: the figure planned by that day. */
+export type Milestone = {
+  __typename?: 'Milestone';
+  on: Scalars['Date']['output'];
+  value: Scalars['Float']['output'];
+};
+
+export type MilestoneInput = {
+  on: Scalars['Date']['input'];
+  value: Scalars['Float']['input'];
 };
 
 export type Mutation = {
@@ -318,6 +336,8 @@ export type Mutation = {
   setScoreWeights: Programme;
   /** Set a target; ADMIN, or the DEPARTMENT that leads the programme. */
   setTarget: Target;
+  /** Plan a target's trajectory (a new version; older ones stay for time travel): ADMIN or the leading DEPARTMENT. */
+  setTrajectory: Trajectory;
   /** Report a figure; see SubmitFigureInput. */
   submitFigure: SubmitFigurePayload;
   /** Change an indicator, given the version you read: ADMIN or the leading DEPARTMENT. A stale version: CONFLICT. */
@@ -409,6 +429,11 @@ export type MutationSetScoreWeightsArgs = {
 
 export type MutationSetTargetArgs = {
   input: SetTargetInput;
+};
+
+
+export type MutationSetTrajectoryArgs = {
+  input: SetTrajectoryInput;
 };
 
 
@@ -1040,6 +1065,24 @@ export type SetTargetInput = {
   value?: InputMaybe<Scalars['Float']['input']>;
 };
 
+/** A planned trajectory for the target of an indicator in a region with that deadline. */
+export type SetTrajectoryInput = {
+  /** The target's deadline (null: the target without one). */
+  deadline?: InputMaybe<Scalars['Date']['input']>;
+  /** The version you read (0: none yet); a stale one is a CONFLICT. */
+  expectedVersion?: InputMaybe<Scalars['Int']['input']>;
+  /** Indicator code. */
+  indicator: Scalars['String']['input'];
+  interpolation: Interpolation;
+  /** Ascending days, from the start to the deadline; the target on its deadline follows the last. */
+  milestones: Array<MilestoneInput>;
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** GB/T 2260 region code. */
+  region: Scalars['String']['input'];
+  /** Where the plan starts from the starting value; default the programme's start. */
+  startsOn?: InputMaybe<Scalars['Date']['input']>;
+};
+
 export type Submission = {
   __typename?: 'Submission';
   /** The figure is cumulative to the end of this day. */
@@ -1166,11 +1209,18 @@ export type Target = {
   region: Region;
   /** True where the demo allocated a city figure over the regions below. */
   synthetic: Scalars['Boolean']['output'];
+  /** The planned trajectory as it stood at the end of asOf (default today); null: time-proportional from the programme's start. */
+  trajectory: Maybe<Trajectory>;
   updatedAt: Scalars['DateTime']['output'];
   /** The target for GTE, LTE and EQ. */
   value: Maybe<Scalars['Float']['output']>;
   /** Starts at 1; each change adds one. Pass it back to change the target. */
   version: Scalars['Int']['output'];
+};
+
+
+export type TargetTrajectoryArgs = {
+  asOf: InputMaybe<Scalars['Date']['input']>;
 };
 
 /** A target allocated to the regions below: the parent's beside the sum of the children's. */
@@ -1226,6 +1276,23 @@ export type TargetFilter = {
 export type TargetScope =
   | 'CITY'
   | 'EACH_COUNTY';
+
+/** The planned trajectory of a target: what is expected by each day. One row per version. */
+export type Trajectory = {
+  __typename?: 'Trajectory';
+  /** True where the demo derived it from the report's sentences (10月底前完成100% …). */
+  derived: Scalars['Boolean']['output'];
+  id: Scalars['ID']['output'];
+  interpolation: Interpolation;
+  /** Oldest first. */
+  milestones: Array<Milestone>;
+  note: Maybe<Scalars['String']['output']>;
+  setAt: Scalars['DateTime']['output'];
+  /** Where the plan starts from the starting value (the baseline, or 0); null: the programme's start. */
+  startsOn: Maybe<Scalars['Date']['output']>;
+  /** Starts at 1; each change is a new version. */
+  version: Scalars['Int']['output'];
+};
 
 /** Changes an indicator; only the fields given change. Its kind, roll-up and reporting level stay, as its figures depend on them. */
 export type UpdateIndicatorInput = {

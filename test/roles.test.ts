@@ -98,6 +98,13 @@ const MUTATIONS: Record<string, (side: Side) => Promise<[string, Record<string, 
     { input: { notice: await noticeIn(side, 'COMPLETED'), decision: 'ACCEPTED' } }],
   setNoticeRules: async (side) => [`mutation($input: SetNoticeRulesInput!) { setNoticeRules(input: $input) { version } }`,
     { input: { programme: AT[side].programme, blueWithinDays: 10 + (next() % 20) } }],
+  setTrajectory: async (side) => {
+    // A target of its own to plan (made by the first call; later ones find it there).
+    await server.call(`mutation($input: SetTargetInput!) { setTarget(input: $input) { id } }`,
+      { input: { indicator: AT[side].indicator, region: AT[side].region, comparator: 'GTE', value: 10, deadline: '2019-12-21' } }, tokens.admin);
+    return [`mutation($input: SetTrajectoryInput!) { setTrajectory(input: $input) { version } }`,
+      { input: { indicator: AT[side].indicator, region: AT[side].region, deadline: '2019-12-21', interpolation: 'LINEAR', milestones: [{ on: '2019-09-01', value: next() % 10 }] } }];
+  },
   createUser: async (side) => [`mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
     { input: { username: `u${next()}`, password: 'long enough', role: 'REPORTER', region: AT[side].region } }],
   updateUser: async () => {
@@ -137,6 +144,7 @@ const MATRIX: Record<string, Record<string, [Expect, Expect]>> = {
   completeNotice: { admin: OK, leader: NO, yanglao: NO, lucheng: IN, screen: NO, board: NO },
   reviewNoticeCompletion: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
   setNoticeRules: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
+  setTrajectory: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
   createUser: { admin: OK, leader: NO, yanglao: NO, lucheng: NO, screen: NO, board: NO },
   updateUser: { admin: OK, leader: NO, yanglao: NO, lucheng: NO, screen: NO, board: NO },
   createScreenToken: { admin: OK, leader: NO, yanglao: NO, lucheng: NO, screen: NO, board: NO },
@@ -144,7 +152,7 @@ const MATRIX: Record<string, Record<string, [Expect, Expect]>> = {
 };
 
 const CALLERS = ['admin', 'leader', 'yanglao', 'lucheng', 'screen', 'board'];
-const WRITTEN = ['submission', 'target', 'comment', 'urge', 'indicator', 'app_user', 'auth_session', 'audit_entry', 'outbox_event', 'score_weight', 'notice', 'notice_step', 'notice_rules'];
+const WRITTEN = ['submission', 'target', 'comment', 'urge', 'indicator', 'app_user', 'auth_session', 'audit_entry', 'outbox_event', 'score_weight', 'notice', 'notice_step', 'notice_rules', 'trajectory'];
 
 beforeAll(async () => {
   server = await startTestServer();

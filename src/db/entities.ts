@@ -15,6 +15,7 @@ import { Urge } from '../modules/urge/urge.entity';
 import { ScoreWeight } from '../modules/ranking/score-weight.entity';
 import { Notice, NoticeStep } from '../modules/notice/notice.entity';
 import { NoticeRules, NoticeSweep } from '../modules/notice/notice-rules.entity';
+import { Trajectory } from '../modules/trajectory/trajectory.entity';
 
 export const entities = [Region, Department, Programme, Indicator, Target, Submission, User, OutboxEvent, OutboxSequence, Comment, BoardWatcher,
-  AuthSession, LoginAttempt, AuditEntry, Urge, ScoreWeight, Notice, NoticeStep, NoticeRules, NoticeSweep];
+  AuthSession, LoginAttempt, AuditEntry, Urge, ScoreWeight, Notice, NoticeStep, NoticeRules, NoticeSweep, Trajectory];

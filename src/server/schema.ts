@@ -18,6 +18,7 @@ import { AuthResolver } from '../modules/user/auth.resolver';
 import { ProgrammeScoreResolver, RankingResolver } from '../modules/ranking/ranking.resolver';
 import { NoticeResolver, ProgrammeNoticeRulesResolver } from '../modules/notice/notice.resolver';
 import { NoticeChanged } from '../modules/notice/notice.types';
+import { TargetTrajectoryResolver } from '../modules/trajectory/trajectory.resolver';
 import { requireRole, requireUser, type Context } from './context';
 import type { Role } from '../modules/user/user.entity';
 
@@ -35,7 +36,8 @@ export function buildSchema(): GraphQLSchema {
   schema ??= buildSchemaSync({
     resolvers: [AuthResolver, RegionResolver, ProgrammeResolver, IndicatorResolver, IndicatorProgressResolver, ProgressResolver,
       TargetResolver, SubmissionResolver, SubmitFigurePayloadResolver, CommentResolver, BoardResolver, NotificationResolver, UrgeResolver, AuditResolver,
-      RankingResolver, ProgrammeScoreResolver, NoticeResolver, ProgrammeNoticeRulesResolver],
+      RankingResolver, ProgrammeScoreResolver, NoticeResolver, ProgrammeNoticeRulesResolver,
+      TargetTrajectoryResolver],
     orphanedTypes: [ProgressChanged, TargetChanged, SubmissionReviewed, CommentAdded, PresenceChanged, UrgeChanged, ProgrammeChanged, NoticeChanged],
     authChecker,
     // Every subscription here brings its own `subscribe` (from the server's LiveHub); type-graphql

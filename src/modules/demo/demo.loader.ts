@@ -11,6 +11,7 @@ import { allocate, jitter } from './allocation';
 import { createClock } from '../../clock';
 import { appendEvents } from '../events/outbox.service';
 import { sweep } from '../notice/notice.engine';
+import { loadDemoTrajectories } from '../trajectory/trajectory.demo';
 import { aggregation, decimals, readSeed, reportingLevel, scope, type Seed, type SeedFigure, type SeedIndicator, type SeedTarget } from './demo.seed';
 
 /** The day the 2019 first-half report reads as of; the demo's clock. */
@@ -202,7 +203,9 @@ export async function loadDemoIfEmpty(em: EntityManager, timeZone = 'Asia/Shangh
     // One loader at a time, even with several instances starting on one database.
     await tx.execute('select pg_advisory_xact_lock(20190630)');
     if ((await tx.count(Region, {})) > 0) return false;
-    await new DemoBuilder(tx, readSeed()).build();
+    const seed = readSeed();
+    await new DemoBuilder(tx, seed).build();
+    await loadDemoTrajectories(tx, seed.city.code);
     // The day's supervision notices, as the rules issue them from the report's figures.
     await appendEvents(tx, await sweep(tx, createClock({ pinnedDay: DEMO_DAY, timeZone })), new Date(`${DEMO_DAY}T18:00:00+08:00`));
     return true;

@@ -8,6 +8,7 @@ import type { RegionLoaders } from '../region/region.loader';
 import { Target } from '../target/target.entity';
 import { history, judge, judgeByChildren, rollUp, type HistoryPoint, type ProgressKey } from './progress.service';
 import type { Progress } from './progress.types';
+import { plansAsOf } from '../trajectory/trajectory.service';
 
 export interface ProgressLoaders {
   /** Progress for indicator × region × day. */
@@ -64,14 +65,18 @@ export function createProgressLoaders(em: EntityManager, clock: Clock, regions: 
     const regionByCode = new Map(regionRows.filter((r): r is Region => r instanceof Region).map((r) => [r.code, r]));
     const withTargetsBelow = new Set(judgedBelow.map((r) => r.pair));
     const figures = new Map<string, Awaited<ReturnType<typeof rollUp>>>();
-    for (const [day, dayKeys] of byDay(keys)) figures.set(day, await rollUp(em, indicators, dayKeys, day, clock.timeZone));
+    const plans = new Map<string, Awaited<ReturnType<typeof plansAsOf>>>();
+    for (const [day, dayKeys] of byDay(keys)) {
+      figures.set(day, await rollUp(em, indicators, dayKeys, day, clock.timeZone));
+      plans.set(day, await plansAsOf(em, targets.map((t) => t.id), day, clock.timeZone));
+    }
     const judged = keys.map((key) => {
       const indicator = indicators.get(key.indicatorId);
       const region = regionByCode.get(key.regionCode);
       const f = figures.get(key.asOf)?.get(`${key.indicatorId}|${key.regionCode}`);
       if (!indicator || !region || !f) return new Error(`no progress for indicator ${key.indicatorId} in ${key.regionCode}`);
       const own = targets.filter((t) => t.indicator.id === key.indicatorId && t.region.code === key.regionCode);
-      return judge(indicator, region, key, f, own);
+      return judge(indicator, region, key, f, own, plans.get(key.asOf));
     });
     // Regions without a target of their own, above regions with one: judged by their children.
     // Children asked in this same batch are taken from it (awaiting them would wait on this batch
