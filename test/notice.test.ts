@@ -182,7 +182,6 @@ describe('escalation', () => {
     expect(escalated.history.at(-1)).toMatchObject({ action: 'ESCALATED', colour: 'RED', state: 'ISSUED' });
     await until(() => leader.some((n) => n.notifications.kind === 'NOTICE' && n.notifications.notice?.id === red.id), 'the leader to hear of it');
     expect(leader.find((n) => n.notifications.notice?.id === red.id).notifications.message).toMatch(/已报领导.*P3-20/);
-    // An acknowledged RED does not escalate: 330304's, acknowledged on the first day.
     await moveTo('2019-06-30');
   });
 });
