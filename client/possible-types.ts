@@ -4,7 +4,6 @@
   "possibleTypes": {
     "BoardEvent": [
       "CommentAdded",
-      "NoticeChanged",
       "PresenceChanged",
       "ProgrammeChanged",
       "ProgressChanged",
@@ -32,7 +31,6 @@
   "possibleTypes": {
     "BoardEvent": [
       "CommentAdded",
-      "NoticeChanged",
       "PresenceChanged",
       "ProgrammeChanged",
       "ProgressChanged",
