@@ -153,7 +153,7 @@ describeInBrowser('the wall at every size', () => {
     const names = ['城乡社区居家养老服务照料中心等级评定（四星级及以上）完成数', '护理员', '老年人能力综合评估与长期护理保险试点覆盖的县（市、区）', '智慧养老'];
     for (let n = programme.indicators.length + 1; n <= 40; n++) {
       await server.ok('mutation($input: CreateIndicatorInput!) { createIndicator(input: $input) { code } }', {
-        input: { programme: 'P3', code: `P3-${n}`, name: `${names[n % names.length]}（第${n}项）`, kind: 'AMOUNT', unit: n % 2 ? '万元' : '人次', decimals: n % 3 },
+        input: { programme: 'P3', code: `P3-${n}`, name: `${names[n % names.length]}（第${n}项）`, kind: 'AMOUNT', unit: n % 2 ? '万元' : '人次', decimals: n <= 23 ? 2 : n % 3 },
       }, admin);
     }
     // Long figures: a county's report in the hundreds of millions, with decimals.

@@ -68,7 +68,8 @@ describeInBrowser('a wall rotating through a screen token\'s boards', () => {
 
     await shows(page, 'P3@温州市');
     expect(await page.getAttribute('#next', 'data-next')).toBe('P1:330300:rows');
-    expect(await page.textContent('#next')).toMatch(/^下一个：P1 .+ · 温州市，\d+ 秒后$/);
+    // The next board's names once it is read (its code until then).
+    await until(async () => /^下一个：P1 .+ · 温州市，\d+ 秒后$/.test((await page.textContent('#next')) ?? ''), 'the next board named');
     await until(async () => (await page.getAttribute('#connection', 'data-state')) === 'live', 'the live connection');
     await watchedEverywhere('before');
     const cityBefore = await figure(page);

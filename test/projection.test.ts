@@ -4,6 +4,7 @@ import type { Progress } from '../src/modules/progress/progress.types';
 import { importRegions } from '../src/modules/region/region.import';
 import { RegionLevel } from '../src/modules/region/region.entity';
 import { startTestServer, type TestServer } from './helpers/test-server';
+import { localKey } from '../src/common/node';
 
 /**
  * The maintained roll-ups against the read-time roll-up: after a random history of figures,
@@ -78,7 +79,7 @@ it(`keeps the maintained roll-ups equal to the read-time roll-up over a random h
       programme: 'P3', code: k.code, name: `property ${k.code}`, kind: k.kind, aggregation: k.aggregation, reportingLevel: k.level,
       decimals: k.decimals, scope: k.scope,
     } }, admin);
-    ids.set(k.code, Number(created.createIndicator.id));
+    ids.set(k.code, Number(localKey('Indicator', created.createIndicator.id)));
   }
   const childrenOf = async (code: string, level: string) => (await server.ok(REGIONS, { code }, admin)).region.children.edges
     .map((e: { node: { code: string; level: string } }) => e.node).filter((n: { level: string }) => n.level === level).map((n: { code: string }) => n.code) as string[];

@@ -66,7 +66,8 @@ describe.each(buses)('the projector over the %s bus', (name, busEnv) => {
     const leaderPid = async (): Promise<number | undefined> => {
       const { rows } = await pg.query<{ application_name: string }>(`
         select a.application_name from pg_locks l join pg_stat_activity a on a.pid = l.pid
-        where l.locktype = 'advisory' and l.granted and l.objid = $1`, [PROJECTOR_LOCK]);
+        where l.locktype = 'advisory' and l.granted and l.objid = $1
+          and l.database = (select oid from pg_database where datname = current_database())`, [PROJECTOR_LOCK]);
       return rows[0] ? Number(rows[0].application_name.split(' ')[1]) : undefined;
     };
     const current = async () => (await pg.query<{ current: boolean }>(

@@ -107,6 +107,8 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 async function counts(): Promise<number[]> {
+  // What the projector derives from a write (its ProgressChanged) is appended after the commit: let it finish first.
+  await server.projected();
   return Promise.all(WRITTEN.map((t) => server.count(t)));
 }
 

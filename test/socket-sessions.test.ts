@@ -1,6 +1,7 @@
 import { openSocket, type OpenSocket } from './helpers/socket';
 import { startTestServer, type TestServer } from './helpers/test-server';
 import { until } from './helpers/until';
+import { localKey } from '../src/common/node';
 
 /**
  * A right that ends ends on open sockets too, on every instance: two instances on one database,
@@ -121,7 +122,7 @@ describe.each(buses)('open sockets follow their session, over the %s bus', (name
     sockets.push(socket);
     await socket.connected;
     // Disabled behind the server's back: no fact in the outbox, so only the operation's own check can see it.
-    await a.orm.em.getConnection().execute('update app_user set disabled_at = now() where id = ?', [Number(user.id)]);
+    await a.orm.em.getConnection().execute('update app_user set disabled_at = now() where id = ?', [localKey('User', user.id)]);
     const users = await a.count('app_user');
     const res = await socket.call(CREATE, { input: { username: `late${name}${(n += 1)}`, password: PASSWORD, role: 'ADMIN' } });
     expect(res.code).toBe('UNAUTHENTICATED');
@@ -150,7 +151,7 @@ describe.each(buses)('open sockets follow their session, over the %s bus', (name
   it('a token\'s expiry closes its socket at that moment (4401)', async () => {
     const user = await account('VIEWER');
     await a.orm.em.getConnection().execute(
-      "update auth_session set expires_at = now() + interval '1.5 seconds' where user_id = ?", [Number(user.id)]);
+      "update auth_session set expires_at = now() + interval '1.5 seconds' where user_id = ?", [localKey('User', user.id)]);
     const socket = openSocket(b.wsUrl, user.token);
     sockets.push(socket);
     await socket.connected;

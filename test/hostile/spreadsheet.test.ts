@@ -1,10 +1,10 @@
-import { createUnitOfWork } from '../../src/server/context';
 import { importSheet } from '../../src/modules/spreadsheet/spreadsheet.import';
 import type { Sheet } from '../../src/modules/spreadsheet/spreadsheet.read';
 import { User } from '../../src/modules/user/user.entity';
 import { csv, upload, xlsx, type CellValue, type ImportResponse } from '../helpers/spreadsheet';
 import type { TestServer } from '../helpers/test-server';
 import { hostile, hostileRows, http, LONE, useHostileServer, type Row } from './hostile';
+import { createUnitOfWork } from '../../src/server/context';
 
 /**
  * Hostile rows in a spreadsheet import, and hostile days in the board export: each row of a file

@@ -1,10 +1,10 @@
-import { localKey } from '../../src/common/node';
 import {
   AddCommentDocument, BoardDocument, CommentsDocument, LoginDocument, ProgressDocument, RegionDocument, ReviewDocument, SetTargetDocument,
   SubmissionsDocument, SubmitDocument, TargetsDocument,
 } from '../generated/graphql';
 import { codes, type TestServer } from '../helpers/test-server';
 import { figure, hostile, hostileRows, HOSTILE, http, snapshot, target, useHostileServer, type Row } from './hostile';
+import { localKey } from '../../src/common/node';
 
 /**
  * SQL and <script> in every string a mutation or a query argument takes: refused as what they are
