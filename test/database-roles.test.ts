@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { startTestServer, type TestServer } from './helpers/test-server';
+import { localKey } from '../src/common/node';
 
 /**
  * The role the server runs as (the embedded cluster's application role, as `npm start` uses it)
@@ -78,7 +79,7 @@ describe('the application role', () => {
       { input: { submission: id, decision: 'APPROVED' } }, await server.token('yanglao'));
     expect(reviewed.reviewSubmission.status).toBe('APPROVED');
     expect(await server.count('audit_entry')).toBe(entries + 2);
-    await expect(app.query('update submission set note = $1 where id = $2', ['forged', id])).rejects.toThrow(/permission denied for table submission/);
+    await expect(app.query('update submission set note = $1 where id = $2', ['forged', localKey('Submission', id)])).rejects.toThrow(/permission denied for table submission/);
   });
 });
 

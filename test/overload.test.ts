@@ -11,7 +11,8 @@ import { codes, startTestServer, type TestServer } from './helpers/test-server';
 
 /** Holds a lock from a connection of its own until `release()`. */
 async function holdLock(server: TestServer, statement: string): Promise<{ release(): Promise<void> }> {
-  const client = new Client({ connectionString: server.orm.config.get('clientUrl') });
+  // As the tables' owner: the application role may not lock a table it only writes rows of.
+  const client = new Client({ connectionString: server.database.ownerUrl });
   await client.connect();
   await client.query('begin');
   await client.query(statement);
