@@ -8,7 +8,8 @@ import { expectStillAnswers, hostile, snapshot, target, useHostileServer, type S
  * INTERNAL_SERVER_ERROR from an unmapped unique violation), and only the winner's rows are written.
  */
 
-useHostileServer({ poolMax: 10 });
+// Twenty at once from one admin: more than the default bound on a user's operations in flight.
+useHostileServer({ poolMax: 10, env: { DUBAN_MAX_IN_FLIGHT_PER_USER: '32' } });
 const { tokens } = hostile;
 
 /** Tables whose row counts changed between two snapshots, with how much. */
