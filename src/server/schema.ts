@@ -16,7 +16,7 @@ import { SubmissionResolver, SubmitFigurePayloadResolver } from '../modules/subm
 import { TargetResolver } from '../modules/target/target.resolver';
 import { AuthResolver } from '../modules/user/auth.resolver';
 import { NodeResolver } from '../modules/node/node.resolver';
-import { requireRole, requireUser, type Context } from './context';
+import { requireRole, requireUser, type Context } from '../core/context';
 import type { Role } from '../modules/user/user.entity';
 
 /** `@Authorized()` needs a signed-in user; `@Authorized(roles)` one of those roles. */

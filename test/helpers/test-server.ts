@@ -8,7 +8,7 @@ import { loadConfig, type Config } from '../../src/config';
 import { openOrm, type MikroORM } from '../../src/db/orm';
 import { startEvents, type Events } from '../../src/modules/events/events';
 import { DEMO_DAY, DEMO_PASSWORD } from '../../src/modules/demo/demo.loader';
-import type { Services } from '../../src/server/context';
+import type { Services } from '../../src/core/context';
 import { startHttpServer } from '../../src/server/http';
 import { projectionIsCurrent } from '../../src/modules/projection/rollup.sql';
 import { until } from './until';

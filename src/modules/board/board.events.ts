@@ -1,11 +1,12 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
-import { createLoaders } from '../../server/loaders';
 import type { NewEvent } from '../events/outbox.service';
 import type { OutboxEvent } from '../events/outbox.entity';
 import { INTERNAL_TYPES } from '../events/facts';
 import { Indicator } from '../indicator/indicator.entity';
 import { Progress } from '../progress/progress.types';
+import { createProgressLoaders } from '../progress/progress.loader';
+import { createRegionLoaders } from '../region/region.loader';
 import { Region } from '../region/region.entity';
 import { Target } from '../target/target.entity';
 import { CommentAdded, ProgrammeChanged, ProgressChanged, SubmissionReviewed, TargetChanged, UrgeChanged } from './board.types';
@@ -35,7 +36,7 @@ export async function progressChangedEvents(
   tx: EntityManager, clock: Clock, keys: { indicatorId: number; regionCode: string }[], folded: { from: string; through: string },
 ): Promise<NewEvent[]> {
   if (keys.length === 0) return [];
-  const loaders = createLoaders(tx, clock, { projection: 'maintained' });
+  const loaders = createProgressLoaders(tx, clock, createRegionLoaders(tx), { projection: 'maintained' });
   const asOf = clock.today();
   const rows = await loaders.progress.loadMany(keys.map((k) => ({ ...k, asOf })));
   return rows.filter((p): p is Progress => !(p instanceof Error)).map((p) => {

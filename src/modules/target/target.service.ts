@@ -1,5 +1,5 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
-import { BadInputError, ConflictError, NotFoundError } from '../../server/errors';
+import { BadInputError, ConflictError, NotFoundError } from '../../core/errors';
 import { Indicator } from '../indicator/indicator.entity';
 import { findIndicatorAndRegion } from '../indicator/indicator.lookup';
 import { checkFigure, checkInYear } from '../indicator/indicator.rules';

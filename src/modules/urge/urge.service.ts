@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
-import { BadInputError, NotFoundError } from '../../server/errors';
+import { BadInputError, NotFoundError } from '../../core/errors';
 import { audit, snapshot } from '../audit/audit.service';
 import { selfAndAncestors } from '../board/board.events';
 import type { NewEvent } from '../events/outbox.service';

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { createClock } from '../../clock';
 import { ConfigError, loadConfig } from '../../config';
 import { openConfiguredDatabase } from '../../db/database';
-import { AppError } from '../../server/errors';
+import { AppError } from '../../core/errors';
 import { createBus } from '../events/events';
 import { AuthSession, SessionKind } from './session.entity';
 import { withPersistentSecret } from './secret';
