@@ -5,7 +5,9 @@ import { openConfiguredDatabase, type OpenDatabase } from './db/database';
 import type { MikroORM } from './db/orm';
 import type { Services } from './core/context';
 import { DEMO_DAY, loadDemoIfEmpty } from './modules/demo/demo.loader';
+import { eventBuilder } from './modules/events/event-builder';
 import { startEvents, type Events } from './modules/events/events';
+import { EVENT_TYPES } from './server/event-types';
 import { startHttpServer, type RunningServer } from './server/http';
 
 /**
@@ -49,7 +51,7 @@ export async function startDuban(config: Config, options: DubanOptions = {}): Pr
     const demoLoaded = config.demo ? await loadDemoIfEmpty(orm.em) : false;
     const services = { em: orm.em, clock, config } as Services;
     // The events read the clock at each use: a test that moves `services.clock` moves them too.
-    const events = await startEvents(orm.em, config, url, () => services.clock.now());
+    const events = await startEvents(orm.em, config, url, () => services.clock.now(), eventBuilder(EVENT_TYPES));
     services.events = events.stream;
     const server = await startHttpServer(services, {
       port: options.port ?? config.port, host: options.host ?? config.host,
