@@ -5,7 +5,7 @@ import { NotFoundError } from '../../core/errors';
 import { Aggregation, Indicator } from '../indicator/indicator.entity';
 import { Comparator } from '../target/target.entity';
 import { assertMayRead } from '../user/user.scope';
-import { forecast } from './progress.service';
+import { forecast } from './progress.forecast';
 import { Progress, ProgressPoint, TargetAllocation } from './progress.types';
 
 @Authorized()
