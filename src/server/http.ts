@@ -8,6 +8,7 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { authenticate } from '../modules/user/session.service';
 import { createContext, type Context, type Services } from './context';
+import { createNoticePlugin } from '../modules/notice/notice.engine';
 import { createFormatError } from './errors';
 import { bodyDepthGuard } from './input-guard';
 import { playgroundRouter } from '../web/playground/playground';
@@ -155,6 +156,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
       createFiguresCachePlugin({ maxEntries: services.config.figuresCacheEntries }),
       metrics.apolloPlugin(),
       createUnavailablePlugin<Context>(),
+      createNoticePlugin(services),
     ],
   });
   await apollo.start();

@@ -16,6 +16,8 @@ import { Submission } from '../submission/submission.entity';
 import { Notification, type NotificationKind } from '../notification/notification.types';
 import { PresenceChanged, type PresenceChange } from '../presence/presence.types';
 import { SESSION_CHANGED } from '../user/session-events';
+import { Notice } from '../notice/notice.entity';
+import { NoticeChanged } from '../notice/notice.types';
 
 /** The codes of a region and its ancestors, from its materialised path, the region first. */
 export function selfAndAncestors(region: Region): string[] {
@@ -69,7 +71,7 @@ export async function buildEvents(em: EntityManager, all: OutboxEvent[]): Promis
 async function buildVisible(em: EntityManager, rows: OutboxEvent[]): Promise<unknown[]> {
   const ids = <T>(key: string) => [...new Set(rows.map((r) => r.payload[key]).filter((v) => v != null))] as T[];
   const progressTargets = rows.map((r) => (r.payload.progress as ProgressSnapshot | undefined)?.targetId).filter((v): v is number => v != null);
-  const [indicators, regions, targets, submissions, comments, urges, programmes] = await Promise.all([
+  const [indicators, regions, targets, submissions, comments, urges, programmes, notices] = await Promise.all([
     em.find(Indicator, { id: { $in: ids<number>('indicatorId') } }, { populate: ['programme'] }),
     em.find(Region, { code: { $in: [...new Set([...ids<string>('regionCode'), ...rows.map((r) => r.regionCode)].filter((c): c is string => !!c))] } }),
     em.find(Target, { id: { $in: [...new Set([...ids<number>('targetId'), ...progressTargets])] } }, { populate: ['indicator', 'region'] }),
@@ -77,7 +79,9 @@ async function buildVisible(em: EntityManager, rows: OutboxEvent[]): Promise<unk
     em.find(Comment, { id: { $in: ids<string>('commentId') } }),
     em.find(Urge, { id: { $in: ids<string>('urgeId') } }),
     em.find(Programme, { id: { $in: rows.filter((r) => r.type === 'ProgrammeChanged').map((r) => r.programmeId!) } }),
+    em.find(Notice, { id: { $in: ids<string>('noticeId') } }),
   ]);
+  const notice = new Map(notices.map((n) => [n.id, n]));
   const urge = new Map(urges.map((u) => [u.id, u]));
   const programme = new Map(programmes.map((p) => [p.id, p]));
   const indicator = new Map(indicators.map((i) => [i.id, i]));
@@ -96,6 +100,8 @@ async function buildVisible(em: EntityManager, rows: OutboxEvent[]): Promise<unk
         return Object.assign(new CommentAdded(), common, { comment: comment.get(row.payload.commentId as string)! });
       case 'UrgeChanged':
         return Object.assign(new UrgeChanged(), common, { urge: urge.get(row.payload.urgeId as string)! });
+      case 'NoticeChanged':
+        return Object.assign(new NoticeChanged(), common, { notice: notice.get(row.payload.noticeId as string)!, action: row.payload.action as string });
       case 'ProgrammeChanged':
         return Object.assign(new ProgrammeChanged(), common, { programme: programme.get(row.programmeId!)! });
       case 'PresenceChanged': {
@@ -114,6 +120,7 @@ async function buildVisible(em: EntityManager, rows: OutboxEvent[]): Promise<unk
           submission: row.payload.submissionId ? submission.get(row.payload.submissionId as string) ?? null : null,
           comment: row.payload.commentId ? comment.get(row.payload.commentId as string) ?? null : null,
           urge: row.payload.urgeId ? urge.get(row.payload.urgeId as string) ?? null : null,
+          notice: row.payload.noticeId ? notice.get(row.payload.noticeId as string) ?? null : null,
         });
       default: {
         const snapshot = row.payload.progress as ProgressSnapshot;

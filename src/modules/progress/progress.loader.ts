@@ -9,6 +9,7 @@ import { Target } from '../target/target.entity';
 import { projectionIsCurrent, readRollups } from '../projection/rollup.sql';
 import { aggregate, history, judge, judgeByChildren, rollUp, type Figures, type HistoryPoint, type ProgressKey } from './progress.service';
 import type { Progress } from './progress.types';
+import { plansAsOf } from '../trajectory/trajectory.service';
 
 export interface ProgressLoaderOptions {
   /**
@@ -123,10 +124,12 @@ export function createProgressLoaders(em: EntityManager, clock: Clock, regions: 
     const regionByCode = new Map(regionRows.filter((r): r is Region => r instanceof Region).map((r) => [r.code, r]));
     const withTargetsBelow = new Set(judgedBelow.map((r) => r.pair));
     const figures = new Map<string, Awaited<ReturnType<typeof rollUp>>>();
+    const plans = new Map<string, Awaited<ReturnType<typeof plansAsOf>>>();
     for (const [day, dayKeys] of byDay(keys)) {
       figures.set(day, await fromRollups(day)
         ? await maintainedFigures(em, indicators, dayKeys, day, clock.timeZone)
         : await rollUp(em, indicators, dayKeys, day, clock.timeZone));
+      plans.set(day, await plansAsOf(em, targets.map((t) => t.id), day, clock.timeZone));
     }
     const targetsOf = groupBy(targets, (t) => `${t.indicator.id}|${t.region.code}`);
     const judged = keys.map((key) => {
@@ -135,7 +138,7 @@ export function createProgressLoaders(em: EntityManager, clock: Clock, regions: 
       const f = figures.get(key.asOf)?.get(`${key.indicatorId}|${key.regionCode}`);
       if (!indicator || !region || !f) return new Error(`no progress for indicator ${key.indicatorId} in ${key.regionCode}`);
       const own = targetsOf.get(`${key.indicatorId}|${key.regionCode}`) ?? [];
-      return judge(indicator, region, key, f, own);
+      return judge(indicator, region, key, f, own, plans.get(key.asOf));
     });
     // Regions without a target of their own, above regions with one: judged by their children.
     // Children asked in this same batch are taken from it (awaiting them would wait on this batch

@@ -4,6 +4,7 @@ import { Aggregation, Direction, Indicator, IndicatorKind } from '../indicator/i
 import { Region } from '../region/region.entity';
 import { Comparator, Target } from '../target/target.entity';
 import { Progress, ProgressStatus } from './progress.types';
+import { expectedOn, type Plan } from '../trajectory/trajectory.plan';
 
 /** Paces: at least this share of expected-by-now is ON_TRACK; at least AT_RISK_FROM is AT_RISK. */
 export const ON_TRACK_FROM = 0.95;
@@ -262,7 +263,7 @@ export function startingValue(indicator: Indicator): number | null {
 }
 
 /** Judges rolled-up figures against the target that applies: completion, pace and status. */
-export function judge(indicator: Indicator, region: Region, key: ProgressKey, figures: Figures, targets: Target[]): Progress {
+export function judge(indicator: Indicator, region: Region, key: ProgressKey, figures: Figures, targets: Target[], plans?: Map<number, Plan>): Progress {
   const target = applicableTarget(targets, key.asOf);
   const { lastAsOf, ...shown } = figures;
   const progress: Progress = Object.assign(new Progress(), {
@@ -282,7 +283,10 @@ export function judge(indicator: Indicator, region: Region, key: ProgressKey, fi
     const share = Math.min(1, Math.max(0, (daysBetween(startsOn, key.asOf) + 1) / (daysBetween(startsOn, deadline) + 1)));
     // From the baseline (or zero) towards the target; an upper bound without a baseline holds all along.
     const from = indicator.baseline ?? (down ? null : 0);
-    progress.expectedByNow = from === null || target.comparator === Comparator.EQ ? want : from + (want - from) * share;
+    // A planned trajectory where the target has one; else time-proportional.
+    const plan = plans?.get(target.id);
+    progress.expectedByNow = plan ? expectedOn(plan, key.asOf, startsOn, deadline, from ?? want, want)
+      : from === null || target.comparator === Comparator.EQ ? want : from + (want - from) * share;
     if (actual !== null) progress.completion = down ? (actual === 0 ? null : want / actual) : want === 0 ? null : actual / want;
   }
   if (actual !== null && isMet(indicator, target, actual)) {
