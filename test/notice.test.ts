@@ -1,4 +1,3 @@
-import { noticesSettled } from '../src/modules/notice/notice.engine';
 import { liveClients } from './helpers/live';
 import { startTestServer, type TestServer } from './helpers/test-server';
 import { until } from './helpers/until';
@@ -39,7 +38,7 @@ async function ok(user: string, query: string, variables: Record<string, unknown
 /** Moves Duban's day and waits for the notices to be judged for it. */
 async function moveTo(day: string): Promise<void> {
   server.setToday(day);
-  await noticesSettled(server.services);
+  await server.projected();
 }
 async function openNotice(indicator: string, region: string): Promise<Notice | undefined> {
   const { notices } = await ok('admin', NOTICES, { p: indicator.split('-')[0], r: region });
@@ -80,7 +79,7 @@ describe('a notice through its life', () => {
     const actual: number = (await ok('admin', PROGRESS)).indicator.progress.actual;
     const value = Math.round(actual * 1.1);
     await ok('yanglao', SET_TARGET, { input: { indicator: 'P3-08', region: '330302', comparator: 'GTE', value, deadline: '2019-07-10' } });
-    await noticesSettled(server.services);
+    await server.projected();
     const blue = (await openNotice('P3-08', '330302'))!;
     expect(blue).toMatchObject({ colour: 'BLUE', state: 'ISSUED', deadline: '2019-07-10' });
     expect(blue.reason).toMatch(/临近截止/);
@@ -106,7 +105,7 @@ describe('a notice through its life', () => {
 
     // The figure meets the target: completed by rule; the department accepts it.
     await ok('lucheng', SUBMIT, { input: { indicator: 'P3-08', region: '330302', value, asOf: '2019-07-11' } });
-    await noticesSettled(server.services);
+    await server.projected();
     expect((await noticeById(red.id)).state).toBe('COMPLETED');
     const accepted = await ok('yanglao', REVIEW, { input: { notice: red.id, decision: 'ACCEPTED', note: '验收通过' } });
     expect(accepted.reviewNoticeCompletion.state).toBe('ACCEPTED');
@@ -149,13 +148,13 @@ describe('a notice through its life', () => {
     // Meet the target, then complete before the rules see it: the department returns it once, then accepts.
     await ok('yanglao', SET_TARGET, { input: { indicator: 'P3-01', region: '330303', comparator: 'GTE', value: 1, deadline: '2019-07-05' } });
     await ok('admin', SUBMIT, { input: { indicator: 'P3-01', region: '330303', value: 5, asOf: '2019-06-30' } });
-    await noticesSettled(server.services);
+    await server.projected();
     let now = await noticeById(n.id);
     if (now.state !== 'COMPLETED') now = (await ok('admin', COMPLETE, { input: { notice: n.id } })).completeNotice;
     expect(now.state).toBe('COMPLETED');
     expect((await as('yanglao', REVIEW, { input: { notice: n.id, decision: 'RETURNED' } })).code).toBe('BAD_USER_INPUT');
     expect((await ok('yanglao', REVIEW, { input: { notice: n.id, decision: 'RETURNED', note: '佐证材料不全' } })).reviewNoticeCompletion.state).toBe('RETURNED');
-    await noticesSettled(server.services);
+    await server.projected();
     expect((await noticeById(n.id)).state).toBe('RETURNED');
     expect((await ok('admin', COMPLETE, { input: { notice: n.id, note: '已补齐材料' } })).completeNotice.state).toBe('COMPLETED');
     expect((await ok('yanglao', REVIEW, { input: { notice: n.id, decision: 'ACCEPTED' } })).reviewNoticeCompletion.state).toBe('ACCEPTED');
@@ -188,7 +187,7 @@ describe('escalation', () => {
 
 describe('bad input writes nothing', () => {
   const TABLES = ['notice', 'notice_step', 'notice_rules', 'audit_entry', 'outbox_event'];
-  const counts = async () => { await noticesSettled(server.services); return Promise.all(TABLES.map((t) => server.count(t))); };
+  const counts = async () => { await server.projected(); return Promise.all(TABLES.map((t) => server.count(t))); };
   let issued: string;
   let acknowledged: string;
   beforeAll(async () => {

@@ -1,4 +1,3 @@
-import { noticesSettled } from '../src/modules/notice/notice.engine';
 import { startTestServer, type TestServer } from './helpers/test-server';
 
 /** League tables (晾晒): the children of a region ranked, ties alike, non-reporters shown and not ranked. */
@@ -100,7 +99,7 @@ describe('ranking', () => {
   it('costs the same number of SQL statements with ten more counties', async () => {
     const token = await server.token('screen');
     // The notices judged after the earlier writes are written in the background: let them finish.
-    await noticesSettled(server.services);
+    await server.projected();
     const count = () => server.countStatements(() => ranking({ p: 'P3', r: '330300', by: 'SCORE', since: '2019-06-15' }, token));
     const before = await count();
     await server.orm.em.fork().getConnection().execute(`

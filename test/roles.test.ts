@@ -1,5 +1,4 @@
 import { openSocket, type OpenSocket } from './helpers/socket';
-import { noticesSettled } from '../src/modules/notice/notice.engine';
 import { startTestServer, type TestServer } from './helpers/test-server';
 
 /**
@@ -44,7 +43,7 @@ async function noticeIn(side: Side, state: string): Promise<string> {
   await server.call(`mutation($input: SetTargetInput!) { setTarget(input: $input) { id } }`,
     { input: { indicator, region, comparator: 'GTE', value: 1, deadline: '2019-12-20' } }, tokens.admin);
   await asAdmin(SUBMIT, { input: { indicator, region, value: 5000 + n, asOf: '2019-06-30' } });
-  await noticesSettled(server.services);
+  await server.projected();
   const conn = server.orm.em.fork().getConnection();
   await conn.execute(`update notice set closed_at = now(), state = 'LIFTED'
     where closed_at is null and region_code = ? and indicator_id = (select id from indicator where code = ?)`, [region, indicator]);
@@ -165,9 +164,8 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 async function counts(): Promise<number[]> {
-  // What the projector derives from a write (its ProgressChanged) is appended after the commit: let it finish first.
+  // What the projector derives from a write (its ProgressChanged) and the notices judged from it are appended after the commit: let them finish first.
   await server.projected();
-  await noticesSettled(server.services);
   return Promise.all(WRITTEN.map((t) => server.count(t)));
 }
 

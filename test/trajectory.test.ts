@@ -1,4 +1,3 @@
-import { noticesSettled } from '../src/modules/notice/notice.engine';
 import { startTestServer, type TestServer } from './helpers/test-server';
 
 /** Planned trajectories: expected-by-now and the status follow them, versioned for time travel. */
@@ -39,7 +38,7 @@ describe('trajectories', () => {
     const planned = await progress('P3-01', '330302');
     expect(planned.expectedByNow).toBe(actual);
     expect(planned.status).toBe('ON_TRACK');
-    await noticesSettled(server.services);
+    await server.projected();
 
     // A week later the plan is changed (version 2): a line, far ahead of the figure.
     server.setToday('2019-07-07');
@@ -94,7 +93,7 @@ describe('setTrajectory: bad input writes nothing', () => {
     ['another department\'s programme', 'yanglao', { ...base, indicator: 'P1-03', milestones: [{ on: '2019-08-01', value: 1 }] }, 'FORBIDDEN', undefined],
     ['a reporter', 'lucheng', { ...base, region: '330302', milestones: [{ on: '2019-08-01', value: 1 }] }, 'FORBIDDEN', undefined],
   ])('%s', async (_name, user, input, code, field) => {
-    await noticesSettled(server.services);
+    await server.projected();
     const tables = ['trajectory', 'audit_entry', 'outbox_event'];
     const before = await Promise.all(tables.map((t) => server.count(t)));
     const res = await server.call(SET, { input }, await server.token(user));

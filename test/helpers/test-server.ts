@@ -11,6 +11,7 @@ import { DEMO_DAY, DEMO_PASSWORD } from '../../src/modules/demo/demo.loader';
 import type { Services } from '../../src/server/context';
 import { startHttpServer } from '../../src/server/http';
 import { projectionIsCurrent } from '../../src/modules/projection/rollup.sql';
+import { noticesSettled } from '../../src/modules/notice/notice.engine';
 import { until } from './until';
 import { LoginDocument } from '../../client/operations';
 
@@ -41,7 +42,11 @@ export interface TestServer {
   token(username: string): Promise<string>;
   /** Moves the server's clock to another day (figures are entered as of the clock's day). */
   setToday(day: string): void;
-  /** Resolves once the projection has folded every fact appended (its ProgressChanged events are in the outbox). */
+  /**
+   * Resolves once the projection has folded every fact appended (its ProgressChanged events are in
+   * the outbox), the notice engine has judged them (its NoticeChanged events and notifications too)
+   * and this instance's stream has read it all.
+   */
   projected(): Promise<void>;
   /** For a fixture written in SQL around the services: appends the fact that the tree changed and waits for the projector's rebuild. */
   rebuildProjection(): Promise<void>;
@@ -157,6 +162,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const projected = async () => {
     await until(() => projectionIsCurrent(orm.em.fork()), 'the projection to fold every fact');
     await events.projector.settled();
+    await noticesSettled(services);
     await events.stream.settled();
   };
 

@@ -6,8 +6,12 @@ import { evaluate, type Pair, type Scope } from './notice.evaluate';
 
 /** The advisory lock held by the one instance that judges notices at a time. */
 const NOTICE_LOCK = 16_016_016;
-/** Outbox events that move what a notice judges. */
-const TRIGGERS = ['ProgressChanged', 'TargetChanged', 'ProgrammeChanged'];
+/**
+ * Outbox events that move what a notice judges: the projector's ProgressChanged (appended once it
+ * has folded a figure, a review or a target: a TargetChanged fact comes back as the ProgressChanged
+ * of its region and the regions above) and a programme's settings (its notice rules).
+ */
+const TRIGGERS = ['ProgressChanged', 'ProgrammeChanged'];
 const TICK_MS = 200;
 const PAGE = 2000;
 
@@ -25,27 +29,22 @@ export async function sweep(tx: EntityManager, clock: { today(): string; now(): 
 }
 
 /** Which pairs and programmes a page of outbox rows moved. */
-async function scopesOf(em: EntityManager, rows: { type: string; programme_id: number | null; region_code: string | null; payload: Record<string, unknown> }[]): Promise<Scope[]> {
+function scopesOf(rows: { type: string; programme_id: number | null; region_code: string | null; payload: Record<string, unknown> }[]): Scope[] {
   const pairs: Pair[] = [];
   const programmeIds = new Set<number>();
-  const targetIds: number[] = [];
   for (const r of rows) {
     if (r.type === 'ProgrammeChanged' && r.programme_id !== null) programmeIds.add(Number(r.programme_id));
     else if (r.type === 'ProgressChanged') pairs.push({ indicatorId: Number(r.payload.indicatorId), regionCode: String(r.payload.regionCode) });
-    else if (r.type === 'TargetChanged') targetIds.push(Number(r.payload.targetId));
-  }
-  if (targetIds.length) {
-    const targets = await em.execute<{ indicator_id: number; region_code: string }[]>(
-      'select indicator_id, region_code from target where id = any(?::int[])', [`{${targetIds.join(',')}}`]);
-    pairs.push(...targets.map((t) => ({ indicatorId: Number(t.indicator_id), regionCode: t.region_code })));
   }
   return [...(pairs.length ? [{ pairs }] : []), ...(programmeIds.size ? [{ programmeIds: [...programmeIds] }] : [])];
 }
 
 /**
- * Judges supervision notices after commits, outside the writers' transactions: it follows the
- * outbox for facts that move progress (ProgressChanged, TargetChanged, ProgrammeChanged) of an
- * indicator × region and evaluates those pairs from the read-time progress; when Duban's day turns
+ * Judges supervision notices after the projector, outside the writers' transactions: it follows
+ * the outbox for the ProgressChanged events the projector appends once it has folded a page of
+ * facts (and for a programme's changed settings) and evaluates those indicator × region pairs
+ * from the progress a fresh query reads (the roll-ups, or the figures while facts are still to
+ * fold, so never a stale roll-up); when Duban's day turns
  * (the wall clock, or a pinned day moved) it sweeps every pair once. One instance at a time
  * (an advisory lock); the evaluation is idempotent, so a page judged twice changes nothing.
  */
@@ -104,7 +103,7 @@ export class NoticeEngine {
         const rows = await tx.execute<{ seq: string; type: string; programme_id: number | null; region_code: string | null; payload: Record<string, unknown> }[]>(`
           select seq, type, programme_id, region_code, payload from outbox_event
           where seq > ? and seq <= ? and type = any(?::text[]) order by seq limit ${PAGE}`, [String(this.cursor), String(head), `{${TRIGGERS.join(',')}}`]);
-        for (const scope of await scopesOf(tx, rows)) out.push(...await evaluate(tx, clock, scope));
+        for (const scope of scopesOf(rows)) out.push(...await evaluate(tx, clock, scope));
         if (rows.length === PAGE) return { seq: await appendEvents(tx, out, clock.now()), cursor: BigInt(rows[PAGE - 1].seq) };
       }
       return { seq: await appendEvents(tx, out, clock.now()), cursor: head };
@@ -118,7 +117,10 @@ export class NoticeEngine {
 
 const engines = new WeakMap<Services, NoticeEngine>();
 
-/** Waits for the notice engine of a server to judge everything written so far (tests, scripts). */
+/**
+ * Waits for the notice engine of a server to judge everything appended so far (tests, scripts):
+ * call it once the projector has folded (what it judges is the projector's ProgressChanged).
+ */
 export async function noticesSettled(services: Services): Promise<void> {
   await engines.get(services)?.settled();
 }
