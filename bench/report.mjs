@@ -165,7 +165,7 @@ export async function writeReport(summary) {
       ]), '');
     const ru = (side, which) => n.rollUp[side][which];
     out('### The roll-up statement, with and without the (level, path) index', '',
-      'EXPLAIN (ANALYZE, TIMING OFF) of the statement `rollUp()` sends (`src/modules/progress/progress.service.ts`), after one warm-up run; "without" drops `region_level_path_idx` inside a transaction that is rolled back (the subtree is then a range of the path index filtered by level):', '',
+      'EXPLAIN (ANALYZE, TIMING OFF) of the statement `rollUp()` sends (`src/modules/progress/progress.sql.ts`), after one warm-up run; "without" drops `region_level_path_idx` inside a transaction that is rolled back (the subtree is then a range of the path index filtered by level):', '',
       table(['batch', 'keys', 'with the index, ms', 'without, ms', 'without / with'], ['nation', 'province'].flatMap((side) => ['region', 'childrenBatch'].map((which) => [
         `${side === 'nation' ? '000000' : '330000'} ${which === 'region' ? 'itself' : 'its children'}`, String(ru(side, 'withIndex')[which].keys),
         f1(ru(side, 'withIndex')[which].executionMs), f1(ru(side, 'withoutIndex')[which].executionMs), f2(ru(side, 'withoutIndex')[which].executionMs / ru(side, 'withIndex')[which].executionMs)]))), '');

@@ -123,8 +123,16 @@ function url(name: string, raw: string | undefined, protocols: string[]): string
   return raw;
 }
 
+export interface LoadConfigOptions {
+  /**
+   * False for a command that signs and checks no token (an import): JWT_SECRET is then not
+   * required, and the secret is one of this process, which nothing uses.
+   */
+  signsTokens?: boolean;
+}
+
 /** Reads and validates the environment; throws a ConfigError that names the variable at fault. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadConfigOptions = {}): Config {
   const nodeEnv = env.NODE_ENV ?? 'production';
   if (nodeEnv !== 'production' && nodeEnv !== 'development' && nodeEnv !== 'test') {
     throw new ConfigError(`NODE_ENV must be production, development or test, not "${nodeEnv}"`);
@@ -138,7 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (databaseMigrationUrl && !databaseUrl) throw new ConfigError('DATABASE_MIGRATION_URL needs DATABASE_URL (the embedded database has its own roles)');
   let jwtSecret = env.JWT_SECRET ?? '';
   if (jwtSecret === '') {
-    if (nodeEnv === 'production' && databaseUrl) {
+    if (nodeEnv === 'production' && databaseUrl && options.signsTokens !== false) {
       throw new ConfigError('JWT_SECRET is required when Duban runs against an external database');
     }
     // The embedded, single-process default: a secret of this process; tokens end with it.

@@ -1,9 +1,5 @@
-import { createClock } from './clock';
 import { ConfigError, loadConfig } from './config';
-import { openConfiguredDatabase } from './db/database';
-import { startEvents } from './modules/events/events';
-import { DEMO_DAY, loadDemoIfEmpty } from './modules/demo/demo.loader';
-import { startHttpServer } from './server/http';
+import { startDuban } from './duban';
 import { withPersistentSecret } from './modules/user/secret';
 
 /** How long shutdown may take before the process exits anyway. */
@@ -11,15 +7,12 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = withPersistentSecret(loadConfig());
-  const db = await openConfiguredDatabase(config);
-  const { orm, url: databaseUrl } = db;
-  const clock = createClock({ pinnedDay: config.now ?? (config.demo ? DEMO_DAY : undefined), timeZone: config.timeZone });
-  if (config.demo && (await loadDemoIfEmpty(orm.em))) console.log('Loaded the Wenzhou 2019 demo (demo accounts: admin, leader, yanglao, lucheng, wuma, screen; password demo)');
-  const events = await startEvents(orm.em, config, databaseUrl, () => clock.now());
-  const server = await startHttpServer({ em: orm.em, clock, config, events: events.stream }, { port: config.port, host: config.host });
+  const duban = await startDuban(config);
+  const { server, events, services: { clock } } = duban;
+  if (duban.demoLoaded) console.log('Loaded the Wenzhou 2019 demo (demo accounts: admin, leader, yanglao, lucheng, wuma, screen; password demo)');
   const origin = server.url.replace(/\/graphql$/, '');
   console.log([
-    `Duban is running${db.embedded ? ' on its embedded PostgreSQL' : ''}; today is ${clock.today()}.`,
+    `Duban is running${duban.database?.embedded ? ' on its embedded PostgreSQL' : ''}; today is ${clock.today()}.`,
     `  API (HTTP):       ${server.url}`,
     `  API (WebSocket):  ${server.wsUrl}`,
     `  API (SSE):        ${server.sseUrl}`,
@@ -35,10 +28,7 @@ async function main(): Promise<void> {
     console.log(`${signal}: shutting down`);
     setTimeout(() => { console.error('shutdown took too long; exiting'); process.exit(1); }, SHUTDOWN_GRACE_MS).unref();
     // Stop accepting; sockets close with 1001 so clients reconnect elsewhere; in-flight requests finish.
-    events.stream.beginClosing();
-    await server.stop();
-    await events.stop();
-    await db.close();
+    await duban.stop();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

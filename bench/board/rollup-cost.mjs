@@ -1,6 +1,6 @@
 /**
  * Read-time roll-up: how long Duban's roll-up statement (rollUp() in
- * src/modules/progress/progress.service.ts, taken verbatim from dist/) runs for the P3 board at
+ * src/modules/progress/progress.sql.ts, taken verbatim from dist/) runs for the P3 board at
  * 330300, on the demo and on a tree ten times larger (as test/board-cost.test.ts grows it).
  * EXPLAIN (ANALYZE) a few times, median. Works in a database of its own, dropped at the end.
  */
@@ -10,7 +10,7 @@ import pg from 'pg';
 const require = createRequire(import.meta.url);
 const { ensureDatabase, openMigrated } = require('../../dist/src/db/database.js');
 const { loadDemoIfEmpty } = require('../../dist/src/modules/demo/demo.loader.js');
-const { rollUp } = require('../../dist/src/modules/progress/progress.service.js');
+const { rollUp } = require('../../dist/src/modules/progress/progress.sql.js');
 
 const DATABASE = 'duban_bench_rollup';
 

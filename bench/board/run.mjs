@@ -143,10 +143,10 @@ async function main() {
   const { cleanup, servers, stopAll } = lifecycle(log);
 
   try {
-    // reflect-metadata and the entities come with database.js; the progress service needs them.
+    // reflect-metadata and the entities come with database.js; the progress modules need them.
     const { ensureDatabase, openMigrated } = require('../../dist/src/db/database.js');
     const { DEMO_DAY, loadDemoIfEmpty } = require('../../dist/src/modules/demo/demo.loader.js');
-    const { ON_TRACK_FROM, AT_RISK_FROM } = require('../../dist/src/modules/progress/progress.service.js');
+    const { ON_TRACK_FROM, AT_RISK_FROM } = require('../../dist/src/modules/progress/progress.judge.js');
     const { freePort } = require('../../dist/src/db/embedded.js');
     const semantics = { asOf: DEMO_DAY, timeZone: TIME_ZONE, onTrackFrom: ON_TRACK_FROM, atRiskFrom: AT_RISK_FROM };
 

@@ -1,7 +1,7 @@
 /**
  * The SQL of the board benchmark: the views PostGraphile serves (schema `bench`, created by the
  * bench, never by a migration) and the one hand-written statement of the raw baseline. Both follow
- * the roll-up and judgement of src/modules/progress/progress.service.ts:
+ * the roll-up and judgement of src/modules/progress/progress.sql.ts and progress.judge.ts:
  *
  * - a submission counts as of day D when as_of <= D, it was entered before the end of D in the
  *   server's time zone, and it was not returned; per indicator × reporting region the latest
@@ -34,7 +34,7 @@ function latestOf(i, d, day, zone) {
     limit 1`;
 }
 
-/** The aggregates of the latest figures `l` of the regions `d` below (as AGGREGATES in progress.service.ts). */
+/** The aggregates of the latest figures `l` of the regions `d` below (as AGGREGATES in progress.sql.ts). */
 const AGGREGATES = (d, l) => `
   count(${d}.code)::int as expected_count, count(${l}.region_code)::int as reported_count,
   max(${l}.submitted_at) as last_reported_at,

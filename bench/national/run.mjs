@@ -126,7 +126,8 @@ async function main() {
     const { ensureDatabase, openMigrated } = require('../../dist/src/db/database.js');
     const { loadDemoIfEmpty } = require('../../dist/src/modules/demo/demo.loader.js');
     const { importRegions } = require('../../dist/src/modules/region/region.import.js');
-    const { ON_TRACK_FROM, AT_RISK_FROM, rollUp: rollUpOf } = require('../../dist/src/modules/progress/progress.service.js');
+    const { ON_TRACK_FROM, AT_RISK_FROM } = require('../../dist/src/modules/progress/progress.judge.js');
+    const { rollUp: rollUpOf } = require('../../dist/src/modules/progress/progress.sql.js');
     const { freePort } = require('../../dist/src/db/embedded.js');
 
     const database = await openDatabase(cleanup, log);

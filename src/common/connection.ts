@@ -1,7 +1,9 @@
 import { ArgsType, type ClassType, Field, Int, ObjectType } from 'type-graphql';
 import { Max, Min } from 'class-validator';
-import { BadInputError } from '../server/errors';
-import { MAX_PAGE_SIZE } from '../server/limits';
+import { BadInputError } from '../core/errors';
+
+/** The largest page a connection gives (`first`): a larger one is BAD_USER_INPUT. */
+export const MAX_PAGE_SIZE = 500;
 
 @ObjectType({ description: 'Relay page information.' })
 export class PageInfo {

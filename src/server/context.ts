@@ -1,43 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Clock } from '../clock';
-import type { Config } from '../config';
-import { createLoaders, type Loaders } from './loaders';
-import type { User } from '../modules/user/user.entity';
-import { ForbiddenError, UnauthenticatedError } from './errors';
-import { Role } from '../modules/user/user.entity';
-import type { EventStream } from '../modules/events/event-stream';
-import type { AuthSession } from '../modules/user/session.entity';
-import type { Authenticated } from '../modules/user/session.service';
 import { UnitOfWork } from '../modules/events/unit-of-work';
-
-/** What every resolver gets: its own EntityManager, the signed-in user, loaders, the clock. */
-export interface Context {
-  em: EntityManager;
-  user?: User;
-  /** The session the token names: a login, or a screen token limited to its boards. */
-  session?: AuthSession;
-  /** The client's address (throttling sign-ins). */
-  clientAddress?: string;
-  loaders: Loaders;
-  /** The request's unit of work: a service's transaction and outbox, announced after the commit. */
-  work: UnitOfWork;
-  clock: Clock;
-  config: Config;
-  services: Services;
-  /** On a WebSocket: closes this client's connection (a subscriber too slow to keep up). */
-  closeConnection?: (code: number, reason: string) => void;
-  /** Why a token sent was refused (invalid or expired), for the UNAUTHENTICATED message. */
-  authProblem?: string;
-}
-
-/** The services a context is built from, shared by the whole server. */
-export interface Services {
-  em: EntityManager;
-  clock: Clock;
-  config: Config;
-  /** This instance's follower of the outbox. */
-  events: EventStream;
-}
+import type { Authenticated } from '../modules/user/session.service';
+import type { Context, Services } from '../core/context';
+import type { Loaders } from '../core/loaders';
+import { createLoaders } from './loaders';
 
 /** A unit of work on `em` whose commits are announced to every instance. */
 export function createUnitOfWork(services: Services, em: EntityManager): UnitOfWork {
@@ -66,17 +32,4 @@ export function createLazyContext(services: Services, auth?: Authenticated): Con
     get loaders() { return (loaders ??= createLoaders(this.em, services.clock)); },
     user: auth?.user, session: auth?.session, clock: services.clock, config: services.config, services,
   };
-}
-
-export function requireUser(ctx: Context): User {
-  if (!ctx.user) throw new UnauthenticatedError(ctx.authProblem ?? 'Sign in first: send Authorization: Bearer <token> from login');
-  return ctx.user;
-}
-
-export function requireRole(ctx: Context, ...roles: Role[]): User {
-  const user = requireUser(ctx);
-  if (!roles.includes(user.role)) {
-    throw new ForbiddenError(`This needs the role ${roles.join(' or ')}; you are ${user.role}`);
-  }
-  return user;
 }

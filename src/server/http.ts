@@ -7,9 +7,10 @@ import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { authenticate } from '../modules/user/session.service';
-import { createContext, type Context, type Services } from './context';
+import { createContext } from './context';
 import { createNoticePlugin } from '../modules/notice/notice.engine';
-import { createFormatError } from './errors';
+import type { Context, Services } from '../core/context';
+import { createFormatError } from './format-error';
 import { bodyDepthGuard } from './input-guard';
 import { playgroundRouter } from '../web/playground/playground';
 import { boardPageRouter } from '../web/board/board-page';
@@ -174,6 +175,7 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   app.use(spreadsheetRoutes({
     services,
     authenticate: (authorization) => authenticate(services.em, config.jwtSecret, authorization),
+    context: (auth) => createContext(services, auth),
     async execute(query, variables, contextValue) {
       const { body } = await apollo.executeOperation({ query, variables }, { contextValue });
       return body.kind === 'single' ? body.singleResult : { errors: [{ message: 'an incremental result' }] };

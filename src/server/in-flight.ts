@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { ExecutionArgs, ExecutionResult } from 'graphql';
-import { RateLimitedError } from './errors';
-import type { Context } from './context';
+import { RateLimitedError } from '../core/errors';
+import type { Context } from '../core/context';
 
 /**
  * How many operations each caller has running, HTTP and WebSocket together; one past the bound

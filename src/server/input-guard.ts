@@ -1,5 +1,6 @@
 import { GraphQLError, Kind, visit, BREAK, type ASTNode, type DocumentNode } from 'graphql';
 import type { RequestHandler } from 'express';
+import { textProblem } from '../core/text';
 
 /**
  * What every input is checked for before anything runs, on HTTP, WebSocket and in a spreadsheet
@@ -9,19 +10,6 @@ import type { RequestHandler } from 'express';
 
 /** Objects and lists inside one another, at most, in a request body or an operation's variables. */
 export const MAX_INPUT_DEPTH = 32;
-
-/**
- * Why a string cannot be stored as text, or undefined when it can: U+0000 (PostgreSQL's text
- * cannot hold it) and a lone surrogate (half of a UTF-16 pair: no Unicode character, so the
- * database would store U+FFFD, or refuse it in JSON).
- */
-export function textProblem(text: string): string | undefined {
-  if (text.includes('\u0000')) return 'Text cannot contain the NUL character (U+0000)';
-  if (LONE_SURROGATE.test(text)) return 'Text cannot contain a lone surrogate (half of a UTF-16 pair, U+D800 to U+DFFF): it is not Unicode text';
-  return undefined;
-}
-
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 type Step = string | number;
 

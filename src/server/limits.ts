@@ -22,8 +22,7 @@ import type { Limits } from '../config';
 import { inputError, MAX_INPUT_DEPTH, nestsDeeperThan, tooDeepError } from './input-guard';
 import type { ReadCost } from './read-cost';
 
-/** The largest page a connection gives (`first`): a larger one is BAD_USER_INPUT. */
-export const MAX_PAGE_SIZE = 500;
+import { MAX_PAGE_SIZE } from '../common/connection';
 
 /** `reads`: what PostgreSQL would read (src/server/read-cost.ts); `time`: the statement timeout. */
 export type LimitName = 'depth' | 'aliases' | 'tokens' | 'cost' | 'reads' | 'time';

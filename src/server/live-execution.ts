@@ -1,5 +1,6 @@
 import { createSourceEventStream, execute, getOperationAST, print, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { createContext, type Context, type Services } from './context';
+import { createContext } from './context';
+import type { Context, Services } from '../core/context';
 import type { Metrics } from './ops/metrics';
 import { authorizationKey, SharedExecution, type SharedPayload } from './shared-execution';
 import { SocketSessions, type Authenticate, type SocketSession } from './socket-sessions';

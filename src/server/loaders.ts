@@ -3,24 +3,10 @@ import { wrap, type EntityName } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../clock';
 import { Indicator } from '../modules/indicator/indicator.entity';
-import { createProgressLoaders, type ProgressLoaderOptions, type ProgressLoaders } from '../modules/progress/progress.loader';
-import { createRegionLoaders, type RegionLoaders } from '../modules/region/region.loader';
+import { createProgressLoaders, type ProgressLoaderOptions } from '../modules/progress/progress.loader';
+import { createRegionLoaders } from '../modules/region/region.loader';
+import type { Loaders } from '../core/loaders';
 import { createPacer } from './pace';
-
-/** Per-request loaders: every lookup a field resolver makes is batched with its siblings'. */
-export interface Loaders {
-  /** Loads (initialises) an entity by primary key, batched per entity class. */
-  entity<T extends object>(entity: EntityName<T>, pk: string | number): Promise<T>;
-  /** The entity if it is loaded; otherwise loads it through `entity`. */
-  ensure<T extends object>(entity: T): Promise<T>;
-  region: RegionLoaders;
-  indicatorsByProgramme: DataLoader<number, Indicator[]>;
-  progress: ProgressLoaders['progress'];
-  history: ProgressLoaders['history'];
-  childTargets: ProgressLoaders['childTargets'];
-  /** Resolvers of large responses await it once their data is loaded: the execution spread over turns of the event loop (pace.ts). */
-  pace: () => Promise<void>;
-}
 
 export function createLoaders(em: EntityManager, clock: Clock, options: ProgressLoaderOptions = {}): Loaders {
   const byClass = new Map<EntityName<object>, DataLoader<string | number, object>>();

@@ -19,7 +19,8 @@ import {
 import type { Clock } from '../clock';
 import { LEVEL_DEPTH } from '../modules/region/region.entity';
 import type { FigureStats, ReadStats, SubtreeCounts } from '../modules/progress/read-stats';
-import { LimitExceededError, MAX_PAGE_SIZE } from './limits';
+import { LimitExceededError } from './limits';
+import { MAX_PAGE_SIZE } from '../common/connection';
 
 /**
  * What one progress key (indicator × region × day) costs beside the rows it reads, in rows: the

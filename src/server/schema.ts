@@ -20,7 +20,7 @@ import { ProgrammeScoreResolver, RankingResolver } from '../modules/ranking/rank
 import { NoticeResolver, ProgrammeNoticeRulesResolver } from '../modules/notice/notice.resolver';
 import { NoticeChanged } from '../modules/notice/notice.types';
 import { TargetTrajectoryResolver } from '../modules/trajectory/trajectory.resolver';
-import { requireRole, requireUser, type Context } from './context';
+import { requireRole, requireUser, type Context } from '../core/context';
 import type { Role } from '../modules/user/user.entity';
 
 /** `@Authorized()` needs a signed-in user; `@Authorized(roles)` one of those roles. */

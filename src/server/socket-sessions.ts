@@ -3,7 +3,7 @@ import type { EventStream, StreamEvent } from '../modules/events/event-stream';
 import { SESSION_CHANGED, sessionChangeOf } from '../modules/user/session-events';
 import type { Authenticated } from '../modules/user/session.service';
 import { Role } from '../modules/user/user.entity';
-import { ForbiddenError, UnauthenticatedError, type AppError } from './errors';
+import { ForbiddenError, UnauthenticatedError, type AppError } from '../core/errors';
 
 /** A socket whose session ended (logout, revocation, a disabled account, expiry): sign in again. */
 export const SESSION_ENDED_CLOSE = 4401;

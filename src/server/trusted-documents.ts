@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RequestHandler } from 'express';
 import { GraphQLError, parse, print, visit, type DocumentNode } from 'graphql';
-import type { Context } from './context';
+import type { Context } from '../core/context';
 import { Role, type User } from '../modules/user/user.entity';
 
 /**

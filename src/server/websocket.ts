@@ -3,9 +3,10 @@ import { execute, getOperationAST, GraphQLError, type GraphQLSchema, type Valida
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticated } from '../modules/user/session.service';
-import { createLazyContext, type Services } from './context';
+import { createLazyContext } from './context';
+import type { Services } from '../core/context';
 import type { GraphQLFormattedError } from 'graphql';
-import { BadInputError } from './errors';
+import { BadInputError } from '../core/errors';
 import type { Metrics } from './ops/metrics';
 import { parseAndValidate } from './limits';
 import type { Live, LiveContext } from './live-execution';

@@ -6,10 +6,9 @@ import type { DestinationStream } from 'pino';
 import { createClock } from '../../src/clock';
 import { loadConfig, type Config } from '../../src/config';
 import { openOrm, type MikroORM } from '../../src/db/orm';
-import { startEvents, type Events } from '../../src/modules/events/events';
 import { DEMO_DAY, DEMO_PASSWORD } from '../../src/modules/demo/demo.loader';
-import type { Services } from '../../src/server/context';
-import { startHttpServer } from '../../src/server/http';
+import type { Services } from '../../src/core/context';
+import { startDuban } from '../../src/duban';
 import { projectionIsCurrent } from '../../src/modules/projection/rollup.sql';
 import { noticesSettled } from '../../src/modules/notice/notice.engine';
 import { until } from './until';
@@ -136,11 +135,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const secret = options.attachTo?.config.jwtSecret ?? randomBytes(32).toString('hex');
   const config = loadConfig({ NODE_ENV: 'production', DUBAN_DEMO: 'on', JWT_SECRET: secret, DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', ...options.env });
   const orm = await openOrm(url.toString(), { pool: { min: 0, max: options.poolMax ?? 5 } }, { statementTimeoutMs: config.statementTimeoutMs });
-  const clock = createClock({ pinnedDay: options.today ?? DEMO_DAY, timeZone: config.timeZone });
-  const services = { em: orm.em, clock, config } as Services;
-  const events: Events = await startEvents(orm.em, config, url.toString(), () => services.clock.now());
-  services.events = events.stream;
-  const server = await startHttpServer(services, { port: 0, host: '127.0.0.1', connectionInitWaitTimeout: options.connectionInitWaitTimeout, logDestination: options.logDestination });
+  // As main.ts starts it, on the database this file cloned (already migrated, the demo in it).
+  const duban = await startDuban(config, {
+    database: { orm, url: url.toString() }, port: 0, host: '127.0.0.1',
+    clock: createClock({ pinnedDay: options.today ?? DEMO_DAY, timeZone: config.timeZone }),
+    connectionInitWaitTimeout: options.connectionInitWaitTimeout, logDestination: options.logDestination,
+  }).catch(async (error: unknown) => { await orm.close(); await db.drop(); throw error; });
+  const { services, events, server } = duban;
   const tokens = new Map<string, Promise<string>>();
 
   const post = async (body: string, token?: string) => {
@@ -237,9 +238,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       return rows[0].n as number;
     },
     async close() {
-      events.stream.beginClosing();
-      await server.stop();
-      await events.stop();
+      await duban.stop();
       await orm.close();
       await db.drop();
     },

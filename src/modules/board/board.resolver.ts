@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Query, Resolver, Root, Subscription } from 'type-graphql';
-import { requireUser, type Context } from '../../server/context';
-import { NotFoundError } from '../../server/errors';
+import { requireUser, type Context } from '../../core/context';
+import { NotFoundError } from '../../core/errors';
 import { checkCursor, follow } from '../events/follow';
 import { join, watchers } from '../presence/presence.service';
 import { Watcher } from '../presence/presence.types';

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { requireUser, type Context } from '../../server/context';
-import { NotFoundError } from '../../server/errors';
+import { requireUser, type Context } from '../../core/context';
+import { NotFoundError } from '../../core/errors';
 import { Indicator } from '../indicator/indicator.entity';
 import { Region } from '../region/region.entity';
 import { User } from '../user/user.entity';

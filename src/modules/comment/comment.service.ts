@@ -1,4 +1,4 @@
-import { BadInputError, ForbiddenError, NotFoundError } from '../../server/errors';
+import { BadInputError, ForbiddenError, NotFoundError } from '../../core/errors';
 import type { NewEvent } from '../events/outbox.service';
 import type { UnitOfWork } from '../events/unit-of-work';
 import { findIndicatorAndRegion } from '../indicator/indicator.lookup';

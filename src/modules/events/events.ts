@@ -1,10 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../../config';
-import { buildEvents } from '../board/board.events';
 import type { EventBus } from './bus/bus';
 import { createPostgresBus } from './bus/postgres';
 import { createRedisBus } from './bus/redis';
-import { EventStream } from './event-stream';
+import { EventStream, type EventBuilder } from './event-stream';
 import { pruneOutbox } from './outbox.service';
 import { BoardWatcher } from '../presence/presence.entity';
 import { INSTANCE, startHeartbeat } from '../presence/presence.service';
@@ -29,9 +28,12 @@ function clockOf(now: () => Date, timeZone: string): () => Clock {
   return () => ({ ...base, now, today: () => dateInZone(now(), timeZone) });
 }
 
-/** This instance's outbox follower and projector candidate, started, and the pruning of events past their retention. */
-export async function startEvents(em: EntityManager, config: Config, databaseUrl: string, now: () => Date): Promise<Events> {
-  const stream = new EventStream(em, createBus(config, databaseUrl), buildEvents, { pollMs: config.eventPollMs, pageSize: 500, maxReplays: config.maxReplays });
+/**
+ * This instance's outbox follower and projector candidate, started, and the pruning of events past
+ * their retention. `build` makes what subscribers receive of a page of rows (server/event-types.ts).
+ */
+export async function startEvents(em: EntityManager, config: Config, databaseUrl: string, now: () => Date, build: EventBuilder): Promise<Events> {
+  const stream = new EventStream(em, createBus(config, databaseUrl), build, { pollMs: config.eventPollMs, pageSize: 500, maxReplays: config.maxReplays });
   await stream.start();
   const projector = new Projector(em, clockOf(now, config.timeZone), (seq) => stream.announce(seq), {
     databaseUrl, pollMs: config.eventPollMs, pageSize: 500,

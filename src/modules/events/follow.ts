@@ -1,4 +1,4 @@
-import { BadInputError } from '../../server/errors';
+import { BadInputError } from '../../core/errors';
 import { isDatabaseUnavailable } from '../../db/unavailable';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { matches, type EventFilter, type EventStream, type StreamEvent } from './event-stream';

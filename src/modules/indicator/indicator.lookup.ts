@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { NotFoundError } from '../../server/errors';
+import { NotFoundError } from '../../core/errors';
 import { Region } from '../region/region.entity';
 import { Indicator } from './indicator.entity';
 

@@ -1,5 +1,5 @@
 import { hasAtMostPlaces, NUMERIC_LIMIT, NUMERIC_MAX_TEXT, NUMERIC_SCALE } from '../../common/numeric';
-import { BadInputError } from '../../server/errors';
+import { BadInputError } from '../../core/errors';
 import { Indicator, IndicatorKind } from './indicator.entity';
 
 /** A finite number the figures' column holds (less than 10^16 either way); throws BAD_USER_INPUT naming `field`, with the bound. */

@@ -1,5 +1,5 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
-import { BadInputError, ConflictError, NotFoundError } from '../../server/errors';
+import { BadInputError, ConflictError, NotFoundError } from '../../core/errors';
 import { audit, snapshot } from '../audit/audit.service';
 import type { NewEvent } from '../events/outbox.service';
 import type { UnitOfWork } from '../events/unit-of-work';

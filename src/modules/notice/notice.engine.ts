@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Services } from '../../server/context';
+import type { Services } from '../../core/context';
 import { appendEvents, outboxBounds } from '../events/outbox.service';
 import { evaluate, type Pair, type Scope } from './notice.evaluate';
 

@@ -2,7 +2,8 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
 import { pgArray } from '../../common/pg-array';
-import { createLoaders } from '../../server/loaders';
+import { createProgressLoaders } from '../progress/progress.loader';
+import { createRegionLoaders } from '../region/region.loader';
 import type { NewEvent } from '../events/outbox.service';
 import { Indicator } from '../indicator/indicator.entity';
 import type { Progress } from '../progress/progress.types';
@@ -56,7 +57,7 @@ export async function evaluate(tx: EntityManager, clock: Clock, scope: Scope, pe
   const pairs = await candidates(tx, scope);
   if (pairs.length === 0) return [];
   const today = clock.today();
-  const loaders = createLoaders(tx, clock);
+  const loaders = createProgressLoaders(tx, clock, createRegionLoaders(tx));
   const indicatorIds = [...new Set(pairs.map((p) => p.indicatorId))];
   const [progress, open] = await Promise.all([
     loaders.progress.loadMany(pairs.map((p) => ({ ...p, asOf: today }))),

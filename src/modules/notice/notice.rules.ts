@@ -1,6 +1,6 @@
-import { BadInputError } from '../../server/errors';
+import { BadInputError } from '../../core/errors';
 import { Direction, IndicatorKind } from '../indicator/indicator.entity';
-import { daysBetween, deadlineOf } from '../progress/progress.service';
+import { daysBetween, deadlineOf } from '../progress/progress.judge';
 import { ProgressStatus, type Progress } from '../progress/progress.types';
 import { Comparator } from '../target/target.entity';
 import { NoticeColour } from './notice.entity';

@@ -1,8 +1,9 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
-import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../../server/errors';
-import { createLoaders } from '../../server/loaders';
+import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../../core/errors';
+import { createProgressLoaders } from '../progress/progress.loader';
+import { createRegionLoaders } from '../region/region.loader';
 import { appendEvents } from '../events/outbox.service';
 import { checkInYear } from '../indicator/indicator.rules';
 import { Programme } from '../programme/programme.entity';
@@ -107,7 +108,7 @@ export function decideExtension(em: EntityManager, clock: Clock, user: User, inp
 export function complete(em: EntityManager, clock: Clock, user: User, id: string, note?: string) {
   return move(em, clock, user, id, 'REGION',
     [NoticeState.ACKNOWLEDGED, NoticeState.EXTENSION_GRANTED, NoticeState.EXTENSION_REFUSED, NoticeState.RETURNED], async (n) => {
-      const p = await createLoaders(em, clock).progress.load({ indicatorId: n.indicator.id, regionCode: n.region.code, asOf: clock.today() });
+      const p = await createProgressLoaders(em, clock, createRegionLoaders(em)).progress.load({ indicatorId: n.indicator.id, regionCode: n.region.code, asOf: clock.today() });
       if (p.status !== ProgressStatus.ACHIEVED) {
         throw new BadInputError(`${n.indicator.code} in ${n.region.name} does not meet its target yet (${p.actual ?? 'no figure'}): report the figure first`, 'notice');
       }

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Resolver, Root, Subscription } from 'type-graphql';
-import { requireUser, type Context } from '../../server/context';
+import { requireUser, type Context } from '../../core/context';
 import { SLOW_CONSUMER_CLOSE } from '../board/board.resolver';
 import { checkCursor, follow } from '../events/follow';
 import { Notification } from './notification.types';

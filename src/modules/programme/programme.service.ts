@@ -1,5 +1,5 @@
 import { LockMode } from '@mikro-orm/core';
-import { BadInputError, NotFoundError } from '../../server/errors';
+import { BadInputError, NotFoundError } from '../../core/errors';
 import { audit } from '../audit/audit.service';
 import type { UnitOfWork } from '../events/unit-of-work';
 import { SubmissionStatus } from '../submission/submission.entity';

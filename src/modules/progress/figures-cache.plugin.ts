@@ -1,6 +1,6 @@
 import { HeaderMap, type ApolloServerPlugin } from '@apollo/server';
 import type { FormattedExecutionResult } from 'graphql';
-import type { Context } from '../../server/context';
+import type { Context } from '../../core/context';
 import { readScopeKey } from '../user/user.scope';
 
 export interface FiguresCacheOptions {

@@ -7,7 +7,8 @@ import { Region } from '../region/region.entity';
 import type { RegionLoaders } from '../region/region.loader';
 import { Target } from '../target/target.entity';
 import { projectionIsCurrent, readRollups } from '../projection/rollup.sql';
-import { aggregate, history, judge, judgeByChildren, rollUp, type Figures, type HistoryPoint, type ProgressKey } from './progress.service';
+import { aggregate, history, rollUp, type Figures, type HistoryPoint, type ProgressKey } from './progress.sql';
+import { judge, judgeByChildren } from './progress.judge';
 import type { Progress } from './progress.types';
 import { plansAsOf } from '../trajectory/trajectory.service';
 

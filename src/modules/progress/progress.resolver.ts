@@ -1,11 +1,11 @@
 import { Arg, Authorized, Ctx, FieldResolver, Float, Resolver, Root } from 'type-graphql';
 import { DateScalar } from '../../common/scalars';
-import type { Context } from '../../server/context';
-import { NotFoundError } from '../../server/errors';
+import type { Context } from '../../core/context';
+import { NotFoundError } from '../../core/errors';
 import { Aggregation, Indicator } from '../indicator/indicator.entity';
 import { Comparator } from '../target/target.entity';
 import { assertMayRead } from '../user/user.scope';
-import { forecast } from './progress.service';
+import { forecast } from './progress.forecast';
 import { Progress, ProgressPoint, TargetAllocation } from './progress.types';
 
 @Authorized()

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
 import { pgArray } from '../../common/pg-array';
-import { progressChangedEvents } from '../board/board.events';
+import { progressChangedEvents } from '../progress/progress.events';
 import { FIGURE_ENTERED, FOLDED_TYPES, TREE_CHANGED } from '../events/facts';
 import { appendEvents } from '../events/outbox.service';
 import { ancestorsOf, foldFigures, keyString, rebuildRollups, recountRegions, type RollupKey } from './rollup.sql';

@@ -170,7 +170,7 @@ export async function recountRegions(tx: EntityManager): Promise<void> {
     group by a.code, d.level`);
 }
 
-/** The maintained aggregates of `keys`, as `progress.service`'s roll-up reads them, and whether each holds on `asOf`. */
+/** The maintained aggregates of `keys`, as the read-time roll-up (progress/progress.sql.ts) reads them, and whether each holds on `asOf`. */
 export interface MaintainedRow {
   indicator_id: number;
   region_code: string;

@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { DateScalar } from '../../common/scalars';
-import { requireUser, type Context } from '../../server/context';
-import { BadInputError, NotFoundError } from '../../server/errors';
+import { requireUser, type Context } from '../../core/context';
+import { BadInputError, NotFoundError } from '../../core/errors';
 import { Programme } from '../programme/programme.entity';
 import type { Progress } from '../progress/progress.types';
 import { assertMayRead } from '../user/user.scope';

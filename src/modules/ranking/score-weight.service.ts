@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
-import { BadInputError, NotFoundError } from '../../server/errors';
+import { BadInputError, NotFoundError } from '../../core/errors';
 import { audit } from '../audit/audit.service';
 import { appendEvents } from '../events/outbox.service';
 import { Indicator } from '../indicator/indicator.entity';

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { ConfigError, loadConfig } from '../../config';
-import { openConfiguredDatabase } from '../../db/database';
+import { withDatabase } from '../../db/with-database';
 import { loadDemoIfEmpty } from '../demo/demo.loader';
 import { RegionLevel } from './region.entity';
 import { importRegions } from './region.import';
@@ -24,11 +24,9 @@ async function main(argv: string[]): Promise<number> {
   if (values.help) { console.log(USAGE); return 0; }
   const depth = values.depth as RegionLevel | undefined;
   if (depth && !(depth in RegionLevel)) { console.error(USAGE); return 2; }
-  // The import signs no token: a secret is only needed to satisfy the server's configuration.
-  const config = loadConfig({ ...process.env, JWT_SECRET: process.env.JWT_SECRET || 'regions-import-signs-no-token-000000' });
+  const config = loadConfig(process.env, { signsTokens: false });
   // Migrated as a start would; beside a running server, on its embedded PostgreSQL.
-  const db = await openConfiguredDatabase(config, { attach: true });
-  try {
+  return withDatabase(config, async (db) => {
     if (config.demo && (await loadDemoIfEmpty(db.orm.em))) console.log('regions: loaded the demo first (DUBAN_DEMO=off skips it)');
     // As the tables' owner, as the migrations run: reference data, and the ANALYZE after it, are the owner's.
     const client = new Client({ connectionString: db.ownerUrl });
@@ -40,9 +38,7 @@ async function main(argv: string[]): Promise<number> {
       await client.end();
     }
     return 0;
-  } finally {
-    await db.close();
-  }
+  });
 }
 
 main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {

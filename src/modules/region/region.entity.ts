@@ -45,3 +45,8 @@ export class Region {
   @Property({ type: 'text', unique: true })
   path!: string;
 }
+
+/** The codes of a region and its ancestors, from its materialised path, the region first. */
+export function selfAndAncestors(region: Region): string[] {
+  return region.path.split('/').filter(Boolean).reverse();
+}

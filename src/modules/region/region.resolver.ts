@@ -1,7 +1,7 @@
 import { Arg, Args, Authorized, Ctx, FieldResolver, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Connection, PageArgs, decodeCursor, toConnection } from '../../common/connection';
-import type { Context } from '../../server/context';
-import { NotFoundError } from '../../server/errors';
+import type { Context } from '../../core/context';
+import { NotFoundError } from '../../core/errors';
 import { Region } from './region.entity';
 
 @ObjectType()

@@ -1,12 +1,9 @@
 #!/usr/bin/env node
 import { readFileSync, statSync } from 'node:fs';
-import { TableNotFoundException } from '@mikro-orm/core';
 import { createClock } from '../../clock';
 import { ConfigError, loadConfig } from '../../config';
-import { openConfiguredDatabase } from '../../db/database';
-import { openOrm } from '../../db/orm';
+import { withDatabase } from '../../db/with-database';
 import { DEMO_DAY } from '../demo/demo.loader';
-import { createBus } from '../events/events';
 import { UnitOfWork } from '../events/unit-of-work';
 import { User } from '../user/user.entity';
 import type { ImportKind } from './spreadsheet.columns';
@@ -16,7 +13,8 @@ import { NotASpreadsheetError, readSheet, SheetShapeError, SheetTooLargeError } 
 const USAGE = `Usage: npm run import -- <submissions|targets> <file.xlsx|file.csv> --user <username> [--dry-run] [--json]
 
 Imports figures or targets from a spreadsheet as <username>, with that user's permissions, on the
-database of DATABASE_URL (or the embedded one in DUBAN_DATA_DIR, beside a running server too).
+database of DATABASE_URL (or the embedded one in DUBAN_DATA_DIR, beside a running server too),
+migrated first as a start would.
 Every row is checked first; one conflict and nothing is written. --dry-run checks without writing.
 Exit status: 0 imported (or would be), 1 conflicts (nothing written), 2 the file or the command.`;
 
@@ -86,36 +84,23 @@ async function main(): Promise<number> {
     return 2;
   }
 
-  const config = loadConfig();
-  // On the embedded database, the running server's PostgreSQL (or one started for the import), as
-  // the application role; on DATABASE_URL, as that role, which the server's start has migrated.
-  const embedded = config.databaseUrl ? undefined : await openConfiguredDatabase(config, { attach: true });
-  const url = embedded?.url ?? config.databaseUrl!;
-  const orm = embedded?.orm ?? await openOrm(url);
-  try {
-    const user = await orm.em.fork().findOne(User, { username: args.username }, { populate: ['region'] }).catch((error: unknown) => {
-      if (error instanceof TableNotFoundException) throw new Error('the database has no Duban tables yet: start the server on it once (npm start)');
-      throw error;
-    });
+  // An import signs no token; it writes as the named user, with that user's permissions.
+  const config = loadConfig(process.env, { signsTokens: false });
+  return withDatabase(config, async (db) => {
+    const user = await db.orm.em.fork().findOne(User, { username: args.username }, { populate: ['region'] });
     if (!user) {
       console.error(`duban-import: no user "${args.username}"`);
       return 2;
     }
     const clock = createClock({ pinnedDay: config.now ?? (config.demo ? DEMO_DAY : undefined), timeZone: config.timeZone });
     let lastSeq: string | undefined;
-    const unit = UnitOfWork.root(orm.em.fork(), clock, (seq) => { lastSeq = seq; });
+    const unit = UnitOfWork.root(db.orm.em.fork(), clock, (seq) => { lastSeq = seq; });
     const summary = await importSheet(unit, user, args.kind, sheet, { dryRun: args.dryRun, maxRows: MAX_ROWS });
-    if (lastSeq) {
-      // The running instances read the outbox on this announcement (or at their next poll without it).
-      const bus = createBus(config, url);
-      await bus.announce(lastSeq).catch(() => undefined);
-      await bus.close();
-    }
+    // The running instances read the outbox on this announcement (or at their next poll without it).
+    if (lastSeq) await db.announce(lastSeq).catch(() => undefined);
     console.log(args.json ? JSON.stringify(summary, null, 2) : describe(summary));
     return summary.status === 'SUCCESS' ? 0 : 1;
-  } finally {
-    await (embedded ?? orm).close();
-  }
+  });
 }
 
 // process.exit, not exitCode: the embedded PostgreSQL's exit hook would otherwise exit with 0.

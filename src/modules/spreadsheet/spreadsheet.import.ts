@@ -1,6 +1,6 @@
 import { validateSync } from 'class-validator';
-import { AppError } from '../../server/errors';
-import { textProblem } from '../../server/input-guard';
+import { AppError } from '../../core/errors';
+import { textProblem } from '../../core/text';
 import { Submission, SubmissionStatus } from '../submission/submission.entity';
 import { SubmitFigureInput } from '../submission/submission.input';
 import { submitFigure } from '../submission/submission.service';

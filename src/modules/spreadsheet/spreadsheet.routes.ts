@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { GraphQLFormattedError } from 'graphql';
-import { createContext, createUnitOfWork, type Context, type Services } from '../../server/context';
+import type { Context, Services } from '../../core/context';
 import type { Authenticated } from '../user/session.service';
 import { boardWorkbook, BOARD_EXPORT_QUERY, type BoardExportData } from './board.export';
 import type { ImportKind } from './spreadsheet.columns';
@@ -13,6 +13,8 @@ export interface SpreadsheetRoutesOptions {
   services: Services;
   /** The user a bearer token names, as /graphql reads it: undefined without one, 'invalid' for a bad one. */
   authenticate(authorization: unknown): Promise<Authenticated | 'invalid' | undefined>;
+  /** A request's context for the signed-in user, as /graphql makes it (its unit of work announces the import's facts). */
+  context(auth: Authenticated): Context;
   /** Runs a query as /graphql would (the figures cache included). */
   execute(query: string, variables: Record<string, unknown>, ctx: Context): Promise<{ data?: unknown; errors?: readonly GraphQLFormattedError[] }>;
   /** The largest file accepted, in bytes; 5 MiB by default. */
@@ -96,7 +98,7 @@ export function spreadsheetRoutes(options: SpreadsheetRoutesOptions): express.Ro
           if (data.length === 0) return refuse(res, 400, 'BAD_USER_INPUT', 'No file: send the .xlsx or .csv file as the request body, or as a file field of a form');
           const sheet = await readSheet(data, kind);
           const dryRun = /^(1|true|yes|on)$/i.test(String(req.query.dryRun ?? ''));
-          const summary = await importSheet(createUnitOfWork(services, services.em.fork()), auth.user, kind, sheet, { dryRun, maxRows });
+          const summary = await importSheet(options.context(auth).work, auth.user, kind, sheet, { dryRun, maxRows });
           res.status(httpStatus(summary)).json(summary);
         } catch (inner) {
           next(inner);
@@ -115,7 +117,7 @@ export function spreadsheetRoutes(options: SpreadsheetRoutesOptions): express.Ro
       if (typeof programme !== 'string' || typeof region !== 'string' || (asOf !== undefined && typeof asOf !== 'string')) {
         return refuse(res, 400, 'BAD_USER_INPUT', 'Name the board: ?programme=P3&region=330300 (and asOf=YYYY-MM-DD for a past day)');
       }
-      const ctx = createContext(services, auth);
+      const ctx = options.context(auth);
       const result = await options.execute(BOARD_EXPORT_QUERY, { programme, region, asOf }, ctx);
       const failure = result.errors?.[0];
       if (failure || !result.data) {

@@ -1,5 +1,5 @@
 import { LockMode } from '@mikro-orm/core';
-import { BadInputError, ConflictError, NotFoundError } from '../../server/errors';
+import { BadInputError, ConflictError, NotFoundError } from '../../core/errors';
 import type { UnitOfWork } from '../events/unit-of-work';
 import { User } from '../user/user.entity';
 import { assertMayWrite } from '../user/user.scope';

@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
-import { BadInputError, ConflictError } from '../../server/errors';
+import { BadInputError, ConflictError } from '../../core/errors';
 import { Indicator, IndicatorKind } from '../indicator/indicator.entity';
 import { findIndicatorAndRegion } from '../indicator/indicator.lookup';
 import { checkFigure, checkInYear, checkStorable } from '../indicator/indicator.rules';

@@ -1,5 +1,5 @@
 import { LockMode, UniqueConstraintViolationException } from '@mikro-orm/core';
-import { BadInputError, ConflictError, NotFoundError } from '../../server/errors';
+import { BadInputError, ConflictError, NotFoundError } from '../../core/errors';
 import { Indicator } from '../indicator/indicator.entity';
 import { findIndicatorAndRegion } from '../indicator/indicator.lookup';
 import { checkFigure, checkInYear } from '../indicator/indicator.rules';
@@ -9,7 +9,7 @@ import { assertMayWrite } from '../user/user.scope';
 import { audit, snapshot } from '../audit/audit.service';
 import { Comparator, Target } from './target.entity';
 import type { SetTargetInput } from './target.input';
-import { targetChangedEvent } from '../board/board.events';
+import { targetChangedEvent } from './target.events';
 import type { UnitOfWork } from '../events/unit-of-work';
 
 function checkShape(indicator: Indicator, input: SetTargetInput): void {

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import { Arg, Authorized, Ctx, FieldResolver, Mutation, Resolver, Root } from 'type-graphql';
 import { DateScalar } from '../../common/scalars';
-import { requireUser, type Context } from '../../server/context';
+import { requireUser, type Context } from '../../core/context';
 import { Target } from '../target/target.entity';
 import { Trajectory } from './trajectory.entity';
 import { SetTrajectoryInput } from './trajectory.input';

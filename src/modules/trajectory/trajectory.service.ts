@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
 import { pgArray } from '../../common/pg-array';
-import { BadInputError, ConflictError, NotFoundError } from '../../server/errors';
+import { BadInputError, ConflictError, NotFoundError } from '../../core/errors';
 import { audit } from '../audit/audit.service';
-import { targetChangedEvent } from '../board/board.events';
+import { targetChangedEvent } from '../target/target.events';
 import { appendEvents } from '../events/outbox.service';
 import { findIndicatorAndRegion } from '../indicator/indicator.lookup';
 import { checkFigure, checkInYear } from '../indicator/indicator.rules';

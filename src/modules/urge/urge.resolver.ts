@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { DateScalar } from '../../common/scalars';
-import { requireUser, type Context } from '../../server/context';
-import { NotFoundError } from '../../server/errors';
+import { requireUser, type Context } from '../../core/context';
+import { NotFoundError } from '../../core/errors';
 import { Indicator } from '../indicator/indicator.entity';
 import { Programme } from '../programme/programme.entity';
 import { Region } from '../region/region.entity';

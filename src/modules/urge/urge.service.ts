@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
-import { BadInputError, NotFoundError } from '../../server/errors';
+import { BadInputError, NotFoundError } from '../../core/errors';
 import { audit, snapshot } from '../audit/audit.service';
-import { selfAndAncestors } from '../board/board.events';
+import { selfAndAncestors } from '../region/region.entity';
 import type { NewEvent } from '../events/outbox.service';
 import type { UnitOfWork } from '../events/unit-of-work';
 import { findIndicatorAndRegion } from '../indicator/indicator.lookup';

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, Field, FieldResolver, ID, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
-import { requireRole, requireUser, type Context } from '../../server/context';
+import { requireRole, requireUser, type Context } from '../../core/context';
 import { Department } from '../department/department.entity';
 import { Region } from '../region/region.entity';
 import { login } from './login.service';

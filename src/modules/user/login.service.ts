@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../../config';
-import { RateLimitedError, UnauthenticatedError } from '../../server/errors';
+import { RateLimitedError, UnauthenticatedError } from '../../core/errors';
 import { KeyedLock } from './keyed-lock';
 import { LoginAttempt } from './login-attempt.entity';
 import { verifyPassword } from './password';

@@ -1,5 +1,5 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import { RateLimitedError } from '../../server/errors';
+import { RateLimitedError } from '../../core/errors';
 import { QueueFullError, WorkQueue } from './work-queue';
 
 /**

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { appendEvents } from '../events/outbox.service';
+import type { EventType } from '../events/event-builder';
 
 /** The outbox type that says a user's rights or a session changed: every instance rechecks its sockets. */
 export const SESSION_CHANGED = 'SessionChanged';
@@ -23,3 +24,6 @@ export function appendSessionChanged(tx: EntityManager, change: SessionChange, a
 export function sessionChangeOf(payload: Record<string, unknown>): SessionChange {
   return { userId: Number(payload.userId), sessionId: typeof payload.sessionId === 'string' ? payload.sessionId : undefined };
 }
+
+/** No subscriber receives it: each instance's sockets read it from the row itself (server/socket-sessions.ts), so it builds to null. */
+export const sessionChanged: EventType = { type: SESSION_CHANGED, prepare: async () => () => null };

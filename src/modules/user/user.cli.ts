@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
 import { createClock } from '../../clock';
 import { ConfigError, loadConfig } from '../../config';
-import { openConfiguredDatabase } from '../../db/database';
-import { AppError } from '../../server/errors';
-import { createBus } from '../events/events';
+import { withDatabase } from '../../db/with-database';
+import { AppError } from '../../core/errors';
 import { AuthSession, SessionKind } from './session.entity';
 import { withPersistentSecret } from './secret';
 import { Role, User } from './user.entity';
@@ -40,10 +39,9 @@ export async function runUsersCli(argv: string[], out: (line: string) => void = 
   const [command, arg] = positionals;
   if (!command) throw new CliError(USAGE);
   const config = withPersistentSecret(loadConfig());
-  const db = await openConfiguredDatabase(config, { attach: true });
-  const clock = createClock({ timeZone: config.timeZone });
-  const em = db.orm.em.fork();
-  try {
+  await withDatabase(config, async (db) => {
+    const clock = createClock({ timeZone: config.timeZone });
+    const em = db.orm.em.fork();
     switch (command) {
       case 'create-user': {
         const role = values.role as Role;
@@ -76,10 +74,7 @@ export async function runUsersCli(argv: string[], out: (line: string) => void = 
         if (!admin) throw new CliError('there is no ADMIN account');
         const { session, lastSeq } = await revokeSession(em, clock, admin, arg);
         // Told on the bus, as a server's write is: the screens on it close within a second.
-        if (lastSeq) {
-          const bus = createBus(config, db.url);
-          await bus.announce(lastSeq).finally(() => bus.close());
-        }
+        if (lastSeq) await db.announce(lastSeq);
         out(`revoked ${session.id} at ${session.revokedAt!.toISOString()}`);
         return;
       }
@@ -96,9 +91,7 @@ export async function runUsersCli(argv: string[], out: (line: string) => void = 
       default:
         throw new CliError(`unknown command ${command}\n\n${USAGE}`);
     }
-  } finally {
-    await db.close();
-  }
+  });
 }
 
 export class CliError extends Error {}

@@ -1,4 +1,4 @@
-import { ForbiddenError } from '../../server/errors';
+import { ForbiddenError } from '../../core/errors';
 import type { Programme } from '../programme/programme.entity';
 import type { Region } from '../region/region.entity';
 import type { AuthSession } from './session.entity';

@@ -2,7 +2,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
 import type { Config } from '../../config';
-import { BadInputError, ConflictError, NotFoundError } from '../../server/errors';
+import { BadInputError, ConflictError, NotFoundError } from '../../core/errors';
 import { audit, snapshot } from '../audit/audit.service';
 import { Department } from '../department/department.entity';
 import { Programme } from '../programme/programme.entity';

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { authenticate } from '../../modules/user/session.service';
 import { Role } from '../../modules/user/user.entity';
-import type { Services } from '../context';
+import type { Services } from '../../core/context';
 import type { Metrics } from './metrics';
 
 /** How long a readiness check may take before it counts as down, in ms. */

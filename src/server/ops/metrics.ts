@@ -3,7 +3,7 @@ import type { RequestHandler } from 'express';
 import { Kind, parse, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { playgroundTabs } from '../../web/playground/playground';
-import type { Context, Services } from '../context';
+import type { Context, Services } from '../../core/context';
 
 /** Paths measured by name; any other is `other`, so a scan of random URLs cannot grow the series. */
 const ROUTES = ['/graphql', '/board', '/playground', '/healthz', '/readyz', '/metrics'];

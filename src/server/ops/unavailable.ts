@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { isDatabaseUnavailable } from '../../db/unavailable';
-import { ServiceUnavailableError } from '../errors';
+import { ServiceUnavailableError } from '../../core/errors';
 
 /**
  * While the database is away (restarting, unreachable), an operation that needed it answers
