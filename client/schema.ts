@@ -603,6 +603,24 @@ export type NotificationKind =
   | 'SUBMISSION_REVIEWED'
   | 'URGED';
 
+/** The forecast's verdict: the figure projected to the next step of the plan (its next milestone, else the deadline) against what the plan asks by then. */
+export type Outlook = {
+  __typename?: 'Outlook';
+  /** The figure projected to that day from the history (the figure itself for a target met). */
+  forecast: Maybe<Scalars['Float']['output']>;
+  /** The day judged: the trajectory's next milestone after asOf, else the target's deadline. */
+  on: Scalars['Date']['output'];
+  /** What the trajectory (or, without one, the target) asks for by that day. */
+  planned: Scalars['Float']['output'];
+  verdict: OutlookVerdict;
+};
+
+export type OutlookVerdict =
+  /** On its course the figure falls short of what is planned by that day. */
+  | 'OFF_COURSE'
+  /** The figure, on its course, makes what is planned by that day. */
+  | 'ON_COURSE';
+
 /** Relay page information. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -692,6 +710,8 @@ export type Progress = Node & {
   met: Maybe<Scalars['Int']['output']>;
   /** … out of how many; completion is met / metOf. */
   metOf: Maybe<Scalars['Int']['output']>;
+  /** The forecast's verdict, judged by the trajectory: will the figure make the plan's next milestone (else the target at its deadline)? Null without a target or a deadline ahead, or with fewer than two points. */
+  outlook: Maybe<Outlook>;
   region: Region;
   /** How many regions at the reporting level below have reported. */
   reportedCount: Scalars['Int']['output'];

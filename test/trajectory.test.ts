@@ -74,6 +74,22 @@ describe('trajectories', () => {
     expect(p.expectedByNow).toBe(0);
     expect(p.target.trajectory).toMatchObject({ interpolation: 'LINEAR', milestones: [] });
   });
+
+  it('the forecast\'s verdict follows the plan: a county on course for its deadline is off course for its milestone', async () => {
+    const OUTLOOK = `query($i: String!, $r: String!) { indicator(code: $i) { progress(region: $r) { actual status forecast outlook { on planned forecast verdict } } } }`;
+    const read = async () => (await server.ok(OUTLOOK, { i: 'P3-03', r: '330303' }, await server.token('admin'))).indicator.progress;
+    // 龙湾区: 546 of 878 beds by November 30, on a course to about 1008 by then.
+    const before = await read();
+    expect(before).toMatchObject({ actual: 546, status: 'ON_TRACK', outlook: { on: '2019-11-30', planned: 878, verdict: 'ON_COURSE' } });
+    expect(before.outlook.forecast).toBeCloseTo(before.forecast, 9);
+    // Its plan: all 878 by the end of July. On its course it has about 640 by then: behind the plan, and judged against it.
+    await server.ok(SET, { input: { indicator: 'P3-03', region: '330303', deadline: '2019-11-30', interpolation: 'LINEAR',
+      milestones: [{ on: '2019-07-31', value: 878 }] } }, await server.token('yanglao'));
+    const after = await read();
+    expect(after).toMatchObject({ status: 'BEHIND', outlook: { on: '2019-07-31', planned: 878, verdict: 'OFF_COURSE' } });
+    expect(after.outlook.forecast).toBeCloseTo((546 * 212) / 181, 6);
+    expect(after.forecast).toBeCloseTo(before.forecast, 9);
+  });
 });
 
 describe('setTrajectory: bad input writes nothing', () => {

@@ -39,14 +39,14 @@ export function isMet(indicator: Indicator, target: Target, actual: number): boo
 }
 
 /** The value the target asks for, for completion and pace: the value, the low end of a range, 1 for a milestone. */
-function goal(indicator: Indicator, target: Target): number | null {
+export function goal(indicator: Indicator, target: Target): number | null {
   if (target.comparator === Comparator.RANGE) return target.min ?? null;
   if (target.value != null) return target.value;
   return indicator.kind === IndicatorKind.MILESTONE ? 1 : null;
 }
 
 /** Whether less is better for this target: a DOWN indicator, or an upper bound. */
-function lessIsBetter(indicator: Indicator, target: Target): boolean {
+export function lessIsBetter(indicator: Indicator, target: Target): boolean {
   return target.comparator === Comparator.LTE || (indicator.direction === Direction.DOWN && target.comparator !== Comparator.GTE && target.comparator !== Comparator.RANGE);
 }
 

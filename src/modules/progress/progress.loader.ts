@@ -11,6 +11,7 @@ import { aggregate, history, rollUp, type Figures, type HistoryPoint, type Progr
 import { judge, judgeByChildren } from './progress.judge';
 import type { Progress } from './progress.types';
 import { plansAsOf } from '../trajectory/trajectory.service';
+import type { Plan } from '../trajectory/trajectory.plan';
 
 export interface ProgressLoaderOptions {
   /**
@@ -56,6 +57,8 @@ export interface ProgressLoaders {
   history: DataLoader<ProgressKey, HistoryPoint[], string>;
   /** The targets of the children of a region for an indicator: `${indicatorId}|${parentCode}`. */
   childTargets: DataLoader<string, Target[]>;
+  /** A target's planned trajectory as it stood at the end of a day; null without one. */
+  plans: DataLoader<{ targetId: number; asOf: string }, Plan | null, string>;
 }
 
 const keyOf = (k: ProgressKey) => `${k.indicatorId}|${k.regionCode}|${k.asOf}`;
@@ -110,6 +113,14 @@ export function createProgressLoaders(em: EntityManager, clock: Clock, regions: 
     return pairs.map((pair) => byPair.get(pair) ?? []);
   });
 
+  const planLoader = new DataLoader<{ targetId: number; asOf: string }, Plan | null, string>(async (keys) => {
+    const plansByDay = new Map<string, Map<number, Plan>>();
+    for (const day of new Set(keys.map((k) => k.asOf))) {
+      plansByDay.set(day, await plansAsOf(em, [...new Set(keys.filter((k) => k.asOf === day).map((k) => k.targetId))], day, clock.timeZone));
+    }
+    return keys.map((k) => plansByDay.get(k.asOf)?.get(k.targetId) ?? null);
+  }, { cacheKeyFn: (k) => `${k.targetId}|${k.asOf}` });
+
   const progress: DataLoader<ProgressKey, Progress, string> = new DataLoader(async (keys) => {
     const indicatorIds = [...new Set(keys.map((k) => k.indicatorId))];
     const regionCodes = [...new Set(keys.map((k) => k.regionCode))];
@@ -130,7 +141,10 @@ export function createProgressLoaders(em: EntityManager, clock: Clock, regions: 
       figures.set(day, await fromRollups(day)
         ? await maintainedFigures(em, indicators, dayKeys, day, clock.timeZone)
         : await rollUp(em, indicators, dayKeys, day, clock.timeZone));
-      plans.set(day, await plansAsOf(em, targets.map((t) => t.id), day, clock.timeZone));
+      const dayPlans = await plansAsOf(em, targets.map((t) => t.id), day, clock.timeZone);
+      plans.set(day, dayPlans);
+      // Read once: what the outlook of these targets asks for later in the request is known.
+      for (const t of targets) planLoader.prime({ targetId: t.id, asOf: day }, dayPlans.get(t.id) ?? null);
     }
     const targetsOf = groupBy(targets, (t) => `${t.indicator.id}|${t.region.code}`);
     const judged = keys.map((key) => {
@@ -168,5 +182,5 @@ export function createProgressLoaders(em: EntityManager, clock: Clock, regions: 
     return keys.map((k) => points.get(k.asOf)?.get(`${k.indicatorId}|${k.regionCode}`) ?? []);
   }, { cacheKeyFn: keyOf });
 
-  return { progress, history: historyLoader, childTargets };
+  return { progress, history: historyLoader, childTargets, plans: planLoader };
 }
