@@ -40,9 +40,7 @@ export class TargetTrajectoryResolver {
   }
 
   @Mutation(() => Trajectory, { description: 'Plan a target\'s trajectory (a new version; older ones stay for time travel): ADMIN or the leading DEPARTMENT.' })
-  async setTrajectory(@Arg('input', () => SetTrajectoryInput) input: SetTrajectoryInput, @Ctx() ctx: Context): Promise<Trajectory> {
-    const { trajectory, lastSeq } = await setTrajectory(ctx.em, ctx.clock, requireUser(ctx), input);
-    ctx.services.events.announce(lastSeq);
-    return trajectory;
+  setTrajectory(@Arg('input', () => SetTrajectoryInput) input: SetTrajectoryInput, @Ctx() ctx: Context): Promise<Trajectory> {
+    return setTrajectory(ctx.work, requireUser(ctx), input);
   }
 }

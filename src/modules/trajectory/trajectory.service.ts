@@ -1,10 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Clock } from '../../clock';
 import { pgArray } from '../../common/pg-array';
 import { BadInputError, ConflictError, NotFoundError } from '../../core/errors';
 import { audit } from '../audit/audit.service';
 import { targetChangedEvent } from '../target/target.events';
-import { appendEvents } from '../events/outbox.service';
+import type { UnitOfWork } from '../events/unit-of-work';
 import { findIndicatorAndRegion } from '../indicator/indicator.lookup';
 import { checkFigure, checkInYear } from '../indicator/indicator.rules';
 import { Target } from '../target/target.entity';
@@ -29,15 +28,22 @@ export async function plansAsOf(em: EntityManager, targetIds: number[], day: str
 
 const MAX_MILESTONES = 60;
 
+/** The latest version of a target's trajectory, if any (what a sheet's row compares itself with). */
+export function latestTrajectory(em: EntityManager, targetId: number): Promise<Trajectory | null> {
+  return em.findOne(Trajectory, { target: targetId }, { orderBy: { version: 'desc' } });
+}
+
 /**
  * Sets a target's trajectory (a new version): ADMIN or the leading DEPARTMENT, as for targets; for
- * a target of any level (the city's, an allocated county's or township's). The boards' progress
- * moves with it.
+ * a target of any level (the city's, an allocated county's or township's). In the unit's
+ * transaction, with a TargetChanged fact: the projector judges the region and the regions above
+ * again, and the boards' progress moves with it.
  */
-export async function setTrajectory(em: EntityManager, clock: Clock, user: User, input: SetTrajectoryInput): Promise<{ trajectory: Trajectory; lastSeq?: string }> {
+export async function setTrajectory(unit: UnitOfWork, user: User, input: SetTrajectoryInput): Promise<Trajectory> {
+  const { em, clock } = unit;
   const { indicator, region } = await findIndicatorAndRegion(em, input);
   assertMayWrite(user, indicator.programme, region, 'targets');
-  const target = await em.findOne(Target, { indicator, region, deadline: input.deadline ?? null });
+  const target = await em.findOne(Target, { indicator, region, deadline: input.deadline ?? null }, { populate: ['region'] });
   if (!target) throw new NotFoundError('Target', `${indicator.code} ${region.code} ${input.deadline ?? 'without deadline'}`);
   const deadline = target.deadline ?? indicator.programme.endsOn;
   const start = input.startsOn ?? indicator.programme.startsOn;
@@ -53,14 +59,14 @@ export async function setTrajectory(em: EntityManager, clock: Clock, user: User,
     if (i > 0 && m.on <= input.milestones[i - 1].on) throw new BadInputError(`milestone ${m.on} is not after ${input.milestones[i - 1].on}`, `${field}.on`);
     checkFigure(indicator, m.value, `${field}.value`);
   });
-  return em.transactional(async (tx) => {
+  return unit.transaction(async (tx, outbox) => {
     const [{ last }] = await tx.execute<{ last: number | null }[]>('select max(version) as last from trajectory where target_id = ? ', [target.id]);
     const current = last ?? 0;
     if (input.expectedVersion != null && input.expectedVersion !== current) {
       throw new ConflictError(`The trajectory was changed (version ${current}); read it again`, { version: current });
     }
     const trajectory = tx.create(Trajectory, {
-      target, version: current + 1, interpolation: input.interpolation, startsOn: input.startsOn ?? undefined,
+      target: tx.getReference(Target, target.id), version: current + 1, interpolation: input.interpolation, startsOn: input.startsOn ?? undefined,
       milestones: input.milestones.map((m) => ({ on: m.on, value: m.value })), derived: false, note: input.note?.trim() || undefined,
       setBy: tx.getReference(User, user.id), setAt: clock.now(),
     });
@@ -70,7 +76,7 @@ export async function setTrajectory(em: EntityManager, clock: Clock, user: User,
       after: { version: trajectory.version, interpolation: trajectory.interpolation, startsOn: trajectory.startsOn ?? null, milestones: trajectory.milestones },
     });
     // The projector judges the region and its ancestors again on the TargetChanged fact.
-    const events = [targetChangedEvent(target, indicator.programme.id)];
-    return { trajectory, lastSeq: await appendEvents(tx, events, clock.now()) };
+    outbox.add(targetChangedEvent(target, indicator.programme.id));
+    return trajectory;
   });
 }
