@@ -109,10 +109,19 @@ export async function writeReport(summary) {
     for (const [code, label] of [['000000', 'the nation (31 provinces)'], ['330000', '浙江省 (11 cities)']]) {
       const r = national.ratios[code === '000000' ? 'nation' : 'province'];
       const of = (name) => national.results.find((x) => x.region === code && x.name.startsWith(name));
-      rows.push([`\`Board\` for ${label}, every board computed`, 'Duban/raw ≥ 0.5', `${f2(of('Duban, every').requestsPerSecond)} req/s, p99 ${of('Duban, every').latencyMs.p99} ms`, `raw ${f2(of('Raw').requestsPerSecond)} req/s, p99 ${of('Raw').latencyMs.p99} ms: **×${f2(r.computedOverRaw)}**`, verdict(r.computedOverRaw >= 0.5)]);
+      const computed = national.results.find((x) => x.region === code && x.name === 'Duban, every board computed');
+      const withForecast = of('Duban, every board computed, with forecast');
+      // The nation's goal (issue 13): p50 ≤ 50 ms and ≥ 20× raw, reading the maintained roll-ups; a province's, ≥ 0.5× raw.
+      const nation = code === '000000';
+      if (withForecast) rows.push([`\`Board\` for ${label}, every board computed, with \`forecast\` (the contract's)`, 'measured', `${f2(withForecast.requestsPerSecond)} req/s, p50 ${withForecast.latencyMs.p50} ms`, 'raw computes no forecast', 'measured']);
+      const alone = of('Duban, every board computed, one at a time');
+      rows.push([`\`Board\` for ${label}, every board computed (no \`forecast\`, as raw)`, nation ? 'p50 ≤ 50 ms (one at a time), Duban/raw ≥ 20' : 'Duban/raw ≥ 0.5', `${f2(computed.requestsPerSecond)} req/s at ${computed.connections} connections (p50 ${computed.latencyMs.p50} ms); one at a time: p50 ${alone?.latencyMs.p50 ?? 'n/a'} ms`, `raw ${f2(of('Raw').requestsPerSecond)} req/s, p50 ${of('Raw').latencyMs.p50} ms: **×${f2(r.computedOverRaw)}**`, verdict(nation ? (alone?.latencyMs.p50 ?? Infinity) <= 50 && r.computedOverRaw >= 20 : r.computedOverRaw >= 0.5)]);
+      if (nation && national.projection) rows.push(['the projection\'s rebuild of every roll-up on the national tree (at start, after the import\'s fact)', 'measured', s1(national.projection.msAfterStart), 'boards read at read time meanwhile', 'measured']);
       rows.push([`\`Board\` for ${label}, figures cache`, 'Duban/raw ≥ 0.5', `${f1(of('Duban, figures').requestsPerSecond)} req/s, p99 ${of('Duban, figures').latencyMs.p99} ms`, `raw: **×${f2(r.cachedOverRaw)}**`, verdict(r.cachedOverRaw >= 0.5)]);
     }
     rows.push(['`Board` SQL statements, nation and province', 'constant', 'the same count with one province or two (`test/board-cost.test.ts`)', 'as at the city', '**met** (a test)']);
+    const w = national.writeCost;
+    if (w) rows.push(['write cost: a township\'s `submitFigure` on the national tree', 'p50 ≤ 1.5 × the demo tree\'s', `p50 ${f1(w.national.p50Ms)} ms, p99 ${f1(w.national.p99Ms)} ms (${w.national.writes} writes)`, `demo tree: p50 ${f1(w.demo.p50Ms)} ms, p99 ${f1(w.demo.p99Ms)} ms: **×${f2(w.nationalOverDemoP50)}**`, verdict(w.nationalOverDemoP50 <= 1.5)]);
     rows.push(['memory: RSS idle, national tree loaded', 'no growth with the regions', `${f1(national.memory.nationalIdleMb)} MB`, `demo alone: ${f1(national.memory.demoIdleMb)} MB: ×${f2(national.memory.nationalIdleMb / national.memory.demoIdleMb)}`, verdict(national.memory.nationalIdleMb / national.memory.demoIdleMb < 1.25)]);
   }
   if (ingest) {
@@ -155,7 +164,7 @@ export async function writeReport(summary) {
       `The import is idempotent and applies changes (a renamed or a new region) as updates: \`test/region-import.test.ts\` on 温州市 down to its villages.`,
       `The demo's regions were already there (205): the first import moved them under the nation (their paths changed), which is why it reports 205 updated.`, '',
       `### The \`Board\` at the nation and at a province`, '',
-      `The contract's \`Board\` (\`test/contract/board.graphql\`, with \`forecast\`) for \`NAT\`, against the raw baseline of \`bench/board\` (\`raw-server.mjs\`: node:http + one hand-written statement per board) on the same database; Duban's and raw's figures compared first (every indicator and child). autocannon, one server at a time, after one request per connection: the province for ${n.settings.durationSeconds} s at ${n.settings.connections} connections; the nation, whose board takes seconds, as ${n.settings.nationRequests} requests at 2 connections (req/s = requests / elapsed, and autocannon counts at least 1 s: the cached nation's ratio is understated).`, '',
+      `The contract's \`Board\` (\`test/contract/board.graphql\`, with \`forecast\`) for \`NAT\`, against the raw baseline of \`bench/board\` (\`raw-server.mjs\`: node:http + one hand-written statement per board) on the same database; Duban's and raw's figures compared first (every indicator and child). autocannon, one server at a time, after one request per connection: each board for ${n.settings.durationSeconds} s at ${n.settings.connections} connections; the contract's board with \`forecast\`, which reads the history at read time, as ${n.settings.forecastRequests} requests at 2 connections. "Every board computed" (figures cache off) reads today's maintained roll-ups, which the projector keeps per indicator × region (\`src/modules/projection/\`); the raw baseline computes from the latest figures.`, '',
       table(['server', 'region', 'req/s', 'p50 ms', 'p99 ms', 'errors'], n.results.map((r) => [r.name, r.region, f2(r.requestsPerSecond), String(r.latencyMs.p50), String(r.latencyMs.p99), String(r.errors)])), '',
       table(['ratio (same run)', 'nation', 'province'], [
         ['Duban computing every board / raw, throughput', f2(n.ratios.nation.computedOverRaw), f2(n.ratios.province.computedOverRaw)],

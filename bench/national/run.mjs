@@ -12,19 +12,25 @@
  *      its figures cache, and from the raw baseline of bench/board (raw-server.mjs: one statement),
  *      after checking that Duban and raw agree on every figure; autocannon, one after the other;
  *   5. Duban's resident memory: idle after start on the national database, after the boards, and
- *      the same for a Duban on a database with the demo alone (the same server).
+ *      the same for a Duban on a database with the demo alone (the same server);
+ *   6. the write cost: the contract's submitFigure (test/contract/submit.graphql) of a township on
+ *      the national tree (NAT-01) and of the demo's reporting level on the demo tree (P3-01 at
+ *      330302), BENCH_NATIONAL_WRITES each, one at a time, alternating between the two servers; the
+ *      national p50 over the demo's (goal: within 1.5×). No roll-up runs in the write: the
+ *      projector folds its fact after the commit, the same on any tree.
  *
  * Env: BENCH_DATABASE_URL, BENCH_NATIONAL_DURATION (s, 10), BENCH_NATIONAL_CONNECTIONS (4),
- * BENCH_NATIONAL_REQUESTS (4, at the nation), BENCH_NATIONAL_SEED (20190630). Results to stdout and bench/national/results.json.
+ * BENCH_NATIONAL_WRITES (100), BENCH_NATIONAL_SEED (20190630). Results to stdout and bench/national/results.json.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { startServer } from '../board/processes.mjs';
-import { DUBAN_BOARD, LOGIN } from '../board/queries.mjs';
+import { DUBAN_BOARD, DUBAN_BOARD_NO_FORECAST, LOGIN } from '../board/queries.mjs';
 import { coverage, differences, fromDuban } from '../board/verify.mjs';
 import { openDatabase, settledRssMb } from '../database.mjs';
 import { number } from '../env.mjs';
@@ -42,8 +48,10 @@ const settings = {
   durationSeconds: number('BENCH_NATIONAL_DURATION', 10),
   connections: number('BENCH_NATIONAL_CONNECTIONS', 4),
   seed: number('BENCH_NATIONAL_SEED', 20190630),
-  nationRequests: number('BENCH_NATIONAL_REQUESTS', 4),
+  writes: number('BENCH_NATIONAL_WRITES', 100),
+  forecastRequests: number('BENCH_NATIONAL_REQUESTS', 4),
 };
+const SUBMIT = readFileSync(fileURLToPath(new URL('../../test/contract/submit.graphql', import.meta.url)), 'utf8');
 const log = (line) => console.error(`[national] ${line}`);
 
 function cannon(target, options) {
@@ -56,14 +64,13 @@ function cannon(target, options) {
 }
 
 /**
- * A province's board for BENCH_NATIONAL_DURATION s at BENCH_NATIONAL_CONNECTIONS; the nation's,
- * which takes seconds, as BENCH_NATIONAL_REQUESTS requests over 2 connections. Both after a
- * warm-up of one request per connection.
+ * A board for BENCH_NATIONAL_DURATION s at BENCH_NATIONAL_CONNECTIONS, after a warm-up of one
+ * request per connection; a board that takes seconds (`amount`), as that many requests over 2.
  */
-async function measure(target, nation) {
-  const connections = nation ? 2 : settings.connections;
+async function measure(target) {
+  const connections = target.sequential ? 1 : target.amount ? 2 : settings.connections;
   await cannon(target, { connections, amount: connections });
-  const r = await cannon(target, nation ? { connections, amount: settings.nationRequests } : { connections, duration: settings.durationSeconds });
+  const r = await cannon(target, target.sequential ? { connections, amount: target.sequential } : target.amount ? { connections, amount: target.amount } : { connections, duration: settings.durationSeconds });
   return {
     name: target.name, region: target.region, connections, requests: r.requests.total, seconds: r.duration,
     requestsPerSecond: r.requests.total / r.duration,
@@ -114,6 +121,52 @@ async function rollUpCost(rollUp, client, region) {
   return { withIndex, withoutIndex };
 }
 
+const f1s = (ms) => `${(ms / 1000).toFixed(1)} s`;
+
+/** Waits until the projection has folded every fact (src/modules/projection/rollup.sql.ts, projectionIsCurrent). */
+async function projectionCaughtUp(url, since) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (;;) {
+      const { rows: [row] } = await client.query('select not p.rebuild and p.last_folded >= s.last_fact_seq as current from projection_state p, outbox_sequence s where p.id and s.id');
+      if (row?.current) return { msAfterStart: performance.now() - since };
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** The p-th percentile of sorted `values`. */
+const percentile = (values, p) => values[Math.min(values.length - 1, Math.floor((p / 100) * values.length))];
+
+/**
+ * BENCH_NATIONAL_WRITES submitFigure on each tree as admin, one at a time, alternating (the
+ * machine's noise falls on both alike): each answer's time, and the national p50 over the demo's.
+ */
+async function measureWrites(national, demo, township) {
+  const login = async (server) => ({ authorization: `Bearer ${JSON.parse(await post(server.url, { query: LOGIN, variables: { username: 'admin', password: 'demo' } })).data.login.token}` });
+  const sides = [
+    { name: 'national', server: national, headers: await login(national), input: (i) => ({ indicator: 'NAT-01', region: township, value: 10 + i, asOf: '2019-06-30' }), ms: [] },
+    { name: 'demo', server: demo, headers: await login(demo), input: (i) => ({ indicator: 'P3-01', region: '330302', value: 1000 + i, asOf: '2019-06-30' }), ms: [] },
+  ];
+  for (let i = -5; i < settings.writes; i += 1) {
+    for (const side of sides) {
+      const started = performance.now();
+      const body = await post(side.server.url, { query: SUBMIT, variables: { input: side.input(i + 5) } }, side.headers);
+      const ms = performance.now() - started;
+      if (!looksRight(body)) throw new Error(`submitFigure on the ${side.name} tree: ${body.slice(0, 300)}`);
+      if (i >= 0) side.ms.push(ms); // the first five of each are a warm-up
+    }
+  }
+  const summary = Object.fromEntries(sides.map((side) => {
+    const sorted = [...side.ms].sort((a, b) => a - b);
+    return [side.name, { writes: sorted.length, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), meanMs: sorted.reduce((a, b) => a + b, 0) / sorted.length }];
+  }));
+  return { ...summary, nationalOverDemoP50: summary.national.p50Ms / summary.demo.p50Ms, nationalOverDemoP99: summary.national.p99Ms / summary.demo.p99Ms };
+}
+
 /** Knex-style `?` placeholders to pg's `$n`. */
 function toPg(sql) {
   let n = 0;
@@ -151,6 +204,8 @@ async function main() {
     log('seeding the national programme');
     const seeded = await seedNationalProgramme(client, { seed: settings.seed });
     log(`seeded: ${JSON.stringify(seeded)}`);
+    // A township of 鹿城区 (330302) for the write cost: the same county the demo's figure is entered for.
+    const { rows: [{ code: township }] } = await client.query(`select code from region where level = 'TOWNSHIP' and parent_code = '330302' order by code limit 1`);
     const { rows: [sizes] } = await client.query(`select (select count(*) from region)::int as regions,
       (select count(*) from region where level = 'TOWNSHIP')::int as townships, (select count(*) from submission)::int as submissions,
       (select count(*) from region where parent_code = $1)::int as provinces, (select count(*) from region where parent_code = $2)::int as cities`, [NATION, PROVINCE]);
@@ -165,6 +220,7 @@ async function main() {
       name, cwd: ROOT, args: ['dist/src/main.js'], ready: /API \(HTTP\):\s+(\S+)/,
       env: { ...common, DATABASE_URL: databaseUrl, PORT: String(await freePort()), DUBAN_FIGURES_CACHE_ENTRIES: String(cacheEntries) },
     });
+    const started0 = performance.now();
     const started = await Promise.allSettled([
       startDuban('duban', url, 0),
       startDuban('duban-cached', url, 500),
@@ -178,6 +234,10 @@ async function main() {
     const failed = started.filter((s) => s.status === 'rejected');
     if (failed.length) throw new Error(failed.map((s) => s.reason.message).join('\n'));
     const [duban, cached, raw] = servers;
+    // The projector rebuilds every roll-up on the tree's fact (the import's); until it has folded
+    // everything, today's boards are rolled up at read time. Measured: how long that takes here.
+    const projection = await projectionCaughtUp(url, started0);
+    log(`projection current ${f1s(projection.msAfterStart)} after the servers were started`);
     const memory = { nationalIdleMb: await settledRssMb(duban.pid) };
 
     const token = JSON.parse(await post(duban.url, { query: LOGIN, variables: { username: 'screen', password: 'demo' } })).data.login.token;
@@ -187,9 +247,15 @@ async function main() {
     for (const region of [NATION, PROVINCE]) {
       const variables = { programme: NATIONAL_PROGRAMME, region };
       const targets = [
-        { name: 'Duban, every board computed', region, url: duban.url, headers: auth, body: JSON.stringify({ query: DUBAN_BOARD, variables }) },
+        // Without forecast, as raw computes it: today's figures, from the maintained roll-ups.
+        { name: 'Duban, every board computed', region, url: duban.url, headers: auth, body: JSON.stringify({ query: DUBAN_BOARD_NO_FORECAST, variables }) },
+        // The contract's query: its forecast reads the history at read time (issue 13 keeps it so).
+        { name: 'Duban, every board computed, with forecast', region, url: duban.url, headers: auth, body: JSON.stringify({ query: DUBAN_BOARD, variables }), amount: settings.forecastRequests },
         { name: 'Duban, figures cache', region, url: cached.url, headers: auth, body: JSON.stringify({ query: DUBAN_BOARD, variables }) },
-        { name: 'Raw SQL (node:http + pg)', region, url: raw.url, headers: {}, body: JSON.stringify({ variables }) },
+        // Raw's board at the nation takes seconds: a count of requests, not a duration.
+        { name: 'Raw SQL (node:http + pg)', region, url: raw.url, headers: {}, body: JSON.stringify({ variables }), amount: region === NATION ? settings.forecastRequests : undefined },
+        // One request at a time: the latency of one board, without waiting behind the others.
+        { name: 'Duban, every board computed, one at a time', region, url: duban.url, headers: auth, body: JSON.stringify({ query: DUBAN_BOARD_NO_FORECAST, variables }), sequential: 20 },
       ];
       const reference = fromDuban('duban', await post(duban.url, { query: DUBAN_BOARD, variables }, auth));
       const other = fromDuban('raw', await post(raw.url, { variables }));
@@ -198,13 +264,13 @@ async function main() {
       verified[region] = coverage(reference);
       log(`verified at ${region}: ${JSON.stringify(verified[region])}`);
       for (const target of targets) {
-        log(`${target.name} at ${region}: ${region === NATION ? `${settings.nationRequests} requests at 2 connections` : `${settings.durationSeconds} s at ${settings.connections} connections`}`);
-        results.push(await measure(target, region === NATION));
+        log(`${target.name} at ${region}: ${target.sequential ? `${target.sequential} requests one at a time` : target.amount ? `${target.amount} requests at 2 connections` : `${settings.durationSeconds} s at ${settings.connections} connections`}`);
+        results.push(await measure(target));
       }
     }
     memory.nationalAfterBoardsMb = await settledRssMb(duban.pid);
     memory.nationalCachedAfterBoardsMb = await settledRssMb(cached.pid);
-    await Promise.all(servers.splice(0).map((s) => s.stop()));
+    await Promise.all(servers.splice(1).map((s) => s.stop()));
 
     // The same server on the demo alone: what the national tree adds to a process.
     const demo = await startDuban('duban-demo', urls.duban_demo, 0);
@@ -213,11 +279,15 @@ async function main() {
     const demoToken = JSON.parse(await post(demo.url, { query: LOGIN, variables: { username: 'screen', password: 'demo' } })).data.login.token;
     await cannon({ url: demo.url, headers: { authorization: `Bearer ${demoToken}` }, body: JSON.stringify({ query: DUBAN_BOARD, variables: { programme: 'P3', region: '330300' } }) }, { connections: settings.connections, duration: settings.durationSeconds });
     memory.demoAfterBoardsMb = await settledRssMb(demo.pid);
+
+    log(`write cost: ${settings.writes} submitFigure on each tree, one at a time, alternating`);
+    const writeCost = await measureWrites(duban, demo, township);
+    log(`write cost: ${JSON.stringify(writeCost)}`);
     await Promise.all(servers.splice(0).map((s) => s.stop()));
 
     const ratio = (region) => {
       const of = (name) => results.find((r) => r.region === region && r.name.startsWith(name));
-      const computed = of('Duban, every'); const hit = of('Duban, figures'); const base = of('Raw');
+      const computed = results.find((r) => r.region === region && r.name === 'Duban, every board computed'); const hit = of('Duban, figures'); const base = of('Raw');
       return {
         computedOverRaw: computed.requestsPerSecond / base.requestsPerSecond,
         cachedOverRaw: hit.requestsPerSecond / base.requestsPerSecond,
@@ -229,10 +299,10 @@ async function main() {
       date: new Date().toISOString(),
       machine: { postgres, database: database.embedded ? 'embedded' : 'BENCH_DATABASE_URL', node: process.version },
       settings, sizes, import: { first: importFirst, again: importAgain }, seeded, rollUp, verified, results,
-      ratios: { nation: ratio(NATION), province: ratio(PROVINCE) }, memory,
+      ratios: { nation: ratio(NATION), province: ratio(PROVINCE) }, memory, writeCost, projection,
     };
     await writeFile(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(JSON.stringify({ import: report.import, seeded, ratios: report.ratios, memory }, null, 2));
+    console.log(JSON.stringify({ import: report.import, seeded, ratios: report.ratios, memory, writeCost }, null, 2));
     if (results.some((r) => r.errors)) { process.exitCode = 1; log('FAILED: errors under load'); }
   } finally {
     await stopAll();
