@@ -96,6 +96,7 @@ export type BoardEventsSubscriptionVariables = Exact<{
 
 export type BoardEventsSubscription = { boardEvents:
     | { __typename: 'CommentAdded', cursor: string, at: string }
+    | { __typename: 'NoticeChanged', cursor: string, at: string }
     | { __typename: 'PresenceChanged', cursor: string, at: string }
     | { __typename: 'ProgrammeChanged', cursor: string, at: string }
     | { __typename: 'ProgressChanged', cursor: string, at: string, indicator: { code: string }, region: { code: string }, progress: { actual: number | null, completion: number | null, status: ProgressStatus } }
@@ -130,6 +131,7 @@ export type BoardEventsIdsSubscriptionVariables = Exact<{
 
 export type BoardEventsIdsSubscription = { boardEvents:
     | { __typename: 'CommentAdded', cursor: string, at: string }
+    | { __typename: 'NoticeChanged', cursor: string, at: string }
     | { __typename: 'PresenceChanged', cursor: string, at: string }
     | { __typename: 'ProgrammeChanged', cursor: string, at: string }
     | { __typename: 'ProgressChanged', cursor: string, at: string, indicator: { id: string, code: string }, region: { id: string, code: string }, progress: { id: string, actual: number | null, completion: number | null, expectedByNow: number | null, status: ProgressStatus, reportedCount: number, expectedCount: number } }

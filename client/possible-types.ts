@@ -4,6 +4,7 @@
   "possibleTypes": {
     "BoardEvent": [
       "CommentAdded",
+      "NoticeChanged",
       "PresenceChanged",
       "ProgrammeChanged",
       "ProgressChanged",
@@ -31,6 +32,7 @@
   "possibleTypes": {
     "BoardEvent": [
       "CommentAdded",
+      "NoticeChanged",
       "PresenceChanged",
       "ProgrammeChanged",
       "ProgressChanged",

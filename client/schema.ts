@@ -148,6 +148,10 @@ export type Comparator =
   /** From min to max, inclusive. */
   | 'RANGE';
 
+export type CompletionDecision =
+  | 'ACCEPTED'
+  | 'RETURNED';
+
 /** A new indicator of a programme: its department (or ADMIN) only. */
 export type CreateIndicatorInput = {
   aggregation?: Aggregation;
@@ -188,6 +192,14 @@ export type CreateUserInput = {
   username: Scalars['String']['input'];
 };
 
+/** The leading department's answer to an extension request. */
+export type DecideExtensionInput = {
+  decision: ExtensionDecision;
+  /** Required when REFUSED. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  notice: Scalars['ID']['input'];
+};
+
 export type Department = Node & {
   __typename?: 'Department';
   /** Global, stable and opaque: cache by it, pass it to node(id:). */
@@ -199,6 +211,10 @@ export type Department = Node & {
 export type Direction =
   | 'DOWN'
   | 'UP';
+
+export type ExtensionDecision =
+  | 'GRANTED'
+  | 'REFUSED';
 
 export type Indicator = Node & {
   __typename?: 'Indicator';
@@ -254,6 +270,12 @@ export type IndicatorKind =
   /** A ratio in %, from a numerator and a denominator where known. */
   | 'PERCENT';
 
+export type Interpolation =
+  /** A straight line from one milestone to the next (from the start, and on to the target at the deadline). */
+  | 'LINEAR'
+  /** Each milestone's value holds from its day until the next one. */
+  | 'STEP';
+
 /** A region that has not reported an indicator since the start of its current reporting cycle. */
 export type LateReport = {
   __typename?: 'LateReport';
@@ -272,28 +294,56 @@ export type LoginPayload = {
   user: User;
 };
 
+/** A dated milestone of a trajectory: the figure planned by that day. */
+export type Milestone = {
+  __typename?: 'Milestone';
+  on: Scalars['Date']['output'];
+  value: Scalars['Float']['output'];
+};
+
+export type MilestoneInput = {
+  on: Scalars['Date']['input'];
+  value: Scalars['Float']['input'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Acknowledge a notice (签收): ISSUED → ACKNOWLEDGED. The region's REPORTER (or ADMIN). */
+  acknowledgeNotice: Notice;
   /** Comment (批示) on an indicator in a region, or on a submission of it. */
   addComment: Comment;
+  /** Report a notice done (办结) once the figure meets the target → COMPLETED. The region's REPORTER (or ADMIN); the rules also complete it by themselves. */
+  completeNotice: Notice;
   /** Add an indicator to a programme: ADMIN or the leading DEPARTMENT. A taken code: CONFLICT. */
   createIndicator: Indicator;
   /** A long-lived, read-only token for a meeting-room screen, limited to its boards: ADMIN. */
   createScreenToken: ScreenTokenPayload;
   /** Create an account: ADMIN. A taken username: CONFLICT. */
   createUser: User;
+  /** Grant or refuse an extension → EXTENSION_GRANTED (the notice judges by the new deadline; the target keeps its own) or EXTENSION_REFUSED. The leading DEPARTMENT (or ADMIN). */
+  decideNoticeExtension: Notice;
   /** Sign in. Wrong credentials: UNAUTHENTICATED, the same whether the user exists or not. Too many failures for a username or from an address: RATE_LIMITED for a while. */
   login: LoginPayload;
   /** Sign out: this token stops working at once, on every instance. */
   logout: Scalars['Boolean']['output'];
+  /** Ask for a later deadline (申请延期) → EXTENSION_REQUESTED. The region's REPORTER (or ADMIN). */
+  requestNoticeExtension: Notice;
+  /** Accept a completed notice (验收) → ACCEPTED (closed), or return it → RETURNED. The leading DEPARTMENT (or ADMIN). */
+  reviewNoticeCompletion: Notice;
   /** Approve or return a submitted figure: ADMIN, or the DEPARTMENT that leads its programme. */
   reviewSubmission: Submission;
   /** Revoke a screen token or a session: ADMIN. It stops working at once. */
   revokeToken: Session;
   /** Which review statuses count on the boards: [APPROVED, SUBMITTED] (default) or [APPROVED]. ADMIN or the leading DEPARTMENT. */
   setCountedStatuses: Programme;
+  /** Set a programme's notice rules: ADMIN or the leading DEPARTMENT. Its notices are judged again. */
+  setNoticeRules: NoticeRules;
+  /** Sets the weights of the programme's SCORE (量化评分), replacing the previous ones (indicators not named weigh 0): ADMIN or the leading DEPARTMENT. */
+  setScoreWeights: Programme;
   /** Set a target; ADMIN, or the DEPARTMENT that leads the programme. */
   setTarget: Target;
+  /** Plan a target's trajectory (a new version; older ones stay for time travel): ADMIN or the leading DEPARTMENT. */
+  setTrajectory: Trajectory;
   /** Report a figure; see SubmitFigureInput. */
   submitFigure: SubmitFigurePayload;
   /** Change an indicator, given the version you read: ADMIN or the leading DEPARTMENT. A stale version: CONFLICT. */
@@ -305,8 +355,18 @@ export type Mutation = {
 };
 
 
+export type MutationAcknowledgeNoticeArgs = {
+  input: NoticeStepInput;
+};
+
+
 export type MutationAddCommentArgs = {
   input: AddCommentInput;
+};
+
+
+export type MutationCompleteNoticeArgs = {
+  input: NoticeStepInput;
 };
 
 
@@ -325,9 +385,24 @@ export type MutationCreateUserArgs = {
 };
 
 
+export type MutationDecideNoticeExtensionArgs = {
+  input: DecideExtensionInput;
+};
+
+
 export type MutationLoginArgs = {
   password: Scalars['String']['input'];
   username: Scalars['String']['input'];
+};
+
+
+export type MutationRequestNoticeExtensionArgs = {
+  input: RequestExtensionInput;
+};
+
+
+export type MutationReviewNoticeCompletionArgs = {
+  input: ReviewCompletionInput;
 };
 
 
@@ -347,8 +422,24 @@ export type MutationSetCountedStatusesArgs = {
 };
 
 
+export type MutationSetNoticeRulesArgs = {
+  input: SetNoticeRulesInput;
+};
+
+
+export type MutationSetScoreWeightsArgs = {
+  programme: Scalars['String']['input'];
+  weights: Array<ScoreWeightInput>;
+};
+
+
 export type MutationSetTargetArgs = {
   input: SetTargetInput;
+};
+
+
+export type MutationSetTrajectoryArgs = {
+  input: SetTrajectoryInput;
 };
 
 
@@ -377,6 +468,119 @@ export type Node = {
   id: Scalars['ID']['output'];
 };
 
+/** A supervision notice (督办单): issued by rule from the figures, followed until accepted or lifted. */
+export type Notice = {
+  __typename?: 'Notice';
+  /** When it was accepted or lifted; null while open. */
+  closedAt: Maybe<Scalars['DateTime']['output']>;
+  colour: NoticeColour;
+  /** The target's deadline. */
+  deadline: Scalars['Date']['output'];
+  /** When a RED left unacknowledged went up to the leaders. */
+  escalatedAt: Maybe<Scalars['DateTime']['output']>;
+  /** A granted extension: the deadline the notice judges by (the target keeps its own). */
+  extendedTo: Maybe<Scalars['Date']['output']>;
+  /** Its history, oldest first. */
+  history: Array<NoticeStep>;
+  id: Scalars['ID']['output'];
+  indicator: Indicator;
+  issuedAt: Scalars['DateTime']['output'];
+  /** The day it was issued. */
+  issuedOn: Scalars['Date']['output'];
+  /** Why it has its colour, in words. */
+  reason: Scalars['String']['output'];
+  /** The day it last turned RED. */
+  redSince: Maybe<Scalars['Date']['output']>;
+  region: Region;
+  /** Its reminders: the urges (催办) made for the indicator in the region since it was issued. */
+  reminders: Array<Urge>;
+  /** The extension asked for. */
+  requestedUntil: Maybe<Scalars['Date']['output']>;
+  state: NoticeState;
+  /** The target it judges. */
+  target: Target;
+  updatedAt: Scalars['DateTime']['output'];
+  /** Starts at 1; each change adds one. */
+  version: Scalars['Int']['output'];
+};
+
+/** A supervision notice (督办单) in the region or a child was issued, changed colour, or moved a step. */
+export type NoticeChanged = BoardEvent & {
+  __typename?: 'NoticeChanged';
+  /** What happened: ISSUED, RAISED, LOWERED, ESCALATED, LIFTED, ACKNOWLEDGED, EXTENSION_REQUESTED, EXTENSION_GRANTED, EXTENSION_REFUSED, COMPLETED, ACCEPTED, RETURNED. */
+  action: Scalars['String']['output'];
+  at: Scalars['DateTime']['output'];
+  /** Strictly increasing; pass the last one seen as `after`. */
+  cursor: Scalars['String']['output'];
+  notice: Notice;
+};
+
+export type NoticeColour =
+  /** The deadline is near (within the programme's blueWithinDays) and the target is not met. */
+  | 'BLUE'
+  /** Overdue, or behind by more than redBehindShare. */
+  | 'RED'
+  /** Behind the trajectory (or time-proportional progress) by more than yellowBehindShare. */
+  | 'YELLOW';
+
+/** When a programme's supervision notices are issued and escalated. */
+export type NoticeRules = {
+  __typename?: 'NoticeRules';
+  /** BLUE when the deadline is this many days away or fewer and the target is not met. */
+  blueWithinDays: Scalars['Int']['output'];
+  /** A RED not acknowledged within this many working days (China's calendar: weekends, public holidays and make-up working days) goes up to the LEADER accounts. */
+  escalateAfterWorkingDays: Scalars['Int']['output'];
+  /** RED when behind by more than this share; RED too once overdue. */
+  redBehindShare: Scalars['Float']['output'];
+  updatedAt: Maybe<Scalars['DateTime']['output']>;
+  /** 0 for the defaults (never set); each change adds one. */
+  version: Scalars['Int']['output'];
+  /** YELLOW when the figure is behind what is expected by now by more than this share (0.1: 10%). */
+  yellowBehindShare: Scalars['Float']['output'];
+};
+
+export type NoticeState =
+  /** Accepted by the department (验收): closed. */
+  | 'ACCEPTED'
+  /** Acknowledged by the region. */
+  | 'ACKNOWLEDGED'
+  /** The figure meets the target (办结), reported by the region or seen by rule; the department is to accept it. */
+  | 'COMPLETED'
+  /** Granted: the notice judges by the later deadline (the target keeps its own). */
+  | 'EXTENSION_GRANTED'
+  /** Refused: the deadline stands. */
+  | 'EXTENSION_REFUSED'
+  /** The region asked for a later deadline (申请延期); the leading department decides. */
+  | 'EXTENSION_REQUESTED'
+  /** Issued by rule; the region's reporter is to acknowledge it (签收). */
+  | 'ISSUED'
+  /** No rule applies any more (caught up, deadline no longer near): closed by rule. */
+  | 'LIFTED'
+  /** The department did not accept the completion; the region reports it again. */
+  | 'RETURNED';
+
+/** One change of a notice, by rule (no actor) or by a person. */
+export type NoticeStep = {
+  __typename?: 'NoticeStep';
+  /** ISSUED, RAISED, LOWERED, ESCALATED, LIFTED (by rule) or the transition a person made. */
+  action: Scalars['String']['output'];
+  /** Null: by rule. */
+  actor: Maybe<User>;
+  at: Scalars['DateTime']['output'];
+  colour: NoticeColour;
+  /** Duban's day when it happened. */
+  day: Scalars['Date']['output'];
+  id: Scalars['ID']['output'];
+  note: Maybe<Scalars['String']['output']>;
+  state: NoticeState;
+};
+
+/** A step on a notice: acknowledge it (签收) or report it completed (办结). */
+export type NoticeStepInput = {
+  note?: InputMaybe<Scalars['String']['input']>;
+  notice: Scalars['ID']['input'];
+};
+
 /** Something for the signed-in user: a figure of theirs reviewed, a comment on it, an urge to report. */
 export type Notification = {
   __typename?: 'Notification';
@@ -386,6 +590,8 @@ export type Notification = {
   cursor: Scalars['String']['output'];
   kind: NotificationKind;
   message: Scalars['String']['output'];
+  /** For NOTICE: the supervision notice (督办单) that changed. */
+  notice: Maybe<Notice>;
   submission: Maybe<Submission>;
   /** For URGED: the urge (催办) to report. */
   urge: Maybe<Urge>;
@@ -393,8 +599,27 @@ export type Notification = {
 
 export type NotificationKind =
   | 'COMMENT_ADDED'
+  | 'NOTICE'
   | 'SUBMISSION_REVIEWED'
   | 'URGED';
+
+/** The forecast's verdict: the figure projected to the next step of the plan (its next milestone, else the deadline) against what the plan asks by then. */
+export type Outlook = {
+  __typename?: 'Outlook';
+  /** The figure projected to that day from the history (the figure itself for a target met). */
+  forecast: Maybe<Scalars['Float']['output']>;
+  /** The day judged: the trajectory's next milestone after asOf, else the target's deadline. */
+  on: Scalars['Date']['output'];
+  /** What the trajectory (or, without one, the target) asks for by that day. */
+  planned: Scalars['Float']['output'];
+  verdict: OutlookVerdict;
+};
+
+export type OutlookVerdict =
+  /** On its course the figure falls short of what is planned by that day. */
+  | 'OFF_COURSE'
+  /** The figure, on its course, makes what is planned by that day. */
+  | 'ON_COURSE';
 
 /** Relay page information. */
 export type PageInfo = {
@@ -436,6 +661,10 @@ export type Programme = Node & {
   indicators: Array<Indicator>;
   lead: Department;
   name: Scalars['String']['output'];
+  /** When its supervision notices are issued and escalated (the defaults until set). */
+  noticeRules: NoticeRules;
+  /** The weights of its SCORE ranking; empty: every indicator with a target weighs 1. */
+  scoreWeights: Array<ScoreWeight>;
   /** The first day of the programme: where expected-by-now starts. */
   startsOn: Scalars['Date']['output'];
   year: Scalars['Int']['output'];
@@ -481,6 +710,8 @@ export type Progress = Node & {
   met: Maybe<Scalars['Int']['output']>;
   /** … out of how many; completion is met / metOf. */
   metOf: Maybe<Scalars['Int']['output']>;
+  /** The forecast's verdict, judged by the trajectory: will the figure make the plan's next milestone (else the target at its deadline)? Null without a target or a deadline ahead, or with fewer than two points. */
+  outlook: Maybe<Outlook>;
   region: Region;
   /** How many regions at the reporting level below have reported. */
   reportedCount: Scalars['Int']['output'];
@@ -543,10 +774,16 @@ export type Query = {
   node: Maybe<Node>;
   /** The objects of several global ids, in their order (null for one that does not exist); at most 100. */
   nodes: Array<Maybe<Node>>;
+  /** A notice by id. */
+  notice: Notice;
+  /** Supervision notices (督办单) of a programme in a region and below, newest first; open ones unless open is false. */
+  notices: Array<Notice>;
   /** A programme by its code (P1 … P6); NOT_FOUND when there is none. */
   programme: Programme;
   /** Every programme, by code; of one year if given. */
   programmes: Array<Programme>;
+  /** The children of a region ranked (晾晒) by COMPLETION, PACE or a programme SCORE as of asOf (default today), with each one's rank at `since` and the change. Regions that have reported none of the indicators are listed, not ranked. */
+  ranking: Ranking;
   /** A region by its GB/T 2260 code; NOT_FOUND when there is none. */
   region: Region;
   /** Screen tokens, newest first, revoked ones included: ADMIN. */
@@ -610,6 +847,20 @@ export type QueryNodesArgs = {
 };
 
 
+export type QueryNoticeArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryNoticesArgs = {
+  colour: InputMaybe<NoticeColour>;
+  open?: Scalars['Boolean']['input'];
+  programme: Scalars['String']['input'];
+  region: Scalars['String']['input'];
+  state: InputMaybe<NoticeState>;
+};
+
+
 export type QueryProgrammeArgs = {
   code: Scalars['String']['input'];
 };
@@ -617,6 +868,16 @@ export type QueryProgrammeArgs = {
 
 export type QueryProgrammesArgs = {
   year: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryRankingArgs = {
+  asOf: InputMaybe<Scalars['Date']['input']>;
+  by: RankingBasis;
+  indicator: InputMaybe<Scalars['String']['input']>;
+  programme: Scalars['String']['input'];
+  region: Scalars['String']['input'];
+  since: InputMaybe<Scalars['Date']['input']>;
 };
 
 
@@ -643,6 +904,48 @@ export type QueryUrgesArgs = {
   open?: Scalars['Boolean']['input'];
   programme: Scalars['String']['input'];
   region: Scalars['String']['input'];
+};
+
+/** The children of a region ranked side by side (晾晒), with their change in rank since an earlier day. */
+export type Ranking = {
+  __typename?: 'Ranking';
+  asOf: Scalars['Date']['output'];
+  by: RankingBasis;
+  programme: Programme;
+  region: Region;
+  /** Ranked ones first, by rank then code; then those that have not reported, by code. */
+  rows: Array<RankingRow>;
+  since: Maybe<Scalars['Date']['output']>;
+};
+
+export type RankingBasis =
+  /** The mean completion of the indicators a region has a target for and has reported, each counted up to 1 (met is met). */
+  | 'COMPLETION'
+  /** The mean of figure ÷ expected by now (the trajectory, else time-proportional) over the same indicators, each counted up to 2. */
+  | 'PACE'
+  /** A score out of 100: Σ weight × completion (up to 1) ÷ Σ weight over the weighted indicators with a target; one not reported counts 0. Equal weights until the leading department sets them. */
+  | 'SCORE';
+
+/** One child region in a league table (晾晒). */
+export type RankingRow = {
+  __typename?: 'RankingRow';
+  /** rankSince − rank: positive moved up, negative down; null where either is. */
+  change: Maybe<Scalars['Int']['output']>;
+  /** Indicators ranked on that have a target here. */
+  indicatorsJudged: Scalars['Int']['output'];
+  /** Indicators ranked on that have a target here and a figure. */
+  indicatorsReported: Scalars['Int']['output'];
+  /** 1 is first; equal values share a rank (1, 2, 2, 4); null when not reported. */
+  rank: Maybe<Scalars['Int']['output']>;
+  /** The rank at `since`, ranked the same way. */
+  rankSince: Maybe<Scalars['Int']['output']>;
+  region: Region;
+  /** False when the region has reported none of the indicators ranked on: shown, not ranked. */
+  reported: Scalars['Boolean']['output'];
+  /** What it is ranked by (a fraction for COMPLETION and PACE, points for SCORE); null when not reported. */
+  value: Maybe<Scalars['Float']['output']>;
+  /** The value at `since`. */
+  valueSince: Maybe<Scalars['Float']['output']>;
 };
 
 /** A region of the administrative tree (GB/T 2260). */
@@ -697,6 +1000,23 @@ export type ReportingCycle =
   | 'QUARTERLY'
   | 'YEARLY';
 
+/** Ask for a later deadline (申请延期). */
+export type RequestExtensionInput = {
+  notice: Scalars['ID']['input'];
+  /** Why; required. */
+  reason: Scalars['String']['input'];
+  /** The deadline asked for: after the one the notice judges by, within the programme's year. */
+  until: Scalars['Date']['input'];
+};
+
+/** The leading department's acceptance (验收) of a completed notice, or its return. */
+export type ReviewCompletionInput = {
+  decision: CompletionDecision;
+  /** Required when RETURNED. */
+  note?: InputMaybe<Scalars['String']['input']>;
+  notice: Scalars['ID']['input'];
+};
+
 /** APPROVED keeps the figure; RETURNED takes it out of the roll-up (a reason is required). */
 export type ReviewDecision =
   | 'APPROVED'
@@ -720,6 +1040,20 @@ export type Role =
   | 'REPORTER'
   /** Reads (inside its region scope, if it has one); a meeting-room board. */
   | 'VIEWER';
+
+/** An indicator's weight in its programme's score (量化评分). */
+export type ScoreWeight = {
+  __typename?: 'ScoreWeight';
+  indicator: Indicator;
+  weight: Scalars['Float']['output'];
+};
+
+export type ScoreWeightInput = {
+  /** Indicator code, of the programme. */
+  indicator: Scalars['String']['input'];
+  /** From 0 to 1000; 0 leaves the indicator out of the score. */
+  weight: Scalars['Float']['input'];
+};
 
 export type ScreenTokenPayload = {
   __typename?: 'ScreenTokenPayload';
@@ -752,6 +1086,18 @@ export type SessionKind =
   /** A meeting-room screen: long-lived, read-only, limited to its boards; revoked by an admin. */
   | 'SCREEN';
 
+/** A programme's notice rules; each field left out keeps its value (or the default). */
+export type SetNoticeRulesInput = {
+  blueWithinDays?: InputMaybe<Scalars['Int']['input']>;
+  escalateAfterWorkingDays?: InputMaybe<Scalars['Int']['input']>;
+  /** The version you read (0 for the defaults); a stale one is a CONFLICT. */
+  expectedVersion?: InputMaybe<Scalars['Int']['input']>;
+  /** Programme code. */
+  programme: Scalars['String']['input'];
+  redBehindShare?: InputMaybe<Scalars['Float']['input']>;
+  yellowBehindShare?: InputMaybe<Scalars['Float']['input']>;
+};
+
 /** A target for an indicator in a region by a deadline. Creates it, or changes the one with that deadline. */
 export type SetTargetInput = {
   comparator: Comparator;
@@ -770,6 +1116,24 @@ export type SetTargetInput = {
   region: Scalars['String']['input'];
   /** For GTE, LTE and EQ. */
   value?: InputMaybe<Scalars['Float']['input']>;
+};
+
+/** A planned trajectory for the target of an indicator in a region with that deadline. */
+export type SetTrajectoryInput = {
+  /** The target's deadline (null: the target without one). */
+  deadline?: InputMaybe<Scalars['Date']['input']>;
+  /** The version you read (0: none yet); a stale one is a CONFLICT. */
+  expectedVersion?: InputMaybe<Scalars['Int']['input']>;
+  /** Indicator code. */
+  indicator: Scalars['String']['input'];
+  interpolation: Interpolation;
+  /** Ascending days, from the start to the deadline; the target on its deadline follows the last. */
+  milestones: Array<MilestoneInput>;
+  note?: InputMaybe<Scalars['String']['input']>;
+  /** GB/T 2260 region code. */
+  region: Scalars['String']['input'];
+  /** Where the plan starts from the starting value; default the programme's start. */
+  startsOn?: InputMaybe<Scalars['Date']['input']>;
 };
 
 export type Submission = Node & {
@@ -900,11 +1264,18 @@ export type Target = Node & {
   region: Region;
   /** True where the demo allocated a city figure over the regions below. */
   synthetic: Scalars['Boolean']['output'];
+  /** The planned trajectory as it stood at the end of asOf (default today); null: time-proportional from the programme's start. */
+  trajectory: Maybe<Trajectory>;
   updatedAt: Scalars['DateTime']['output'];
   /** The target for GTE, LTE and EQ. */
   value: Maybe<Scalars['Float']['output']>;
   /** Starts at 1; each change adds one. Pass it back to change the target. */
   version: Scalars['Int']['output'];
+};
+
+
+export type TargetTrajectoryArgs = {
+  asOf: InputMaybe<Scalars['Date']['input']>;
 };
 
 /** A target allocated to the regions below: the parent's beside the sum of the children's. */
@@ -960,6 +1331,23 @@ export type TargetFilter = {
 export type TargetScope =
   | 'CITY'
   | 'EACH_COUNTY';
+
+/** The planned trajectory of a target: what is expected by each day. One row per version. */
+export type Trajectory = {
+  __typename?: 'Trajectory';
+  /** True where the demo derived it from the report's sentences (10月底前完成100% …). */
+  derived: Scalars['Boolean']['output'];
+  id: Scalars['ID']['output'];
+  interpolation: Interpolation;
+  /** Oldest first. */
+  milestones: Array<Milestone>;
+  note: Maybe<Scalars['String']['output']>;
+  setAt: Scalars['DateTime']['output'];
+  /** Where the plan starts from the starting value (the baseline, or 0); null: the programme's start. */
+  startsOn: Maybe<Scalars['Date']['output']>;
+  /** Starts at 1; each change is a new version. */
+  version: Scalars['Int']['output'];
+};
 
 /** Changes an indicator; only the fields given change. Its kind, roll-up and reporting level stay, as its figures depend on them. */
 export type UpdateIndicatorInput = {

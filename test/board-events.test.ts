@@ -56,7 +56,8 @@ describe('boardEvents (contract: board-events.graphql)', () => {
     const twoEvents = new Promise<void>((resolve, reject) => {
       c.subscribe<BoardEventsSubscription>({ query: print(BoardEventsDocument), variables: { programme: 'P3', region: '330300' } }, {
         next: ({ data }) => {
-          if (data!.boardEvents.__typename === 'PresenceChanged') return; // its own arrival; see the presence tests
+          // Its own arrival (see the presence tests) and the notices judged from the figure (see test/notice.test.ts).
+          if (data!.boardEvents.__typename === 'PresenceChanged' || data!.boardEvents.__typename === 'NoticeChanged') return;
           events.push(data!.boardEvents);
           if (events.length === 2) resolve();
         },
@@ -120,7 +121,7 @@ describe('boardEvents (contract: board-events.graphql)', () => {
     expect(actuals).toEqual([12, 13, 14]);
     // The outbox holds exactly these for this board after the cursor: none missed.
     const rows = await server.orm.em.fork().getConnection().execute<{ seq: string }[]>(
-      `select seq from outbox_event where seq > ? and type <> 'PresenceChanged' and programme_id = (select id from programme where code = 'P3') and (region_code = '330300' or parent_code = '330300') order by seq`, [cursor]);
+      `select seq from outbox_event where seq > ? and type not in ('PresenceChanged', 'NoticeChanged') and programme_id = (select id from programme where code = 'P3') and (region_code = '330300' or parent_code = '330300') order by seq`, [cursor]);
     expect(rows.map((r) => Number(r.seq))).toEqual(cursors.slice(2));
   });
 
@@ -188,7 +189,10 @@ describe('boardEvents (contract: board-events.graphql)', () => {
 
 type BoardEvent = BoardEventsSubscription['boardEvents'];
 
-/** Subscribes to a board; `take(n)` resolves with the next n events (presence ones only if asked). */
+/**
+ * Subscribes to a board; `take(n)` resolves with the next n events (presence ones only if asked;
+ * never the notices the engine judges from the figures, which test/notice.test.ts follows).
+ */
 function collect(variables: { programme: string; region: string; after?: string }, token = tokens.screen, withPresence = false) {
   const c = client(token);
   const buffer: BoardEvent[] = [];
@@ -203,6 +207,7 @@ function collect(variables: { programme: string; region: string; after?: string 
   c.subscribe<BoardEventsSubscription>({ query: print(withPresence ? BoardPresenceDocument : BoardEventsDocument), variables }, {
     next: ({ data, errors }) => {
       if (errors) waiter?.reject(errors);
+      else if (data!.boardEvents.__typename === 'NoticeChanged') return;
       else if (withPresence || data!.boardEvents.__typename !== 'PresenceChanged') { buffer.push(data!.boardEvents); flush(); }
     },
     error: (e) => waiter?.reject(e),

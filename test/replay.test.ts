@@ -92,6 +92,8 @@ describe('replays over WebSocket', () => {
     const submitted = await server.ok('mutation S($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id } } }',
       { input: { indicator: 'P3-01', region: '330302', value: 7, asOf: '2019-06-30' } }, lucheng);
     const id = submitted.submitFigure.submission.id;
+    // The notices judged from the figure (and their notifications) come before the comments'.
+    await server.projected();
     for (const text of ['一', '二']) {
       await server.ok('mutation C($input: AddCommentInput!) { addComment(input: $input) { id } }', { input: { indicator: 'P3-01', region: '330302', submission: id, text } }, yanglao);
     }

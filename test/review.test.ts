@@ -34,8 +34,9 @@ function subscribe<T>(token: string, query: string, variables: Record<string, un
   let waiter: { n: number; resolve: (v: T[]) => void } | undefined;
   c.subscribe<T>({ query, variables }, {
     next: ({ data }) => {
-      // A board subscriber's own arrival is not what these tests watch.
-      if ((data as { boardEvents?: { __typename: string } }).boardEvents?.__typename === 'PresenceChanged') return;
+      // A board subscriber's own arrival, and the notices judged from the figures (test/notice.test.ts), are not what these tests watch.
+      const d = data as { boardEvents?: { __typename: string }; notifications?: { kind: string } };
+      if (d.boardEvents?.__typename === 'PresenceChanged' || d.boardEvents?.__typename === 'NoticeChanged' || d.notifications?.kind === 'NOTICE') return;
       got.push(data as T);
       if (waiter && got.length >= waiter.n) waiter.resolve(got.splice(0, waiter.n));
     },

@@ -11,6 +11,7 @@ let server: TestServer;
 const tokens: Record<string, string> = {};
 let seq = 0;
 const next = () => (seq += 1);
+let setTargetCalls = 0;
 
 type Side = 'inside' | 'outside';
 const AT: Record<Side, { programme: string; indicator: string; region: string }> = {
@@ -26,6 +27,34 @@ async function asAdmin(query: string, variables: Record<string, unknown>): Promi
 
 const SUBMIT = `mutation($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id } } }`;
 
+/** Notices: P3-08 in 鹿城区 (inside), P1-03 in 龙湾区 (outside). */
+const NOTICE_AT: Record<Side, { indicator: string; region: string }> = {
+  inside: { indicator: 'P3-08', region: '330302' },
+  outside: { indicator: 'P1-03', region: '330303' },
+};
+
+/**
+ * A notice in `state` for the side's indicator × region, whose target (GTE 1, due 2019-12-20)
+ * the region's figure meets; any open one there is closed first.
+ */
+async function noticeIn(side: Side, state: string): Promise<string> {
+  const { indicator, region } = NOTICE_AT[side];
+  const n = next();
+  // The first call makes the target; later ones find it there (a CONFLICT without a version), which is as good.
+  await server.call(`mutation($input: SetTargetInput!) { setTarget(input: $input) { id } }`,
+    { input: { indicator, region, comparator: 'GTE', value: 1, deadline: '2019-12-20' } }, tokens.admin);
+  await asAdmin(SUBMIT, { input: { indicator, region, value: 5000 + n, asOf: '2019-06-30' } });
+  await server.projected();
+  const conn = server.orm.em.fork().getConnection();
+  await conn.execute(`update notice set closed_at = now(), state = 'LIFTED'
+    where closed_at is null and region_code = ? and indicator_id = (select id from indicator where code = ?)`, [region, indicator]);
+  const [row] = await conn.execute(`
+    insert into notice (indicator_id, region_code, target_id, colour, state, reason, deadline, requested_until, issued_on, issued_at, updated_at)
+    select i.id, t.region_code, t.id, 'RED', ?::notice_state, '测试', '2019-10-31', '2019-11-30', '2019-06-30', now(), now()
+    from indicator i join target t on t.indicator_id = i.id and t.region_code = ? where i.code = ? order by t.id limit 1 returning id`, [state, region, indicator]);
+  return String(row.id);
+}
+
 /** Each mutation: how to call it on a side, after any setup it needs. */
 const MUTATIONS: Record<string, (side: Side) => Promise<[string, Record<string, unknown>]>> = {
   submitFigure: async (side) => [SUBMIT, { input: { indicator: AT[side].indicator, region: AT[side].region, value: 100 + next(), asOf: '2019-06-30' } }],
@@ -35,8 +64,9 @@ const MUTATIONS: Record<string, (side: Side) => Promise<[string, Record<string, 
     return [`mutation($input: ReviewSubmissionInput!) { reviewSubmission(input: $input) { id } }`, { input: { submission: id, decision: 'APPROVED' } }];
   },
   setTarget: async (side) => {
-    // A deadline of its own per call: a new target each time, never a stale version.
-    const n = next();
+    // A deadline of its own per call: a new target each time, never a stale version (a counter of
+    // its own: the shared one passes the 252 deadlines below over both transports).
+    const n = (setTargetCalls += 1);
     const deadline = `2019-0${1 + (Math.floor(n / 28) % 9)}-${String(1 + (n % 28)).padStart(2, '0')}`;
     return [`mutation($input: SetTargetInput!) { setTarget(input: $input) { id } }`,
       { input: { indicator: AT[side].indicator, region: AT[side].region, comparator: 'GTE', value: 10, deadline } }];
@@ -56,6 +86,27 @@ const MUTATIONS: Record<string, (side: Side) => Promise<[string, Record<string, 
   },
   setCountedStatuses: async (side) => [`mutation($p: String!) { setCountedStatuses(programme: $p, countedStatuses: [APPROVED, SUBMITTED]) { code } }`,
     { p: AT[side].programme }],
+  setScoreWeights: async (side) => [`mutation($p: String!, $w: [ScoreWeightInput!]!) { setScoreWeights(programme: $p, weights: $w) { code } }`,
+    { p: AT[side].programme, w: [{ indicator: AT[side].indicator, weight: next() }] }],
+  acknowledgeNotice: async (side) => [`mutation($input: NoticeStepInput!) { acknowledgeNotice(input: $input) { state } }`,
+    { input: { notice: await noticeIn(side, 'ISSUED') } }],
+  requestNoticeExtension: async (side) => [`mutation($input: RequestExtensionInput!) { requestNoticeExtension(input: $input) { state } }`,
+    { input: { notice: await noticeIn(side, 'ACKNOWLEDGED'), until: '2019-12-15', reason: `延期 ${next()}` } }],
+  decideNoticeExtension: async (side) => [`mutation($input: DecideExtensionInput!) { decideNoticeExtension(input: $input) { state } }`,
+    { input: { notice: await noticeIn(side, 'EXTENSION_REQUESTED'), decision: 'GRANTED' } }],
+  completeNotice: async (side) => [`mutation($input: NoticeStepInput!) { completeNotice(input: $input) { state } }`,
+    { input: { notice: await noticeIn(side, 'ACKNOWLEDGED') } }],
+  reviewNoticeCompletion: async (side) => [`mutation($input: ReviewCompletionInput!) { reviewNoticeCompletion(input: $input) { state } }`,
+    { input: { notice: await noticeIn(side, 'COMPLETED'), decision: 'ACCEPTED' } }],
+  setNoticeRules: async (side) => [`mutation($input: SetNoticeRulesInput!) { setNoticeRules(input: $input) { version } }`,
+    { input: { programme: AT[side].programme, blueWithinDays: 10 + (next() % 20) } }],
+  setTrajectory: async (side) => {
+    // A target of its own to plan (made by the first call; later ones find it there).
+    await server.call(`mutation($input: SetTargetInput!) { setTarget(input: $input) { id } }`,
+      { input: { indicator: AT[side].indicator, region: AT[side].region, comparator: 'GTE', value: 10, deadline: '2019-12-21' } }, tokens.admin);
+    return [`mutation($input: SetTrajectoryInput!) { setTrajectory(input: $input) { version } }`,
+      { input: { indicator: AT[side].indicator, region: AT[side].region, deadline: '2019-12-21', interpolation: 'LINEAR', milestones: [{ on: '2019-09-01', value: next() % 10 }] } }];
+  },
   createUser: async (side) => [`mutation($input: CreateUserInput!) { createUser(input: $input) { id } }`,
     { input: { username: `u${next()}`, password: 'long enough', role: 'REPORTER', region: AT[side].region } }],
   updateUser: async () => {
@@ -88,6 +139,14 @@ const MATRIX: Record<string, Record<string, [Expect, Expect]>> = {
   createIndicator: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
   updateIndicator: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
   setCountedStatuses: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
+  setScoreWeights: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
+  acknowledgeNotice: { admin: OK, leader: NO, yanglao: NO, lucheng: IN, screen: NO, board: NO },
+  requestNoticeExtension: { admin: OK, leader: NO, yanglao: NO, lucheng: IN, screen: NO, board: NO },
+  decideNoticeExtension: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
+  completeNotice: { admin: OK, leader: NO, yanglao: NO, lucheng: IN, screen: NO, board: NO },
+  reviewNoticeCompletion: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
+  setNoticeRules: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
+  setTrajectory: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
   createUser: { admin: OK, leader: NO, yanglao: NO, lucheng: NO, screen: NO, board: NO },
   updateUser: { admin: OK, leader: NO, yanglao: NO, lucheng: NO, screen: NO, board: NO },
   createScreenToken: { admin: OK, leader: NO, yanglao: NO, lucheng: NO, screen: NO, board: NO },
@@ -95,7 +154,7 @@ const MATRIX: Record<string, Record<string, [Expect, Expect]>> = {
 };
 
 const CALLERS = ['admin', 'leader', 'yanglao', 'lucheng', 'screen', 'board'];
-const WRITTEN = ['submission', 'target', 'comment', 'urge', 'indicator', 'app_user', 'auth_session', 'audit_entry', 'outbox_event'];
+const WRITTEN = ['submission', 'target', 'comment', 'urge', 'indicator', 'app_user', 'auth_session', 'audit_entry', 'outbox_event', 'score_weight', 'notice', 'notice_step', 'notice_rules', 'trajectory'];
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -107,7 +166,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 async function counts(): Promise<number[]> {
-  // What the projector derives from a write (its ProgressChanged) is appended after the commit: let it finish first.
+  // What the projector derives from a write (its ProgressChanged) and the notices judged from it are appended after the commit: let them finish first.
   await server.projected();
   return Promise.all(WRITTEN.map((t) => server.count(t)));
 }

@@ -66,6 +66,11 @@ describe('the report\'s first half, from .xlsx into an empty programme, on the b
     await server.asOwner(`alter table submission disable trigger submission_append_only;
       delete from submission where indicator_id in (${P3_INDICATORS});
       alter table submission enable trigger submission_append_only`);
+    // The notices judged on those targets (once the engine has judged all it will), and the trajectories planned on them, go with them.
+    await server.projected();
+    await sql(`delete from notice_step where notice_id in (select id from notice where indicator_id in (${P3_INDICATORS}))`);
+    await sql(`delete from notice where indicator_id in (${P3_INDICATORS})`);
+    await sql(`delete from trajectory where target_id in (select id from target where indicator_id in (${P3_INDICATORS}))`);
     await sql(`delete from target where indicator_id in (${P3_INDICATORS})`);
     await server.rebuildProjection();
     const empty = await board(screen);

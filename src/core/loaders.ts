@@ -15,6 +15,7 @@ export interface Loaders {
   progress: ProgressLoaders['progress'];
   history: ProgressLoaders['history'];
   childTargets: ProgressLoaders['childTargets'];
+  plans: ProgressLoaders['plans'];
   /** Resolvers of large responses await it once their data is loaded: the execution spread over turns of the event loop (pace.ts). */
   pace: () => Promise<void>;
 }

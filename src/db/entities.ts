@@ -13,6 +13,10 @@ import { LoginAttempt } from '../modules/user/login-attempt.entity';
 import { AuditEntry } from '../modules/audit/audit.entity';
 import { Urge } from '../modules/urge/urge.entity';
 import { ProgressRollup, ProjectionState, RegionCount } from '../modules/projection/projection.entity';
+import { ScoreWeight } from '../modules/ranking/score-weight.entity';
+import { Notice, NoticeStep } from '../modules/notice/notice.entity';
+import { NoticeRules, NoticeSweep } from '../modules/notice/notice-rules.entity';
+import { Trajectory } from '../modules/trajectory/trajectory.entity';
 
 export const entities = [Region, Department, Programme, Indicator, Target, Submission, User, OutboxEvent, OutboxSequence, Comment, BoardWatcher,
-  AuthSession, LoginAttempt, AuditEntry, Urge, ProgressRollup, RegionCount, ProjectionState];
+  AuthSession, LoginAttempt, AuditEntry, Urge, ProgressRollup, RegionCount, ProjectionState, ScoreWeight, Notice, NoticeStep, NoticeRules, NoticeSweep, Trajectory];

@@ -16,6 +16,10 @@ import { SubmissionResolver, SubmitFigurePayloadResolver } from '../modules/subm
 import { TargetResolver } from '../modules/target/target.resolver';
 import { AuthResolver } from '../modules/user/auth.resolver';
 import { NodeResolver } from '../modules/node/node.resolver';
+import { ProgrammeScoreResolver, RankingResolver } from '../modules/ranking/ranking.resolver';
+import { NoticeResolver, ProgrammeNoticeRulesResolver } from '../modules/notice/notice.resolver';
+import { NoticeChanged } from '../modules/notice/notice.types';
+import { TargetTrajectoryResolver } from '../modules/trajectory/trajectory.resolver';
 import { requireRole, requireUser, type Context } from '../core/context';
 import type { Role } from '../modules/user/user.entity';
 
@@ -32,8 +36,10 @@ let schema: GraphQLSchema | undefined;
 export function buildSchema(): GraphQLSchema {
   schema ??= buildSchemaSync({
     resolvers: [AuthResolver, RegionResolver, ProgrammeResolver, IndicatorResolver, IndicatorProgressResolver, ProgressResolver,
-      TargetResolver, SubmissionResolver, SubmitFigurePayloadResolver, CommentResolver, BoardResolver, NotificationResolver, UrgeResolver, AuditResolver, NodeResolver],
-    orphanedTypes: [ProgressChanged, TargetChanged, SubmissionReviewed, CommentAdded, PresenceChanged, UrgeChanged, ProgrammeChanged],
+      TargetResolver, SubmissionResolver, SubmitFigurePayloadResolver, CommentResolver, BoardResolver, NotificationResolver, UrgeResolver, AuditResolver,
+      RankingResolver, ProgrammeScoreResolver, NoticeResolver, ProgrammeNoticeRulesResolver,
+      TargetTrajectoryResolver, NodeResolver],
+    orphanedTypes: [ProgressChanged, TargetChanged, SubmissionReviewed, CommentAdded, PresenceChanged, UrgeChanged, ProgrammeChanged, NoticeChanged],
     authChecker,
     // Every subscription here brings its own `subscribe` (from the server's LiveHub); type-graphql
     // still asks for a PubSub, which nothing publishes to.

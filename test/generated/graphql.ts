@@ -60,6 +60,7 @@ export type IndicatorKind =
 
 export type NotificationKind =
   | 'COMMENT_ADDED'
+  | 'NOTICE'
   | 'SUBMISSION_REVIEWED'
   | 'URGED';
 
@@ -199,6 +200,7 @@ export type BoardEventsSubscriptionVariables = Exact<{
 
 export type BoardEventsSubscription = { boardEvents:
     | { __typename: 'CommentAdded', cursor: string, at: string }
+    | { __typename: 'NoticeChanged', cursor: string, at: string }
     | { __typename: 'PresenceChanged', cursor: string, at: string }
     | { __typename: 'ProgrammeChanged', cursor: string, at: string }
     | { __typename: 'ProgressChanged', cursor: string, at: string, indicator: { code: string }, region: { code: string }, progress: { actual: number | null, completion: number | null, status: ProgressStatus } }
@@ -233,6 +235,7 @@ export type BoardEventsIdsSubscriptionVariables = Exact<{
 
 export type BoardEventsIdsSubscription = { boardEvents:
     | { __typename: 'CommentAdded', cursor: string, at: string }
+    | { __typename: 'NoticeChanged', cursor: string, at: string }
     | { __typename: 'PresenceChanged', cursor: string, at: string }
     | { __typename: 'ProgrammeChanged', cursor: string, at: string }
     | { __typename: 'ProgressChanged', cursor: string, at: string, indicator: { id: string, code: string }, region: { id: string, code: string }, progress: { id: string, actual: number | null, completion: number | null, expectedByNow: number | null, status: ProgressStatus, reportedCount: number, expectedCount: number } }
@@ -339,6 +342,7 @@ export type BoardActivitySubscriptionVariables = Exact<{
 
 export type BoardActivitySubscription = { boardEvents:
     | { __typename: 'CommentAdded', cursor: string, comment: { text: string, author: { username: string } } }
+    | { __typename: 'NoticeChanged', cursor: string }
     | { __typename: 'PresenceChanged', cursor: string }
     | { __typename: 'ProgrammeChanged', cursor: string }
     | { __typename: 'ProgressChanged', cursor: string, region: { code: string }, progress: { actual: number | null } }
@@ -363,6 +367,7 @@ export type BoardPresenceSubscriptionVariables = Exact<{
 
 export type BoardPresenceSubscription = { boardEvents:
     | { __typename: 'CommentAdded', cursor: string }
+    | { __typename: 'NoticeChanged', cursor: string }
     | { __typename: 'PresenceChanged', change: PresenceChange, watching: number, cursor: string, watcher: { username: string, department: string | null } }
     | { __typename: 'ProgrammeChanged', cursor: string }
     | { __typename: 'ProgressChanged', cursor: string }

@@ -58,7 +58,7 @@ export interface ImportResponse {
 }
 
 /** POSTs a file to /import/<kind>, as a client would. */
-export async function upload(server: TestServer, kind: 'submissions' | 'targets', file: Buffer | string, options: { token?: string; dryRun?: boolean; contentType?: string } = {}): Promise<ImportResponse> {
+export async function upload(server: TestServer, kind: 'submissions' | 'targets' | 'trajectories', file: Buffer | string, options: { token?: string; dryRun?: boolean; contentType?: string } = {}): Promise<ImportResponse> {
   const origin = server.url.replace(/\/graphql$/, '');
   const res = await fetch(`${origin}/import/${kind}${options.dryRun ? '?dryRun=true' : ''}`, {
     method: 'POST',

@@ -10,6 +10,7 @@ import { DEMO_DAY, DEMO_PASSWORD } from '../../src/modules/demo/demo.loader';
 import type { Services } from '../../src/core/context';
 import { startDuban } from '../../src/duban';
 import { projectionIsCurrent } from '../../src/modules/projection/rollup.sql';
+import { noticesSettled } from '../../src/modules/notice/notice.engine';
 import { until } from './until';
 import { LoginDocument } from '../../client/operations';
 
@@ -40,7 +41,11 @@ export interface TestServer {
   token(username: string): Promise<string>;
   /** Moves the server's clock to another day (figures are entered as of the clock's day). */
   setToday(day: string): void;
-  /** Resolves once the projection has folded every fact appended (its ProgressChanged events are in the outbox). */
+  /**
+   * Resolves once the projection has folded every fact appended (its ProgressChanged events are in
+   * the outbox), the notice engine has judged them (its NoticeChanged events and notifications too)
+   * and this instance's stream has read it all.
+   */
   projected(): Promise<void>;
   /** For a fixture written in SQL around the services: appends the fact that the tree changed and waits for the projector's rebuild. */
   rebuildProjection(): Promise<void>;
@@ -158,6 +163,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const projected = async () => {
     await until(() => projectionIsCurrent(orm.em.fork()), 'the projection to fold every fact');
     await events.projector.settled();
+    await noticesSettled(services);
     await events.stream.settled();
   };
 

@@ -8,8 +8,11 @@ import { Comparator, Target } from '../target/target.entity';
 import { hashPassword } from '../user/password';
 import { Role, User } from '../user/user.entity';
 import { allocate, jitter } from './allocation';
+import { createClock } from '../../clock';
 import { appendEvents } from '../events/outbox.service';
 import { treeChanged } from '../events/facts';
+import { sweep } from '../notice/notice.engine';
+import { loadDemoTrajectories } from '../trajectory/trajectory.demo';
 import { aggregation, decimals, readSeed, reportingLevel, scope, type Seed, type SeedFigure, type SeedIndicator, type SeedTarget } from './demo.seed';
 
 /** The day the 2019 first-half report reads as of; the demo's clock. */
@@ -195,15 +198,19 @@ class DemoBuilder {
 }
 
 /** Loads the Wenzhou demo when the database holds no region yet; true when it did. */
-export async function loadDemoIfEmpty(em: EntityManager): Promise<boolean> {
+export async function loadDemoIfEmpty(em: EntityManager, timeZone = 'Asia/Shanghai'): Promise<boolean> {
   const fork = em.fork();
   return fork.transactional(async (tx) => {
     // One loader at a time, even with several instances starting on one database.
     await tx.execute('select pg_advisory_xact_lock(20190630)');
     if ((await tx.count(Region, {})) > 0) return false;
-    await new DemoBuilder(tx, readSeed()).build();
+    const seed = readSeed();
+    await new DemoBuilder(tx, seed).build();
+    await loadDemoTrajectories(tx, seed.city.code);
     // The tree and its figures came in whole: the projector builds the roll-ups from them.
     await appendEvents(tx, [treeChanged('demo')], new Date());
+    // The day's supervision notices, as the rules issue them from the report's figures.
+    await appendEvents(tx, await sweep(tx, createClock({ pinnedDay: DEMO_DAY, timeZone })), new Date(`${DEMO_DAY}T18:00:00+08:00`));
     return true;
   });
 }

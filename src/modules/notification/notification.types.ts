@@ -3,11 +3,13 @@ import { DateTimeScalar } from '../../common/scalars';
 import { Comment } from '../comment/comment.entity';
 import { Submission } from '../submission/submission.entity';
 import { Urge } from '../urge/urge.entity';
+import { Notice } from '../notice/notice.entity';
 
 export enum NotificationKind {
   SUBMISSION_REVIEWED = 'SUBMISSION_REVIEWED',
   COMMENT_ADDED = 'COMMENT_ADDED',
   URGED = 'URGED',
+  NOTICE = 'NOTICE',
 }
 registerEnumType(NotificationKind, { name: 'NotificationKind' });
 
@@ -33,4 +35,7 @@ export class Notification {
 
   @Field(() => Urge, { nullable: true, description: 'For URGED: the urge (催办) to report.' })
   urge?: Urge | null;
+
+  @Field(() => Notice, { nullable: true, description: 'For NOTICE: the supervision notice (督办单) that changed.' })
+  notice?: Notice | null;
 }

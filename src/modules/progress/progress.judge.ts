@@ -3,6 +3,7 @@ import { Region } from '../region/region.entity';
 import { Comparator, Target } from '../target/target.entity';
 import type { Figures, ProgressKey } from './progress.sql';
 import { Progress, ProgressStatus } from './progress.types';
+import { expectedOn, type Plan } from '../trajectory/trajectory.plan';
 
 /*
  * Judging rolled-up figures against the targets: completion, pace, status, "n of m met". Pure:
@@ -38,14 +39,14 @@ export function isMet(indicator: Indicator, target: Target, actual: number): boo
 }
 
 /** The value the target asks for, for completion and pace: the value, the low end of a range, 1 for a milestone. */
-function goal(indicator: Indicator, target: Target): number | null {
+export function goal(indicator: Indicator, target: Target): number | null {
   if (target.comparator === Comparator.RANGE) return target.min ?? null;
   if (target.value != null) return target.value;
   return indicator.kind === IndicatorKind.MILESTONE ? 1 : null;
 }
 
 /** Whether less is better for this target: a DOWN indicator, or an upper bound. */
-function lessIsBetter(indicator: Indicator, target: Target): boolean {
+export function lessIsBetter(indicator: Indicator, target: Target): boolean {
   return target.comparator === Comparator.LTE || (indicator.direction === Direction.DOWN && target.comparator !== Comparator.GTE && target.comparator !== Comparator.RANGE);
 }
 
@@ -62,7 +63,7 @@ export function startingValue(indicator: Indicator): number | null {
 }
 
 /** Judges rolled-up figures against the target that applies: completion, pace and status. */
-export function judge(indicator: Indicator, region: Region, key: ProgressKey, figures: Figures, targets: Target[]): Progress {
+export function judge(indicator: Indicator, region: Region, key: ProgressKey, figures: Figures, targets: Target[], plans?: Map<number, Plan>): Progress {
   const target = applicableTarget(targets, key.asOf);
   const { lastAsOf, ...shown } = figures;
   const progress: Progress = Object.assign(new Progress(), {
@@ -82,7 +83,10 @@ export function judge(indicator: Indicator, region: Region, key: ProgressKey, fi
     const share = Math.min(1, Math.max(0, (daysBetween(startsOn, key.asOf) + 1) / (daysBetween(startsOn, deadline) + 1)));
     // From the baseline (or zero) towards the target; an upper bound without a baseline holds all along.
     const from = indicator.baseline ?? (down ? null : 0);
-    progress.expectedByNow = from === null || target.comparator === Comparator.EQ ? want : from + (want - from) * share;
+    // A planned trajectory where the target has one; else time-proportional.
+    const plan = plans?.get(target.id);
+    progress.expectedByNow = plan ? expectedOn(plan, key.asOf, startsOn, deadline, from ?? want, want)
+      : from === null || target.comparator === Comparator.EQ ? want : from + (want - from) * share;
     if (actual !== null) progress.completion = down ? (actual === 0 ? null : want / actual) : want === 0 ? null : actual / want;
   }
   if (actual !== null && isMet(indicator, target, actual)) {

@@ -10,6 +10,8 @@ import { projectionIsCurrent, readRollups } from '../projection/rollup.sql';
 import { aggregate, history, rollUp, type Figures, type HistoryPoint, type ProgressKey } from './progress.sql';
 import { judge, judgeByChildren } from './progress.judge';
 import type { Progress } from './progress.types';
+import { plansAsOf } from '../trajectory/trajectory.service';
+import type { Plan } from '../trajectory/trajectory.plan';
 
 export interface ProgressLoaderOptions {
   /**
@@ -55,6 +57,8 @@ export interface ProgressLoaders {
   history: DataLoader<ProgressKey, HistoryPoint[], string>;
   /** The targets of the children of a region for an indicator: `${indicatorId}|${parentCode}`. */
   childTargets: DataLoader<string, Target[]>;
+  /** A target's planned trajectory as it stood at the end of a day; null without one. */
+  plans: DataLoader<{ targetId: number; asOf: string }, Plan | null, string>;
 }
 
 const keyOf = (k: ProgressKey) => `${k.indicatorId}|${k.regionCode}|${k.asOf}`;
@@ -109,6 +113,14 @@ export function createProgressLoaders(em: EntityManager, clock: Clock, regions: 
     return pairs.map((pair) => byPair.get(pair) ?? []);
   });
 
+  const planLoader = new DataLoader<{ targetId: number; asOf: string }, Plan | null, string>(async (keys) => {
+    const plansByDay = new Map<string, Map<number, Plan>>();
+    for (const day of new Set(keys.map((k) => k.asOf))) {
+      plansByDay.set(day, await plansAsOf(em, [...new Set(keys.filter((k) => k.asOf === day).map((k) => k.targetId))], day, clock.timeZone));
+    }
+    return keys.map((k) => plansByDay.get(k.asOf)?.get(k.targetId) ?? null);
+  }, { cacheKeyFn: (k) => `${k.targetId}|${k.asOf}` });
+
   const progress: DataLoader<ProgressKey, Progress, string> = new DataLoader(async (keys) => {
     const indicatorIds = [...new Set(keys.map((k) => k.indicatorId))];
     const regionCodes = [...new Set(keys.map((k) => k.regionCode))];
@@ -124,10 +136,15 @@ export function createProgressLoaders(em: EntityManager, clock: Clock, regions: 
     const regionByCode = new Map(regionRows.filter((r): r is Region => r instanceof Region).map((r) => [r.code, r]));
     const withTargetsBelow = new Set(judgedBelow.map((r) => r.pair));
     const figures = new Map<string, Awaited<ReturnType<typeof rollUp>>>();
+    const plans = new Map<string, Awaited<ReturnType<typeof plansAsOf>>>();
     for (const [day, dayKeys] of byDay(keys)) {
       figures.set(day, await fromRollups(day)
         ? await maintainedFigures(em, indicators, dayKeys, day, clock.timeZone)
         : await rollUp(em, indicators, dayKeys, day, clock.timeZone));
+      const dayPlans = await plansAsOf(em, targets.map((t) => t.id), day, clock.timeZone);
+      plans.set(day, dayPlans);
+      // Read once: what the outlook of these targets asks for later in the request is known.
+      for (const t of targets) planLoader.prime({ targetId: t.id, asOf: day }, dayPlans.get(t.id) ?? null);
     }
     const targetsOf = groupBy(targets, (t) => `${t.indicator.id}|${t.region.code}`);
     const judged = keys.map((key) => {
@@ -136,7 +153,7 @@ export function createProgressLoaders(em: EntityManager, clock: Clock, regions: 
       const f = figures.get(key.asOf)?.get(`${key.indicatorId}|${key.regionCode}`);
       if (!indicator || !region || !f) return new Error(`no progress for indicator ${key.indicatorId} in ${key.regionCode}`);
       const own = targetsOf.get(`${key.indicatorId}|${key.regionCode}`) ?? [];
-      return judge(indicator, region, key, f, own);
+      return judge(indicator, region, key, f, own, plans.get(key.asOf));
     });
     // Regions without a target of their own, above regions with one: judged by their children.
     // Children asked in this same batch are taken from it (awaiting them would wait on this batch
@@ -165,5 +182,5 @@ export function createProgressLoaders(em: EntityManager, clock: Clock, regions: 
     return keys.map((k) => points.get(k.asOf)?.get(`${k.indicatorId}|${k.regionCode}`) ?? []);
   }, { cacheKeyFn: keyOf });
 
-  return { progress, history: historyLoader, childTargets };
+  return { progress, history: historyLoader, childTargets, plans: planLoader };
 }

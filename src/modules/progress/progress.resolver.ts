@@ -5,8 +5,8 @@ import { NotFoundError } from '../../core/errors';
 import { Aggregation, Indicator } from '../indicator/indicator.entity';
 import { Comparator } from '../target/target.entity';
 import { assertMayRead } from '../user/user.scope';
-import { forecast } from './progress.forecast';
-import { Progress, ProgressPoint, TargetAllocation } from './progress.types';
+import { forecast, outlook } from './progress.forecast';
+import { Outlook, Progress, ProgressPoint, TargetAllocation } from './progress.types';
 
 @Authorized()
 @Resolver(() => Indicator)
@@ -57,6 +57,20 @@ export class ProgressResolver {
     const points = await ctx.loaders.history.load(keyOf(progress));
     await ctx.loaders.pace();
     return forecast(progress.indicator, progress.target, points, progress.asOf);
+  }
+
+  @FieldResolver(() => Outlook, {
+    nullable: true,
+    description: 'The forecast\'s verdict, judged by the trajectory: will the figure make the plan\'s next milestone (else the target at its deadline)? Null without a target or a deadline ahead, or with fewer than two points.',
+  })
+  async outlook(@Root() progress: Progress, @Ctx() ctx: Context): Promise<Outlook | null> {
+    if (!progress.target) return null;
+    const [plan, points] = await Promise.all([
+      ctx.loaders.plans.load({ targetId: progress.target.id, asOf: progress.asOf }),
+      ctx.loaders.history.load(keyOf(progress)),
+    ]);
+    await ctx.loaders.pace();
+    return outlook(progress, plan, points);
   }
 
   @FieldResolver(() => TargetAllocation, { nullable: true, description: 'For a target split over the regions below: does it add up? Null when it is not split.' })

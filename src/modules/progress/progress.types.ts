@@ -99,3 +99,30 @@ export class TargetAllocation {
   @Field({ description: 'True when the children\'s targets do not add up to the parent\'s, or some child has none.' })
   mismatch!: boolean;
 }
+
+export enum OutlookVerdict {
+  ON_COURSE = 'ON_COURSE',
+  OFF_COURSE = 'OFF_COURSE',
+}
+registerEnumType(OutlookVerdict, {
+  name: 'OutlookVerdict',
+  valuesConfig: {
+    ON_COURSE: { description: 'The figure, on its course, makes what is planned by that day.' },
+    OFF_COURSE: { description: 'On its course the figure falls short of what is planned by that day.' },
+  },
+});
+
+@ObjectType({ description: 'The forecast\'s verdict: the figure projected to the next step of the plan (its next milestone, else the deadline) against what the plan asks by then.' })
+export class Outlook {
+  @Field(() => DateScalar, { description: 'The day judged: the trajectory\'s next milestone after asOf, else the target\'s deadline.' })
+  on!: string;
+
+  @Field(() => Float, { description: 'What the trajectory (or, without one, the target) asks for by that day.' })
+  planned!: number;
+
+  @Field(() => Float, { nullable: true, description: 'The figure projected to that day from the history (the figure itself for a target met).' })
+  forecast!: number | null;
+
+  @Field(() => OutlookVerdict)
+  verdict!: OutlookVerdict;
+}

@@ -6,13 +6,13 @@ import { withDatabase } from '../../db/with-database';
 import { DEMO_DAY } from '../demo/demo.loader';
 import { UnitOfWork } from '../events/unit-of-work';
 import { User } from '../user/user.entity';
-import type { ImportKind } from './spreadsheet.columns';
+import { IMPORT_KINDS, type ImportKind } from './spreadsheet.columns';
 import { importSheet, type ImportSummary } from './spreadsheet.import';
 import { NotASpreadsheetError, readSheet, SheetShapeError, SheetTooLargeError } from './spreadsheet.read';
 
-const USAGE = `Usage: npm run import -- <submissions|targets> <file.xlsx|file.csv> --user <username> [--dry-run] [--json]
+const USAGE = `Usage: npm run import -- <submissions|targets|trajectories> <file.xlsx|file.csv> --user <username> [--dry-run] [--json]
 
-Imports figures or targets from a spreadsheet as <username>, with that user's permissions, on the
+Imports figures, targets or targets' trajectories from a spreadsheet as <username>, with that user's permissions, on the
 database of DATABASE_URL (or the embedded one in DUBAN_DATA_DIR, beside a running server too),
 migrated first as a start would.
 Every row is checked first; one conflict and nothing is written. --dry-run checks without writing.
@@ -40,10 +40,10 @@ function parseArgs(argv: string[]): { kind: ImportKind; file: string; username: 
     else positional.push(arg);
   }
   const [kind, file] = positional;
-  if (kind !== 'submissions' && kind !== 'targets') throw new UsageError('say what the file holds: submissions or targets');
+  if (!IMPORT_KINDS.includes(kind as ImportKind)) throw new UsageError('say what the file holds: submissions, targets or trajectories');
   if (!file || positional.length > 2) throw new UsageError('name one file');
   if (!username) throw new UsageError('name the user to import as: --user <username>');
-  return { kind, file, username, dryRun, json };
+  return { kind: kind as ImportKind, file, username, dryRun, json };
 }
 
 /** The summary as a person reads it: one line of counts, then each conflict. */

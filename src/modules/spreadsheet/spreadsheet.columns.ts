@@ -1,13 +1,17 @@
 import { FIRST_YEAR, LAST_YEAR } from '../../common/scalars';
 import { isIsoDate } from '../../config';
 import { Comparator } from '../target/target.entity';
+import { Interpolation } from '../trajectory/trajectory.entity';
 
-/** What a file imports: figures (submitFigure) or targets (setTarget). */
-export type ImportKind = 'submissions' | 'targets';
+/** What a file imports: figures (submitFigure), targets (setTarget) or targets' trajectories (setTrajectory). */
+export type ImportKind = 'submissions' | 'targets' | 'trajectories';
+export const IMPORT_KINDS: readonly ImportKind[] = ['submissions', 'targets', 'trajectories'];
 
 export type SubmissionColumn = 'indicator' | 'region' | 'value' | 'asOf' | 'numerator' | 'denominator' | 'note';
 export type TargetColumn = 'indicator' | 'region' | 'comparator' | 'value' | 'min' | 'max' | 'deadline' | 'note' | 'expectedVersion';
-export type Column = SubmissionColumn | TargetColumn;
+/** A trajectory's sheet: a row per milestone (节点), the rows of one target making its plan. */
+export type TrajectoryColumn = 'indicator' | 'region' | 'deadline' | 'interpolation' | 'startsOn' | 'on' | 'value' | 'note' | 'expectedVersion';
+export type Column = SubmissionColumn | TargetColumn | TrajectoryColumn;
 
 /** A cell as read from either format: what the file holds, before it is checked. */
 export interface Cell {
@@ -28,7 +32,7 @@ const COMMON: Record<'indicator' | 'region' | 'note', string[]> = {
   note: ['备注', '说明', 'note'],
 };
 
-export const HEADERS: { submissions: Record<SubmissionColumn, string[]>; targets: Record<TargetColumn, string[]> } = {
+export const HEADERS: { submissions: Record<SubmissionColumn, string[]>; targets: Record<TargetColumn, string[]>; trajectories: Record<TrajectoryColumn, string[]> } = {
   submissions: {
     ...COMMON,
     value: ['数值', '数据', '完成值', '实际值', '实际完成', 'value'],
@@ -45,11 +49,21 @@ export const HEADERS: { submissions: Record<SubmissionColumn, string[]>; targets
     deadline: ['截止日期', '完成时限', '期限', 'deadline'],
     expectedVersion: ['版本', 'version', 'expectedversion'],
   },
+  trajectories: {
+    ...COMMON,
+    deadline: ['截止日期', '完成时限', '期限', 'deadline'],
+    interpolation: ['方式', '推进方式', '插值', 'interpolation'],
+    startsOn: ['起始日期', '开始日期', 'startson'],
+    on: ['节点日期', '计划日期', '时间节点', '节点', 'on'],
+    value: ['计划值', '节点目标', '节点值', '计划完成', 'value'],
+    expectedVersion: ['版本', 'version', 'expectedversion'],
+  },
 };
 
-export const REQUIRED: { submissions: SubmissionColumn[]; targets: TargetColumn[] } = {
+export const REQUIRED: { submissions: SubmissionColumn[]; targets: TargetColumn[]; trajectories: TrajectoryColumn[] } = {
   submissions: ['indicator', 'region', 'value', 'asOf'],
   targets: ['indicator', 'region'],
+  trajectories: ['indicator', 'region', 'on'],
 };
 
 /** 数值（个）, " Value ", "*指标代码" and "as_of" read as 数值, value, 指标代码 and asof. */
@@ -153,4 +167,12 @@ export function readComparator(cell: Cell | undefined, label: string): Comparato
   const found = COMPARATORS.find(([pattern]) => pattern.test(text));
   if (!found) throw new CellError(`${label} "${cellText(cell)}" is not one of GTE (≥, 不低于), LTE (≤, 不高于), EQ (=), RANGE (区间)`);
   return found[1];
+}
+
+/** STEP or LINEAR, as the enum or in words (阶梯 / 分段, 线性 / 匀速). */
+export function readInterpolation(cell: Cell | undefined, label: string): Interpolation {
+  const text = cellText(cell).normalize('NFKC').replace(/\s/g, '');
+  if (/^(step|阶梯|台阶|分段)$/i.test(text)) return Interpolation.STEP;
+  if (/^(linear|线性|匀速|直线)$/i.test(text)) return Interpolation.LINEAR;
+  throw new CellError(`${label} "${cellText(cell)}" is not STEP (阶梯) or LINEAR (线性)`);
 }

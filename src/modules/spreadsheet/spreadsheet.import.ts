@@ -1,6 +1,4 @@
 import { validateSync } from 'class-validator';
-import { AppError } from '../../core/errors';
-import { textProblem } from '../../core/text';
 import { Submission, SubmissionStatus } from '../submission/submission.entity';
 import { SubmitFigureInput } from '../submission/submission.input';
 import { submitFigure } from '../submission/submission.service';
@@ -14,83 +12,15 @@ import {
   type Cell, type Column, type ImportKind,
 } from './spreadsheet.columns';
 import type { Sheet, SheetRow } from './spreadsheet.read';
+import {
+  parseRow, required, same, sameInput, throughService, writeSheet,
+  type ImportConflict, type ImportOptions, type ImportSummary, type Outcome, type Parsed, type SheetWork,
+} from './spreadsheet.rows';
+import { importTrajectorySheet } from './trajectory.sheet';
 
-/** One row that cannot be imported, and why; `row` as the file numbers it. */
-export interface ImportConflict {
-  row: number;
-  /** The column at fault, as the file's header writes it. */
-  column?: string;
-  /** BAD_USER_INPUT, NOT_FOUND, FORBIDDEN or CONFLICT, as the GraphQL mutation would answer. */
-  code: string;
-  reason: string;
-}
-
-/**
- * What an import did, in the manner of DHIS2's import summary. SUCCESS: every row was written (or,
- * in a dry run, would be). ERROR: nothing was written; `conflicts` says which rows and why, and the
- * counts say what the file would do once they are fixed.
- */
-export interface ImportSummary {
-  status: 'SUCCESS' | 'ERROR';
-  kind: ImportKind;
-  dryRun: boolean;
-  /** Whether the rows are in the database now. */
-  written: boolean;
-  counts: {
-    /** Data rows read (blank rows not counted). */
-    rows: number;
-    /** New submissions; new targets. */
-    imported: number;
-    /** Submissions that replace a figure of the same region and day (the earlier one stays in the history); targets changed. */
-    updated: number;
-    /** Rows that change nothing: the same figure or target already there (a file imported again), or a row repeated in the file. */
-    ignored: number;
-  };
-  conflicts: ImportConflict[];
-}
-
-export interface ImportOptions {
-  dryRun: boolean;
-  /** At most this many data rows in one file. */
-  maxRows: number;
-}
-
-type Outcome = 'imported' | 'updated' | 'ignored';
-
-/** A row made into the mutation's input, or the cell errors that stop it. */
-type Parsed<T> = { row: number; input: T; key: string } | { row: number; conflicts: ImportConflict[] };
-
-function parseRow<T>(sheet: Sheet, row: SheetRow, build: (get: <V>(column: Column, read: (cell: Cell | undefined, label: string) => V) => V | undefined) => T): Parsed<T> {
-  const conflicts: ImportConflict[] = [];
-  const get = <V>(column: Column, read: (cell: Cell | undefined, label: string) => V): V | undefined => {
-    const cell = row.cells[column];
-    if (cell === undefined) return undefined;
-    // The same rule as for every GraphQL input: text the database cannot store as sent is refused.
-    const problem = typeof cell.value === 'string' ? textProblem(cell.value) : undefined;
-    if (problem) {
-      conflicts.push({ row: row.row, column: sheet.headers[column], code: 'BAD_USER_INPUT', reason: `${sheet.headers[column] ?? column}: ${problem}` });
-      return undefined;
-    }
-    try {
-      return read(cell, sheet.headers[column] ?? column);
-    } catch (error) {
-      if (!(error instanceof CellError)) throw error;
-      conflicts.push({ row: row.row, column: sheet.headers[column], code: 'BAD_USER_INPUT', reason: error.message });
-      return undefined;
-    }
-  };
-  const input = build(get);
-  return conflicts.length ? { row: row.row, conflicts } : { row: row.row, input, key: '' };
-}
+export type { ImportConflict, ImportOptions, ImportSummary } from './spreadsheet.rows';
 
 const text = (cell: Cell | undefined) => cellText(cell);
-
-function required<V>(value: V | undefined, row: SheetRow, sheet: Sheet, column: Column, conflicts: ImportConflict[]): V {
-  if (value === undefined && row.cells[column] === undefined) {
-    conflicts.push({ row: row.row, column: sheet.headers[column], code: 'BAD_USER_INPUT', reason: `${sheet.headers[column] ?? column} is empty` });
-  }
-  return value as V;
-}
 
 function parseSubmission(sheet: Sheet, row: SheetRow): Parsed<SubmitFigureInput> {
   const missing: ImportConflict[] = [];
@@ -133,39 +63,12 @@ function withMissing<T>(parsed: Parsed<T>, missing: ImportConflict[], keyOf: (in
 }
 
 /** The input classes' own rules (a note's length …), as type-graphql applies them to the mutations' arguments. */
-function inputRules(kind: ImportKind, sheet: Sheet, row: number, input: SubmitFigureInput | SetTargetInput): ImportConflict[] {
+function inputRules(kind: 'submissions' | 'targets', sheet: Sheet, row: number, input: SubmitFigureInput | SetTargetInput): ImportConflict[] {
   const instance = Object.assign(kind === 'submissions' ? new SubmitFigureInput() : new SetTargetInput(), input);
   return validateSync(instance, { skipMissingProperties: true, forbidUnknownValues: false }).map((e) => ({
     row, column: sheet.headers[e.property as Column], code: 'BAD_USER_INPUT', reason: Object.values(e.constraints ?? {}).join('; '),
   }));
 }
-
-function sameInput(a: object, b: object): boolean {
-  return JSON.stringify(a, Object.keys(a).sort()) === JSON.stringify(b, Object.keys(b).sort());
-}
-
-/** Thrown inside a savepoint to undo a row that changes nothing. */
-class Unchanged extends Error {}
-
-/**
- * Runs a row through its service in a savepoint of the import's unit of work, so every check and
- * permission applies as in the mutation; a row that would change nothing (`unchanged`, read first)
- * is undone and counted as ignored. The row's facts join the import's only if the row stays.
- */
-async function throughService(unit: UnitOfWork, row: (unit: UnitOfWork) => Promise<{ existed: boolean; unchanged: boolean }>): Promise<Outcome> {
-  try {
-    return await unit.savepoint(async (rowUnit) => {
-      const { existed, unchanged } = await row(rowUnit);
-      if (unchanged) throw new Unchanged();
-      return existed ? 'updated' : 'imported';
-    });
-  } catch (error) {
-    if (error instanceof Unchanged) return 'ignored';
-    throw error;
-  }
-}
-
-const same = (a: number | null | undefined, b: number | null | undefined) => (a ?? null) === (b ?? null);
 
 function importSubmission(unit: UnitOfWork, user: User, input: SubmitFigureInput): Promise<Outcome> {
   return throughService(unit, async (row) => {
@@ -192,9 +95,6 @@ function importTarget(unit: UnitOfWork, user: User, input: SetTargetInput): Prom
   });
 }
 
-/** Thrown to roll the import's transaction back (a conflict, or a dry run). */
-class RollBack extends Error {}
-
 /**
  * Imports a sheet's rows as `user`, through the same services as the GraphQL mutations (checks,
  * permissions, idempotency, facts). Every row is checked first and written in one transaction of
@@ -217,10 +117,12 @@ export async function importSheet(unit: UnitOfWork, user: User, kind: ImportKind
     return summary;
   }
 
+  if (kind === 'trajectories') return importTrajectorySheet(unit, user, sheet, summary, options.dryRun);
+
   // Parse every row, and find a row that repeats or contradicts an earlier one of the file.
   const parse = kind === 'submissions' ? parseSubmission : parseTarget;
   const seen = new Map<string, { row: number; input: object }>();
-  const work: { row: number; input: SubmitFigureInput | SetTargetInput }[] = [];
+  const work: SheetWork[] = [];
   for (const sheetRow of sheet.rows) {
     const parsed = parse(sheet, sheetRow);
     if ('conflicts' in parsed) { summary.conflicts.push(...parsed.conflicts); continue; }
@@ -229,7 +131,13 @@ export async function importSheet(unit: UnitOfWork, user: User, kind: ImportKind
     const first = seen.get(parsed.key);
     if (!first) {
       seen.set(parsed.key, { row: parsed.row, input: parsed.input });
-      work.push(parsed);
+      const { row, input } = parsed;
+      work.push({
+        row,
+        // Each row on an identity map of its own (a savepoint's unit), in the one transaction: a flush stays as cheap at row 5,000 as at row 1.
+        write: (u) => (kind === 'submissions' ? importSubmission(u, user, input as SubmitFigureInput) : importTarget(u, user, input as SetTargetInput)),
+        locate: (field) => ({ row, column: field ? sheet.headers[field as Column] : undefined }),
+      });
     } else if (sameInput(first.input, parsed.input)) {
       summary.counts.ignored += 1;
     } else {
@@ -239,29 +147,5 @@ export async function importSheet(unit: UnitOfWork, user: User, kind: ImportKind
       });
     }
   }
-
-  try {
-    await unit.transaction(async () => {
-      for (const { row, input } of work) {
-        try {
-          // Each row on an identity map of its own (a savepoint's unit), in the one transaction: a flush stays as cheap at row 5,000 as at row 1.
-          const outcome = kind === 'submissions'
-            ? await importSubmission(unit, user, input as SubmitFigureInput)
-            : await importTarget(unit, user, input as SetTargetInput);
-          summary.counts[outcome] += 1;
-        } catch (error) {
-          if (!(error instanceof AppError)) throw error;
-          const field = error.extensions.field as Column | undefined;
-          summary.conflicts.push({ row, ...(field && sheet.headers[field] ? { column: sheet.headers[field] } : {}), code: error.code, reason: error.message });
-        }
-      }
-      if (summary.conflicts.length > 0 || options.dryRun) throw new RollBack();
-    });
-    summary.written = true;
-  } catch (error) {
-    if (!(error instanceof RollBack)) throw error;
-  }
-  summary.conflicts.sort((a, b) => a.row - b.row);
-  if (summary.conflicts.length > 0) summary.status = 'ERROR';
-  return summary;
+  return writeSheet(unit, summary, work, options.dryRun);
 }

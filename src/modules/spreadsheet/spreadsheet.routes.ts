@@ -5,7 +5,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { Context, Services } from '../../core/context';
 import type { Authenticated } from '../user/session.service';
 import { boardWorkbook, BOARD_EXPORT_QUERY, type BoardExportData } from './board.export';
-import type { ImportKind } from './spreadsheet.columns';
+import { IMPORT_KINDS, type ImportKind } from './spreadsheet.columns';
 import { importSheet, type ImportSummary } from './spreadsheet.import';
 import { NotASpreadsheetError, readSheet, SheetShapeError, SheetTooLargeError } from './spreadsheet.read';
 
@@ -62,7 +62,7 @@ function httpStatus(summary: ImportSummary): number {
 }
 
 /**
- * `POST /import/submissions` and `POST /import/targets` (the file as the body or as a form's
+ * `POST /import/submissions`, `/import/targets` and `/import/trajectories` (the file as the body or as a form's
  * file field, `?dryRun=true` to
  * check without writing) and `GET /export/board.xlsx?programme=P3&region=330300[&asOf=]`, with
  * the bearer token of /graphql and the permissions of its mutations.
@@ -85,7 +85,7 @@ export function spreadsheetRoutes(options: SpreadsheetRoutesOptions): express.Ro
   router.post('/import/:kind', async (req, res, next) => {
     try {
       const kind = req.params.kind as ImportKind;
-      if (kind !== 'submissions' && kind !== 'targets') return refuse(res, 404, 'NOT_FOUND', 'Import submissions or targets: POST /import/submissions or /import/targets');
+      if (!IMPORT_KINDS.includes(kind)) return refuse(res, 404, 'NOT_FOUND', 'Import submissions, targets or trajectories: POST /import/submissions, /import/targets or /import/trajectories');
       const auth = await signedIn(req, res);
       if (!auth) return;
       // The body is read only for a signed-in user; a file over the limit is refused unread.
