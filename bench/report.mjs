@@ -12,6 +12,7 @@ import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { signinGoalRow, signinSection } from './signin/report.mjs';
 import { stallGoalRow, stallSection } from './stall/report.mjs';
+import { raceGoalRow, raceSection } from './race/report.mjs';
 
 const file = (path) => fileURLToPath(new URL(path, import.meta.url));
 const OUT = file('../BENCHMARKS.md');
@@ -147,6 +148,8 @@ export async function writeReport(summary) {
   if (signin) rows.push(signinGoalRow(signin));
   const stall = resultsOf(summary, 'stall');
   if (stall) rows.push(stallGoalRow(stall));
+  const race = resultsOf(summary, 'race');
+  if (race) rows.push(raceGoalRow(race));
   out(table(['what', 'goal', 'measured', 'peer or baseline, same run', 'verdict'], rows), '');
   for (const s of summary.steps.filter((x) => !x.ok)) out(`**${s.name} failed in this run** (\`${s.command}\`, exit ${s.exit}): its figures are missing above.`, '');
 
@@ -253,6 +256,7 @@ export async function writeReport(summary) {
   }
 
   if (stall) out(...stallSection(stall));
+  if (race) out(...raceSection(race));
 
   if (board || fanout) {
     out('## Board and fan-out: the figures of this run', '');

@@ -1,6 +1,6 @@
 /**
  * npm run bench: every benchmark of the project, one after the other, each in its own process
- * (board, fan-out, national, ingestion, sign-in), then BENCHMARKS.md written from their results
+ * (board, fan-out, national, ingestion, sign-in, race, stall), then BENCHMARKS.md written from their results
  * (bench/report.mjs). Sizes are those that fit the run in under 20 minutes on a 2-core machine:
  * the board for 10 s per server without its roll-up EXPLAIN section, the fan-out at 1,000
  * subscribers for 15 s, the sign-in bench at 12 rounds and 1 spread round (the variables override),
@@ -22,6 +22,7 @@ const STEPS = [
   { name: 'national', command: 'npm run bench:national', args: ['bench/national/run.mjs'], env: {} },
   { name: 'ingest', command: 'npm run bench:ingest', args: ['bench/ingest/run.mjs'], env: {} },
   { name: 'signin', command: 'BENCH_SIGNIN_ROUNDS=12 BENCH_SIGNIN_SPREAD_ROUNDS=1 npm run bench:signin', args: ['bench/signin/run.mjs'], env: { BENCH_SIGNIN_ROUNDS: process.env.BENCH_SIGNIN_ROUNDS ?? '12', BENCH_SIGNIN_SPREAD_ROUNDS: process.env.BENCH_SIGNIN_SPREAD_ROUNDS ?? '1' } },
+  { name: 'race', command: 'BENCH_RACE_BURSTS=10 npm run bench:race', args: ['bench/race/run.mjs'], env: { BENCH_RACE_BURSTS: process.env.BENCH_RACE_BURSTS ?? '10' } },
   { name: 'stall', command: 'BENCH_STALL_UNLIMITED=off npm run bench:stall', args: ['bench/stall/run.mjs'], env: { BENCH_STALL_UNLIMITED: process.env.BENCH_STALL_UNLIMITED ?? 'off' } },
 ];
 
