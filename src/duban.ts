@@ -7,6 +7,7 @@ import type { Services } from './core/context';
 import { DEMO_DAY, loadDemoIfEmpty } from './modules/demo/demo.loader';
 import { eventBuilder } from './modules/events/event-builder';
 import { startEvents, type Events } from './modules/events/events';
+import { NoticeEngine } from './modules/notice/notice.engine';
 import { EVENT_TYPES } from './server/event-types';
 import { startHttpServer, type RunningServer } from './server/http';
 
@@ -34,6 +35,8 @@ export interface Duban {
   /** What every request's context is built from (a test moves `services.clock`). */
   services: Services;
   events: Events;
+  /** This instance's candidate for judging supervision notices (after the projector). */
+  notices: NoticeEngine;
   server: RunningServer;
   /** Set when Duban opened the configured database itself. */
   database?: OpenDatabase;
@@ -53,15 +56,19 @@ export async function startDuban(config: Config, options: DubanOptions = {}): Pr
     // The events read the clock at each use: a test that moves `services.clock` moves them too.
     const events = await startEvents(orm.em, config, url, () => services.clock.now(), eventBuilder(EVENT_TYPES));
     services.events = events.stream;
+    // Today swept and what is pending judged before the server listens.
+    const notices = new NoticeEngine(services);
+    await notices.start();
     const server = await startHttpServer(services, {
       port: options.port ?? config.port, host: options.host ?? config.host,
       connectionInitWaitTimeout: options.connectionInitWaitTimeout, logDestination: options.logDestination,
     });
     return {
-      url: server.url, wsUrl: server.wsUrl, sseUrl: server.sseUrl, orm, services, events, server, database, demoLoaded,
+      url: server.url, wsUrl: server.wsUrl, sseUrl: server.sseUrl, orm, services, events, notices, server, database, demoLoaded,
       async stop() {
         events.stream.beginClosing();
         await server.stop();
+        await notices.stop();
         await events.stop();
         await database?.close();
       },

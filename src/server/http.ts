@@ -8,7 +8,6 @@ import cors from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { authenticate } from '../modules/user/session.service';
 import { createContext } from './context';
-import { createNoticePlugin } from '../modules/notice/notice.engine';
 import type { Context, Services } from '../core/context';
 import { createFormatError } from './format-error';
 import { bodyDepthGuard } from './input-guard';
@@ -157,7 +156,6 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
       createFiguresCachePlugin({ maxEntries: services.config.figuresCacheEntries }),
       metrics.apolloPlugin(),
       createUnavailablePlugin<Context>(),
-      createNoticePlugin(services),
     ],
   });
   await apollo.start();

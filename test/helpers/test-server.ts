@@ -10,7 +10,6 @@ import { DEMO_DAY, DEMO_PASSWORD } from '../../src/modules/demo/demo.loader';
 import type { Services } from '../../src/core/context';
 import { startDuban } from '../../src/duban';
 import { projectionIsCurrent } from '../../src/modules/projection/rollup.sql';
-import { noticesSettled } from '../../src/modules/notice/notice.engine';
 import { until } from './until';
 import { LoginDocument } from '../../client/operations';
 
@@ -163,7 +162,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const projected = async () => {
     await until(() => projectionIsCurrent(orm.em.fork()), 'the projection to fold every fact');
     await events.projector.settled();
-    await noticesSettled(services);
+    await duban.notices.settled();
     await events.stream.settled();
   };
 

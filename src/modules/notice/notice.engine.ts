@@ -1,7 +1,7 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Services } from '../../core/context';
-import { appendEvents, outboxBounds } from '../events/outbox.service';
+import { outboxBounds, type NewEvent } from '../events/outbox.service';
+import { UnitOfWork } from '../events/unit-of-work';
 import { evaluate, type Pair, type Scope } from './notice.evaluate';
 
 /** The advisory lock held by the one instance that judges notices at a time. */
@@ -22,7 +22,7 @@ async function sweptDay(em: EntityManager): Promise<string | null> {
 }
 
 /** Sweeps every pair for `clock.today()` in `tx` and records the day; the events to append. */
-export async function sweep(tx: EntityManager, clock: { today(): string; now(): Date; timeZone: string }): Promise<Parameters<typeof appendEvents>[1]> {
+export async function sweep(tx: EntityManager, clock: { today(): string; now(): Date; timeZone: string }): Promise<NewEvent[]> {
   const events = await evaluate(tx, clock, { all: true });
   await tx.execute(`insert into notice_sweep (id, day) values (1, ?) on conflict (id) do update set day = excluded.day`, [clock.today()]);
   return events;
@@ -57,6 +57,7 @@ export class NoticeEngine {
 
   constructor(private readonly services: Services) {}
 
+  /** Judges what is pending (today swept first), then follows the outbox; started by startDuban. */
   async start(): Promise<void> {
     this.cursor = (await outboxBounds(this.services.em.fork())).lastSeq;
     await this.run();
@@ -92,47 +93,25 @@ export class NoticeEngine {
     const { clock, events } = this.services;
     const today = clock.today();
     const head = events.head > this.cursor ? events.head : this.cursor;
-    const lastSeq = await this.services.em.fork().transactional(async (tx) => {
+    // Its events are appended in its transaction and announced after the commit, as a writer's are.
+    const unit = UnitOfWork.root(this.services.em.fork(), clock, (seq) => events.announce(seq));
+    const judged = await unit.transaction(async (tx, outbox) => {
       const [{ locked }] = await tx.execute<{ locked: boolean }[]>('select pg_try_advisory_xact_lock(?) as locked', [NOTICE_LOCK]);
-      if (!locked) return { retry: true as const };
-      const out = [];
+      if (!locked) return undefined;
       const sweeping = this.day !== today && (await sweptDay(tx)) !== today;
       if (sweeping) {
-        out.push(...await sweep(tx, clock));
-      } else if (head > this.cursor) {
-        const rows = await tx.execute<{ seq: string; type: string; programme_id: number | null; region_code: string | null; payload: Record<string, unknown> }[]>(`
-          select seq, type, programme_id, region_code, payload from outbox_event
-          where seq > ? and seq <= ? and type = any(?::text[]) order by seq limit ${PAGE}`, [String(this.cursor), String(head), `{${TRIGGERS.join(',')}}`]);
-        for (const scope of scopesOf(rows)) out.push(...await evaluate(tx, clock, scope));
-        if (rows.length === PAGE) return { seq: await appendEvents(tx, out, clock.now()), cursor: BigInt(rows[PAGE - 1].seq) };
+        outbox.add(...await sweep(tx, clock));
+        return head;
       }
-      return { seq: await appendEvents(tx, out, clock.now()), cursor: head };
+      if (head <= this.cursor) return head;
+      const rows = await tx.execute<{ seq: string; type: string; programme_id: number | null; region_code: string | null; payload: Record<string, unknown> }[]>(`
+        select seq, type, programme_id, region_code, payload from outbox_event
+        where seq > ? and seq <= ? and type = any(?::text[]) order by seq limit ${PAGE}`, [String(this.cursor), String(head), `{${TRIGGERS.join(',')}}`]);
+      for (const scope of scopesOf(rows)) outbox.add(...await evaluate(tx, clock, scope));
+      return rows.length === PAGE ? BigInt(rows[PAGE - 1].seq) : head;
     });
-    if ('retry' in lastSeq) return;
+    if (judged === undefined) return;
     this.day = today;
-    this.cursor = lastSeq.cursor;
-    events.announce(lastSeq.seq);
+    this.cursor = judged;
   }
-}
-
-const engines = new WeakMap<Services, NoticeEngine>();
-
-/**
- * Waits for the notice engine of a server to judge everything appended so far (tests, scripts):
- * call it once the projector has folded (what it judges is the projector's ProgressChanged).
- */
-export async function noticesSettled(services: Services): Promise<void> {
-  await engines.get(services)?.settled();
-}
-
-/** The notice engine as an Apollo plugin: started (and today swept) before the server listens, stopped on drain. */
-export function createNoticePlugin(services: Services): ApolloServerPlugin {
-  return {
-    async serverWillStart() {
-      const engine = new NoticeEngine(services);
-      engines.set(services, engine);
-      await engine.start();
-      return { async drainServer() { await engine.stop(); } };
-    },
-  };
 }

@@ -13,7 +13,6 @@ import { DEFAULT_RULES, NoticeRules } from './notice-rules.entity';
 import { DecideExtensionInput, NoticeStepInput, RequestExtensionInput, ReviewCompletionInput, SetNoticeRulesInput } from './notice.input';
 import { acknowledge, complete, decideExtension, requestExtension, reviewCompletion, setNoticeRules } from './notice.service';
 
-type Moved = Promise<{ notice: Notice; lastSeq?: string }>;
 
 @Authorized()
 @Resolver(() => Notice)
@@ -47,35 +46,30 @@ export class NoticeResolver {
     return notice;
   }
 
-  private async moved(ctx: Context, work: Moved): Promise<Notice> {
-    const { notice, lastSeq } = await work;
-    ctx.services.events.announce(lastSeq);
-    return notice;
-  }
 
   @Mutation(() => Notice, { description: 'Acknowledge a notice (签收): ISSUED → ACKNOWLEDGED. The region\'s REPORTER (or ADMIN).' })
   acknowledgeNotice(@Arg('input', () => NoticeStepInput) input: NoticeStepInput, @Ctx() ctx: Context): Promise<Notice> {
-    return this.moved(ctx, acknowledge(ctx.em, ctx.clock, requireUser(ctx), input.notice, input.note));
+    return acknowledge(ctx.work, requireUser(ctx), input.notice, input.note);
   }
 
   @Mutation(() => Notice, { description: 'Ask for a later deadline (申请延期) → EXTENSION_REQUESTED. The region\'s REPORTER (or ADMIN).' })
   requestNoticeExtension(@Arg('input', () => RequestExtensionInput) input: RequestExtensionInput, @Ctx() ctx: Context): Promise<Notice> {
-    return this.moved(ctx, requestExtension(ctx.em, ctx.clock, requireUser(ctx), input));
+    return requestExtension(ctx.work, requireUser(ctx), input);
   }
 
   @Mutation(() => Notice, { description: 'Grant or refuse an extension → EXTENSION_GRANTED (the notice judges by the new deadline; the target keeps its own) or EXTENSION_REFUSED. The leading DEPARTMENT (or ADMIN).' })
   decideNoticeExtension(@Arg('input', () => DecideExtensionInput) input: DecideExtensionInput, @Ctx() ctx: Context): Promise<Notice> {
-    return this.moved(ctx, decideExtension(ctx.em, ctx.clock, requireUser(ctx), input));
+    return decideExtension(ctx.work, requireUser(ctx), input);
   }
 
   @Mutation(() => Notice, { description: 'Report a notice done (办结) once the figure meets the target → COMPLETED. The region\'s REPORTER (or ADMIN); the rules also complete it by themselves.' })
   completeNotice(@Arg('input', () => NoticeStepInput) input: NoticeStepInput, @Ctx() ctx: Context): Promise<Notice> {
-    return this.moved(ctx, complete(ctx.em, ctx.clock, requireUser(ctx), input.notice, input.note));
+    return complete(ctx.work, requireUser(ctx), input.notice, input.note);
   }
 
   @Mutation(() => Notice, { description: 'Accept a completed notice (验收) → ACCEPTED (closed), or return it → RETURNED. The leading DEPARTMENT (or ADMIN).' })
   reviewNoticeCompletion(@Arg('input', () => ReviewCompletionInput) input: ReviewCompletionInput, @Ctx() ctx: Context): Promise<Notice> {
-    return this.moved(ctx, reviewCompletion(ctx.em, ctx.clock, requireUser(ctx), input));
+    return reviewCompletion(ctx.work, requireUser(ctx), input);
   }
 
   @FieldResolver(() => Indicator)
@@ -114,8 +108,6 @@ export class ProgrammeNoticeRulesResolver {
 
   @Mutation(() => NoticeRules, { description: 'Set a programme\'s notice rules: ADMIN or the leading DEPARTMENT. Its notices are judged again.' })
   async setNoticeRules(@Arg('input', () => SetNoticeRulesInput) input: SetNoticeRulesInput, @Ctx() ctx: Context): Promise<NoticeRules> {
-    const { rules, lastSeq } = await setNoticeRules(ctx.em, ctx.clock, requireUser(ctx), input);
-    ctx.services.events.announce(lastSeq);
-    return rules;
+    return setNoticeRules(ctx.work, requireUser(ctx), input);
   }
 }

@@ -1,10 +1,9 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Clock } from '../../clock';
 import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../../core/errors';
 import { createProgressLoaders } from '../progress/progress.loader';
 import { createRegionLoaders } from '../region/region.loader';
-import { appendEvents } from '../events/outbox.service';
+import type { UnitOfWork } from '../events/unit-of-work';
 import { checkInYear } from '../indicator/indicator.rules';
 import { Programme } from '../programme/programme.entity';
 import { ProgressStatus } from '../progress/progress.types';
@@ -49,13 +48,14 @@ interface Step {
  * audit, board event, notifications), then judges the notice again by the rules (a granted
  * extension can lower it).
  */
-async function move(em: EntityManager, clock: Clock, user: User, id: string, side: Side, from: NoticeState[], check: (n: Notice) => Promise<void> | void, step: Step): Promise<{ notice: Notice; lastSeq?: string }> {
+async function move(unit: UnitOfWork, user: User, id: string, side: Side, from: NoticeState[], check: (n: Notice) => Promise<void> | void, step: Step): Promise<Notice> {
+  const { em, clock } = unit;
   const found = await findNotice(em, id);
   assertMayAct(user, found, side);
   const conflict = (state: NoticeState) => new ConflictError(`The notice is ${state}; ${step.action} needs it ${from.join(' or ')}`, { state });
   if (!from.includes(found.state)) throw conflict(found.state);
   await check(found);
-  return em.transactional(async (tx) => {
+  return unit.transaction(async (tx, outbox) => {
     const notice = await tx.findOneOrFail(Notice, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE, populate: ['indicator.programme', 'region'] });
     if (!from.includes(notice.state)) throw conflict(notice.state);
     const was = before(notice);
@@ -65,21 +65,22 @@ async function move(em: EntityManager, clock: Clock, user: User, id: string, sid
     const events = record(tx, clock, people, { notice, indicator: notice.indicator, region: notice.region, action: step.action, actor: user, note: step.note, before: was, audiences: step.audiences });
     await tx.flush();
     events.push(...await evaluate(tx, clock, { pairs: [{ indicatorId: notice.indicator.id, regionCode: notice.region.code }] }, people));
-    return { notice, lastSeq: await appendEvents(tx, events, clock.now()) };
+    outbox.add(...events);
+    return notice;
   });
 }
 
 const noteOf = (note?: string) => note?.trim() || undefined;
 
-export function acknowledge(em: EntityManager, clock: Clock, user: User, id: string, note?: string) {
-  return move(em, clock, user, id, 'REGION', [NoticeState.ISSUED], () => undefined, {
+export function acknowledge(unit: UnitOfWork, user: User, id: string, note?: string) {
+  return move(unit, user, id, 'REGION', [NoticeState.ISSUED], () => undefined, {
     action: 'ACKNOWLEDGED', note: noteOf(note), audiences: ['DEPARTMENT'], apply: (n) => { n.state = NoticeState.ACKNOWLEDGED; },
   });
 }
 
-export function requestExtension(em: EntityManager, clock: Clock, user: User, input: RequestExtensionInput) {
+export function requestExtension(unit: UnitOfWork, user: User, input: RequestExtensionInput) {
   const reason = noteOf(input.reason);
-  return move(em, clock, user, input.notice, 'REGION',
+  return move(unit, user, input.notice, 'REGION',
     [NoticeState.ACKNOWLEDGED, NoticeState.EXTENSION_GRANTED, NoticeState.EXTENSION_REFUSED, NoticeState.RETURNED], (n) => {
       checkInYear(input.until, n.indicator.programme.year, 'until');
       const judged = n.extendedTo ?? n.deadline;
@@ -91,10 +92,10 @@ export function requestExtension(em: EntityManager, clock: Clock, user: User, in
     });
 }
 
-export function decideExtension(em: EntityManager, clock: Clock, user: User, input: DecideExtensionInput) {
+export function decideExtension(unit: UnitOfWork, user: User, input: DecideExtensionInput) {
   const note = noteOf(input.note);
   const granted = input.decision === ('GRANTED' as ExtensionDecision);
-  return move(em, clock, user, input.notice, 'DEPARTMENT', [NoticeState.EXTENSION_REQUESTED], () => {
+  return move(unit, user, input.notice, 'DEPARTMENT', [NoticeState.EXTENSION_REQUESTED], () => {
     if (!granted && !note) throw new BadInputError('Say why the extension is refused', 'note');
   }, {
     action: granted ? 'EXTENSION_GRANTED' : 'EXTENSION_REFUSED', note, audiences: ['REGION'],
@@ -105,9 +106,10 @@ export function decideExtension(em: EntityManager, clock: Clock, user: User, inp
   });
 }
 
-export function complete(em: EntityManager, clock: Clock, user: User, id: string, note?: string) {
-  return move(em, clock, user, id, 'REGION',
+export function complete(unit: UnitOfWork, user: User, id: string, note?: string) {
+  return move(unit, user, id, 'REGION',
     [NoticeState.ACKNOWLEDGED, NoticeState.EXTENSION_GRANTED, NoticeState.EXTENSION_REFUSED, NoticeState.RETURNED], async (n) => {
+      const { em, clock } = unit;
       const p = await createProgressLoaders(em, clock, createRegionLoaders(em)).progress.load({ indicatorId: n.indicator.id, regionCode: n.region.code, asOf: clock.today() });
       if (p.status !== ProgressStatus.ACHIEVED) {
         throw new BadInputError(`${n.indicator.code} in ${n.region.name} does not meet its target yet (${p.actual ?? 'no figure'}): report the figure first`, 'notice');
@@ -117,26 +119,27 @@ export function complete(em: EntityManager, clock: Clock, user: User, id: string
     });
 }
 
-export function reviewCompletion(em: EntityManager, clock: Clock, user: User, input: ReviewCompletionInput) {
+export function reviewCompletion(unit: UnitOfWork, user: User, input: ReviewCompletionInput) {
   const note = noteOf(input.note);
   const accepted = input.decision === ('ACCEPTED' as CompletionDecision);
-  return move(em, clock, user, input.notice, 'DEPARTMENT', [NoticeState.COMPLETED], () => {
+  return move(unit, user, input.notice, 'DEPARTMENT', [NoticeState.COMPLETED], () => {
     if (!accepted && !note) throw new BadInputError('Say why the completion is returned', 'note');
   }, {
     action: accepted ? 'ACCEPTED' : 'RETURNED', note, audiences: ['REGION'],
     apply: (n) => {
       n.state = accepted ? NoticeState.ACCEPTED : NoticeState.RETURNED;
-      if (accepted) n.closedAt = clock.now();
+      if (accepted) n.closedAt = unit.clock.now();
     },
   });
 }
 
 /** Sets a programme's notice rules (ADMIN or the leading DEPARTMENT); the programme is judged again. */
-export async function setNoticeRules(em: EntityManager, clock: Clock, user: User, input: SetNoticeRulesInput): Promise<{ rules: NoticeRules; lastSeq?: string }> {
+export async function setNoticeRules(unit: UnitOfWork, user: User, input: SetNoticeRulesInput): Promise<NoticeRules> {
+  const { em, clock } = unit;
   const programme = await em.findOne(Programme, { code: input.programme });
   if (!programme) throw new NotFoundError('Programme', input.programme);
   assertMayWrite(user, programme, undefined, 'programme settings');
-  return em.transactional(async (tx) => {
+  return unit.transaction(async (tx, outbox) => {
     const existing = await tx.findOne(NoticeRules, { programme }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     const current = existing ?? { ...DEFAULT_RULES, version: 0 };
     if (input.expectedVersion != null && input.expectedVersion !== current.version) {
@@ -153,7 +156,7 @@ export async function setNoticeRules(em: EntityManager, clock: Clock, user: User
     await tx.flush();
     audit(tx, user, clock.now(), { action: 'SET_NOTICE_RULES', entityType: 'Programme', entityId: programme.id, before: existing ? was : null, after: next });
     // The engine judges the programme again when it sees this.
-    const lastSeq = await appendEvents(tx, [{ type: 'ProgrammeChanged', programmeId: programme.id, payload: { noticeRules: next } }], clock.now());
-    return { rules, lastSeq };
+    outbox.add({ type: 'ProgrammeChanged', programmeId: programme.id, payload: { noticeRules: next } });
+    return rules;
   });
 }

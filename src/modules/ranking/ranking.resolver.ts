@@ -74,9 +74,7 @@ export class RankingResolver {
     @Arg('weights', () => [ScoreWeightInput]) weights: ScoreWeightInput[],
     @Ctx() ctx: Context,
   ): Promise<Programme> {
-    const { programme, lastSeq } = await setScoreWeights(ctx.em, ctx.clock, requireUser(ctx), code, weights);
-    ctx.services.events.announce(lastSeq);
-    return programme;
+    return setScoreWeights(ctx.work, requireUser(ctx), code, weights);
   }
 }
 

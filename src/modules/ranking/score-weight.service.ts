@@ -1,8 +1,6 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Clock } from '../../clock';
 import { BadInputError, NotFoundError } from '../../core/errors';
 import { audit } from '../audit/audit.service';
-import { appendEvents } from '../events/outbox.service';
+import type { UnitOfWork } from '../events/unit-of-work';
 import { Indicator } from '../indicator/indicator.entity';
 import { Programme } from '../programme/programme.entity';
 import type { User } from '../user/user.entity';
@@ -30,13 +28,14 @@ function check(weights: ScoreWeightInput[], indicators: Indicator[]): void {
  * Sets the weights of a programme's score (量化评分), replacing the previous ones: ADMIN or the
  * leading DEPARTMENT. Indicators not named weigh 0. Audited; boards hear a ProgrammeChanged.
  */
-export async function setScoreWeights(em: EntityManager, clock: Clock, user: User, code: string, weights: ScoreWeightInput[]): Promise<{ programme: Programme; lastSeq?: string }> {
+export async function setScoreWeights(unit: UnitOfWork, user: User, code: string, weights: ScoreWeightInput[]): Promise<Programme> {
+  const { em, clock } = unit;
   const programme = await em.findOne(Programme, { code });
   if (!programme) throw new NotFoundError('Programme', code);
   assertMayWrite(user, programme, undefined, 'programme settings');
   const indicators = await em.find(Indicator, { programme });
   check(weights, indicators);
-  return em.transactional(async (tx) => {
+  return unit.transaction(async (tx, outbox) => {
     const before = await tx.find(ScoreWeight, { programme }, { populate: ['indicator'] });
     const snap = (rows: { indicator: string; weight: number }[]) => Object.fromEntries(rows.map((r) => [r.indicator, r.weight]));
     const beforeSnap = snap(before.map((w) => ({ indicator: w.indicator.code, weight: w.weight })));
@@ -45,7 +44,7 @@ export async function setScoreWeights(em: EntityManager, clock: Clock, user: Use
     await tx.flush();
     const at = clock.now();
     audit(tx, user, at, { action: 'SET_SCORE_WEIGHTS', entityType: 'Programme', entityId: programme.id, before: beforeSnap, after: snap(weights) });
-    const lastSeq = await appendEvents(tx, [{ type: 'ProgrammeChanged', programmeId: programme.id, payload: { programmeId: programme.id } }], at);
-    return { programme, lastSeq };
+    outbox.add({ type: 'ProgrammeChanged', programmeId: programme.id, payload: { programmeId: programme.id } });
+    return programme;
   });
 }
