@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import JSZip from 'jszip';
 import { startTestServer, type TestServer } from './helpers/test-server';
 
@@ -20,7 +25,11 @@ const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"'
 async function paragraphs(res: Response): Promise<string[]> {
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.wordprocessingml.document');
-  const zip = await JSZip.loadAsync(Buffer.from(await res.arrayBuffer()));
+  return documentText(Buffer.from(await res.arrayBuffer()));
+}
+
+async function documentText(docx: Buffer): Promise<string[]> {
+  const zip = await JSZip.loadAsync(docx);
   const xml = await zip.file('word/document.xml')!.async('string');
   return xml.split('</w:p>').map((p) => [...p.matchAll(/<w:t(?:\s[^>]*)?>([^<]*)<\/w:t>/g)]
     .map((m) => m[1].replace(/&(\w+);/g, (_, e: string) => ENTITIES[e] ?? `&${e};`)).join('')).filter(Boolean);
@@ -109,5 +118,30 @@ describe('GET /export/bulletin.docx', () => {
     const unknown = await download('programme=P9&region=330300', admin);
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('npm run bulletin', () => {
+  const CLI = join(__dirname, '..', 'dist', 'src', 'bulletin.cli.js');
+  const bulletin = (args: string[]) => promisify(execFile)(process.execPath, [CLI, ...args],
+    { env: { ...process.env, NODE_ENV: 'production', DATABASE_URL: server.config.databaseUrl! } })
+    .then(({ stdout }) => ({ code: 0, stdout, stderr: '' }), (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }));
+
+  it('writes the same bulletin to a file as the user named, and refuses what that user may not read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bulletin-'));
+    try {
+      const out = join(dir, 'p3.docx');
+      const written = await bulletin(['--user', 'yanglao', '--programme', 'P3', '--region', '330300', '--as-of', '2019-06-30', '--out', out]);
+      expect(written).toMatchObject({ code: 0, stdout: expect.stringContaining(`wrote ${out}: P3 at 温州市 (330300) as of 2019-06-30`) });
+      const text = (await documentText(readFileSync(out))).join('\n');
+      for (const figure of ['目标任务70家，已完成25家，完成目标值的36%', '目标任务11,680张，已完成7,430张，完成目标值的63.6%']) expect(text).toContain(figure);
+
+      const refused = await bulletin(['--user', 'lucheng', '--programme', 'P3', '--region', '330300', '--as-of', '2019-06-30', '--out', join(dir, 'no.docx')]);
+      expect(refused).toMatchObject({ code: 1, stderr: expect.stringContaining('FORBIDDEN') });
+      expect((await bulletin(['--user', 'nobody', '--region', '330300'])).code).toBe(2);
+      expect((await bulletin(['--user', 'yanglao', '--region', '330300', '--as-of', '2019-13-01'])).code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

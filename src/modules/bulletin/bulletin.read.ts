@@ -77,7 +77,9 @@ export async function readBulletin(execute: ExecuteQuery, em: EntityManager, tim
   // One programme at a time: each is a board's worth of reading.
   for (const code of codes) {
     const data = await run<BulletinProgrammeData>(execute, BULLETIN_QUERY, { programme: code, region: request.region, asOf: request.asOf });
-    programmes.push({ ...data, instructions: await instructions(em, timeZone, data, request.asOf) });
+    // The open notices are today's: for a past day, those issued by then.
+    const notices = data.notices.filter((n) => n.issuedOn <= request.asOf);
+    programmes.push({ ...data, notices, instructions: await instructions(em, timeZone, data, request.asOf) });
   }
   return { asOf: request.asOf, region: programmes[0].region, programmes };
 }
