@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import JSZip from 'jszip';
+import { chineseNumeral, figure, percent, wholeOf } from '../src/modules/bulletin/bulletin.phrasing';
 import { startTestServer, type TestServer } from './helpers/test-server';
 
 // Done when: the bulletin (通报) of P3 at 温州市 as of 2019-06-30, downloaded as a client would,
@@ -87,6 +88,15 @@ describe('GET /export/bulletin.docx', () => {
     expect(text.filter((p) => /^[一二三四五六七]、.+（牵头单位：.+）$/.test(p))).toHaveLength(6);
   });
 
+  it('gives a screen token only its boards\' programmes', async () => {
+    const made = await server.ok(`mutation($input: CreateScreenTokenInput!) { createScreenToken(input: $input) { token } }`,
+      { input: { name: '会商室', boards: [{ programme: 'P3', region: '330300' }] } }, await server.token('admin'));
+    const token: string = made.createScreenToken.token;
+    const text = await paragraphs(await download('region=330300&asOf=2019-06-30', token));
+    expect(text.filter((p) => /^[一二三四五六七]、.+（牵头单位：.+）$/.test(p))).toEqual(['一、幸福养老“彩”夕阳工程推进情况（牵头单位：养老服务处）']);
+    expect((await download('programme=P1&region=330300&asOf=2019-06-30', token)).status).toBe(403);
+  });
+
   it('gives a reporter its own region, and refuses what the board refuses', async () => {
     const lucheng = await server.token('lucheng');
     const own = await paragraphs(await download('programme=P3&region=330302&asOf=2019-06-30', lucheng));
@@ -118,6 +128,17 @@ describe('GET /export/bulletin.docx', () => {
     const unknown = await download('programme=P9&region=330300', admin);
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('numbers as the report writes them', () => {
+  it('separates thousands, and gives a completion no finer than one unit of its target', () => {
+    expect([figure(11680, 0), figure(7430, 0), figure(7.2, 2), figure(37486, 0)]).toEqual(['11,680', '7,430', '7.2', '37,486']);
+    expect([percent(25 / 70, 70), percent(7430 / 11680, 11680), percent(126 / 1121, 1121), percent(1.46, 130), percent(0.5, 1000)])
+      .toEqual(['36%', '63.6%', '11.2%', '146%', '50%']);
+    expect([chineseNumeral(1), chineseNumeral(10), chineseNumeral(12), chineseNumeral(21)]).toEqual(['一', '十', '十二', '二十一']);
+    expect([wholeOf({ name: '温州市', level: 'CITY' }), wholeOf({ name: '鹿城区', level: 'COUNTY' }), wholeOf({ name: '乐清市', level: 'COUNTY' }), wholeOf({ name: '五马街道', level: 'TOWNSHIP' })])
+      .toEqual(['全市', '全区', '全市', '全街道']);
   });
 });
 

@@ -67,19 +67,29 @@ async function instructions(em: EntityManager, timeZone: string, data: BulletinP
     .map(({ c, on }) => ({ on, author: c.author.username, indicator: c.indicator.code, indicatorName: c.indicator.name, region: c.region.name, text: c.text }));
 }
 
-/** The bulletin's figures: one programme, or every programme of the as-of day's year, in code order. */
+/** The bulletin's figures: one programme, or every programme of the as-of day's year that the user may read, in code order. */
 export async function readBulletin(execute: ExecuteQuery, em: EntityManager, timeZone: string, request: BulletinRequest): Promise<Bulletin> {
   const codes = request.programme
     ? [request.programme]
     : (await run<{ programmes: { code: string }[] }>(execute, BULLETIN_PROGRAMMES_QUERY, { year: Number(request.asOf.slice(0, 4)) })).programmes.map((p) => p.code);
   if (codes.length === 0) throw new BulletinRefusal('NOT_FOUND', `No programme of ${request.asOf.slice(0, 4)}`);
   const programmes: BulletinProgramme[] = [];
+  let refused: BulletinRefusal | undefined;
   // One programme at a time: each is a board's worth of reading.
   for (const code of codes) {
-    const data = await run<BulletinProgrammeData>(execute, BULLETIN_QUERY, { programme: code, region: request.region, asOf: request.asOf });
+    let data: BulletinProgrammeData;
+    try {
+      data = await run<BulletinProgrammeData>(execute, BULLETIN_QUERY, { programme: code, region: request.region, asOf: request.asOf });
+    } catch (error) {
+      // Every programme: those the user may read (a screen token's boards); one named: that one or the refusal.
+      if (request.programme || !(error instanceof BulletinRefusal) || error.code !== 'FORBIDDEN') throw error;
+      refused ??= error;
+      continue;
+    }
     // The open notices are today's: for a past day, those issued by then.
     const notices = data.notices.filter((n) => n.issuedOn <= request.asOf);
     programmes.push({ ...data, notices, instructions: await instructions(em, timeZone, data, request.asOf) });
   }
+  if (programmes.length === 0) throw refused!;
   return { asOf: request.asOf, region: programmes[0].region, programmes };
 }
