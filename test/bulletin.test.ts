@@ -74,6 +74,19 @@ describe('GET /export/bulletin.docx', () => {
     expect(text.some((p) => p.endsWith('未按期报送'))).toBe(true);
   });
 
+  it('names its Chinese fonts, so that Word and WPS render it', async () => {
+    const res = await download('programme=P3&region=330300&asOf=2019-06-30', await server.token('yanglao'));
+    expect(res.headers.get('content-disposition')).toBe('attachment; filename="bulletin-P3-330300-2019-06-30.docx"');
+    const zip = await JSZip.loadAsync(Buffer.from(await res.arrayBuffer()));
+    const xml = await zip.file('word/document.xml')!.async('string');
+    for (const eastAsia of ['仿宋_GB2312', '黑体', '楷体_GB2312', '宋体']) expect(xml).toContain(`w:eastAsia="${eastAsia}"`);
+    expect(xml).toContain('w:lang w:val="en-US" w:eastAsia="zh-CN"');
+    // Every run that has text names its East Asian font.
+    const runs = xml.split('<w:r>').slice(1).filter((r) => r.includes('<w:t'));
+    expect(runs.length).toBeGreaterThan(100);
+    expect(runs.filter((r) => !/w:rFonts [^>]*w:eastAsia="/.test(r))).toEqual([]);
+  });
+
   it('quotes a leader\'s instruction (批示) of the period', async () => {
     const leader = await server.token('leader');
     await server.ok(`mutation($input: AddCommentInput!) { addComment(input: $input) { id } }`,
