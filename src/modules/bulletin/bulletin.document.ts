@@ -85,7 +85,8 @@ function programmeSection(p: BulletinProgramme, index: number, single: boolean, 
   const subheading = (text: string) => heading(`（${chineseNumeral((sub += 1))}）${text}`, 2);
 
   out.push(heading(`${chineseNumeral(index)}、${p.programme.name}${single ? '推进情况' : ''}（牵头单位：${p.programme.lead.name}）`, 1));
-  out.push(para(`${p.programme.code}共${p.programme.indicators.length}项指标，其中有目标任务的${judged}项：已完成${by.DONE}项，按进度推进${by.ON_SCHEDULE}项，滞后${by.BEHIND}项。`));
+  // One programme: the opening paragraph has said it already.
+  if (!single) out.push(para(`${p.programme.code}共${p.programme.indicators.length}项指标，其中有目标任务的${judged}项：已完成${by.DONE}项，按进度推进${by.ON_SCHEDULE}项，滞后${by.BEHIND}项。`));
   for (const group of GROUP_ORDER) {
     const indicators = p.programme.indicators.filter((i) => statusGroup(i.progress.status) === group);
     if (indicators.length === 0) continue;

@@ -96,7 +96,12 @@ export function indicatorSentence(indicator: BulletinIndicator, region: { name: 
 
   if (indicator.kind === 'MILESTONE') {
     if (p.doneOn) parts.push(`${subject}已于${chineseDate(p.doneOn)}完成`);
-    else parts.push(`${subject}尚未完成`, ...(p.status !== 'NOT_STARTED' && STATUS_PHRASES[p.status] ? [STATUS_PHRASES[p.status]] : []), ...(deadline ? [deadline] : []));
+    else {
+      parts.push(`${subject}尚未完成`);
+      if (p.met != null && p.metOf) parts.push(`${p.metOf}个地区中${p.met}个已完成`);
+      if (p.status !== 'NOT_STARTED' && STATUS_PHRASES[p.status]) parts.push(STATUS_PHRASES[p.status]);
+      if (deadline) parts.push(deadline);
+    }
     return `${parts.join('，')}。`;
   }
 
