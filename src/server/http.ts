@@ -6,7 +6,7 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDi
 import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import { authenticate } from '../modules/user/session.service';
+import { authenticate, type Authenticated } from '../modules/user/session.service';
 import { createContext } from './context';
 import type { Context, Services } from '../core/context';
 import { createFormatError } from './format-error';
@@ -31,6 +31,7 @@ import { createLogger, createRequestLogger, type Logger } from './ops/logger';
 import { createMetrics } from './ops/metrics';
 import { createUnavailablePlugin, orUnavailable } from './ops/unavailable';
 import { spreadsheetRoutes } from '../modules/spreadsheet/spreadsheet.routes';
+import { bulletinRoutes } from '../modules/bulletin/bulletin.routes';
 
 export interface HttpServerOptions {
   port: number;
@@ -170,15 +171,18 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   app.use(faviconRouter());
   app.use(GRAPHQL_PATH, cors(), express.json({ limit: config.limits.maxBodyBytes }), bodyDepthGuard, bodyOrNone, persistedQueryHashCheck,
     expressMiddleware(apollo, { context: ({ req }) => contextFor(services, req.headers.authorization, req.ip ?? req.socket.remoteAddress) }), bodyErrors);
-  app.use(spreadsheetRoutes({
+  // The exports read through the API, with the permissions of /graphql.
+  const exportRoutes = {
     services,
-    authenticate: (authorization) => authenticate(services.em, config.jwtSecret, authorization),
-    context: (auth) => createContext(services, auth),
-    async execute(query, variables, contextValue) {
+    authenticate: (authorization: unknown) => authenticate(services.em, config.jwtSecret, authorization),
+    context: (auth: Authenticated) => createContext(services, auth),
+    async execute(query: string, variables: Record<string, unknown>, contextValue: Context) {
       const { body } = await apollo.executeOperation({ query, variables }, { contextValue });
       return body.kind === 'single' ? body.singleResult : { errors: [{ message: 'an incremental result' }] };
     },
-  }));
+  };
+  app.use(spreadsheetRoutes(exportRoutes));
+  app.use(bulletinRoutes(exportRoutes));
   // Anything else: a JSON answer, as everywhere else here, not Express's HTML page.
   app.use((req, res) => {
     res.status(404).json({ errors: [{ message: `Nothing at ${req.method} ${req.path}: the API is ${GRAPHQL_PATH}`, extensions: { code: 'NOT_FOUND' } }] });
