@@ -25,8 +25,8 @@ export class UnauthenticatedError extends AppError {
   }
 }
 export class ForbiddenError extends AppError {
-  constructor(message: string) {
-    super('FORBIDDEN', message);
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super('FORBIDDEN', message, extensions);
   }
 }
 /**
@@ -39,8 +39,8 @@ export class BadInputError extends AppError {
   }
 }
 export class NotFoundError extends AppError {
-  constructor(what: string, key: string) {
-    super('NOT_FOUND', `${what} "${key}" does not exist`, { what, key });
+  constructor(what: string, key: string, extensions: Record<string, unknown> = {}) {
+    super('NOT_FOUND', `${what} "${key}" does not exist`, { ...extensions, what, key });
   }
 }
 export class ConflictError extends AppError {

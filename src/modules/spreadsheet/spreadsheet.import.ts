@@ -1,9 +1,8 @@
 import { validateSync } from 'class-validator';
 import { AppError } from '../../server/errors';
 import { textProblem } from '../../server/input-guard';
-import { Submission, SubmissionStatus } from '../submission/submission.entity';
 import { SubmitFigureInput } from '../submission/submission.input';
-import { submitFigure } from '../submission/submission.service';
+import { writeFigures, type FigureOutcome } from '../submission/submission.bulk';
 import { Comparator, Target } from '../target/target.entity';
 import { SetTargetInput } from '../target/target.input';
 import { setTarget } from '../target/target.service';
@@ -167,19 +166,6 @@ async function throughService(unit: UnitOfWork, row: (unit: UnitOfWork) => Promi
 
 const same = (a: number | null | undefined, b: number | null | undefined) => (a ?? null) === (b ?? null);
 
-function importSubmission(unit: UnitOfWork, user: User, input: SubmitFigureInput): Promise<Outcome> {
-  return throughService(unit, async (row) => {
-    // The region's figure for that day now: the same figure again changes nothing; another replaces it.
-    const latest = await row.em.findOne(Submission,
-      { indicator: { code: input.indicator }, region: { code: input.region }, asOf: input.asOf, status: { $ne: SubmissionStatus.RETURNED } },
-      { orderBy: { id: 'desc' } });
-    const unchanged = !!latest && latest.value === input.value && same(latest.numerator, input.numerator) && same(latest.denominator, input.denominator)
-      && (latest.note ?? null) === (input.note?.trim() || null);
-    await submitFigure(row, user, input);
-    return { existed: !!latest, unchanged };
-  });
-}
-
 function importTarget(unit: UnitOfWork, user: User, input: SetTargetInput): Promise<Outcome> {
   return throughService(unit, async (row) => {
     const existing = await row.em.findOne(Target, { indicator: { code: input.indicator }, region: { code: input.region }, deadline: input.deadline ?? null });
@@ -192,14 +178,52 @@ function importTarget(unit: UnitOfWork, user: User, input: SetTargetInput): Prom
   });
 }
 
+type Row<T> = { row: number; input: T };
+
+/** A problem of a row, as a conflict of the file: its row number, and the column of the field at fault. */
+function conflictOf(sheet: Sheet, row: number, code: string, reason: string, field: unknown): ImportConflict {
+  const column = typeof field === 'string' ? sheet.headers[field as Column] : undefined;
+  return { row, ...(column ? { column } : {}), code, reason };
+}
+
+const OUTCOME: Record<FigureOutcome, Outcome> = { new: 'imported', replaces: 'updated', unchanged: 'ignored', replayed: 'ignored' };
+
+/**
+ * Figures through the bulk path, all rows in one statement of each kind (every check and permission
+ * of submitFigure per row): a row that repeats its day's figure changes nothing and is ignored.
+ */
+async function importFigures(unit: UnitOfWork, user: User, sheet: Sheet, work: Row<SubmitFigureInput>[], summary: ImportSummary): Promise<void> {
+  if (work.length === 0) return;
+  const result = await writeFigures(unit, user, work.map((w) => w.input), { skipUnchanged: true });
+  if ('problems' in result) {
+    for (const p of result.problems) summary.conflicts.push(conflictOf(sheet, work[p.index].row, p.code, p.message, p.field));
+    return;
+  }
+  for (const outcome of result.written.outcomes) summary.counts[OUTCOME[outcome]] += 1;
+}
+
+/** Targets row by row through setTarget, each in a savepoint of the import's transaction. */
+async function importTargets(unit: UnitOfWork, user: User, sheet: Sheet, work: Row<SetTargetInput>[], summary: ImportSummary): Promise<void> {
+  for (const { row, input } of work) {
+    try {
+      // Each row on an identity map of its own (a savepoint's unit), in the one transaction: a flush stays as cheap at row 5,000 as at row 1.
+      summary.counts[await importTarget(unit, user, input)] += 1;
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      summary.conflicts.push(conflictOf(sheet, row, error.code, error.message, error.extensions.field));
+    }
+  }
+}
+
 /** Thrown to roll the import's transaction back (a conflict, or a dry run). */
 class RollBack extends Error {}
 
 /**
  * Imports a sheet's rows as `user`, through the same services as the GraphQL mutations (checks,
- * permissions, idempotency, facts). Every row is checked first and written in one transaction of
- * `unit`, whose commit appends every row's facts and announces them once: one conflict and nothing
- * is written. A dry run does all of it, then rolls back.
+ * permissions, facts): figures as submitFigures writes them, targets as setTarget. Every row is
+ * checked first and written in one transaction of `unit`, whose commit appends every row's facts
+ * and announces them once: one conflict and nothing is written. A dry run does all of it, then
+ * rolls back.
  */
 export async function importSheet(unit: UnitOfWork, user: User, kind: ImportKind, sheet: Sheet, options: ImportOptions): Promise<ImportSummary> {
   const summary: ImportSummary = {
@@ -242,19 +266,8 @@ export async function importSheet(unit: UnitOfWork, user: User, kind: ImportKind
 
   try {
     await unit.transaction(async () => {
-      for (const { row, input } of work) {
-        try {
-          // Each row on an identity map of its own (a savepoint's unit), in the one transaction: a flush stays as cheap at row 5,000 as at row 1.
-          const outcome = kind === 'submissions'
-            ? await importSubmission(unit, user, input as SubmitFigureInput)
-            : await importTarget(unit, user, input as SetTargetInput);
-          summary.counts[outcome] += 1;
-        } catch (error) {
-          if (!(error instanceof AppError)) throw error;
-          const field = error.extensions.field as Column | undefined;
-          summary.conflicts.push({ row, ...(field && sheet.headers[field] ? { column: sheet.headers[field] } : {}), code: error.code, reason: error.message });
-        }
-      }
+      if (kind === 'submissions') await importFigures(unit, user, sheet, work as Row<SubmitFigureInput>[], summary);
+      else await importTargets(unit, user, sheet, work as Row<SetTargetInput>[], summary);
       if (summary.conflicts.length > 0 || options.dryRun) throw new RollBack();
     });
     summary.written = true;
