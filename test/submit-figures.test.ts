@@ -73,6 +73,11 @@ describe('submitFigures: all or nothing', () => {
     const audits = await sql.execute<{ action: string; after: { value: number; status: string } }[]>(
       `select action, after from audit_entry where entity_type = 'Submission' and entity_id = any(?::text[]) order by id`, [ids]);
     expect(audits.map((a) => [a.action === 'SUBMIT' || a.action === 'CORRECT', a.after.value, a.after.status])).toEqual(figures.map((f) => [true, f.value, 'SUBMITTED']));
+    // As submitFigure's entry of one figure reads.
+    const one = await server.ok(SUBMIT, { input: { indicator: 'P3-12', region: '330302', value: 3, asOf: '2019-06-30' } }, await server.token('admin'));
+    const [single] = await sql.execute<{ after: Record<string, unknown> }[]>(
+      `select after from audit_entry where entity_type = 'Submission' and entity_id = ?`, [localKey('Submission', one.submitFigure.submission.id)]);
+    expect(audits[0].after).toEqual({ ...single.after, region: figures[0].region, indicator: 'P3-09', value: figures[0].value });
     const city = (await server.ok(PROGRESS, { indicator: 'P3-09', region: '330300' }, await server.token('screen'))).indicator.progress;
     expect(city).toMatchObject({ actual: figures.reduce((s, f) => s + f.value, 0), reportedCount: 12 });
   });

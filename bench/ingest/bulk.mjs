@@ -136,7 +136,8 @@ export async function measureBulk({ pool, api, adminToken, post, log, settings }
     const worker = async () => {
       while (next < calls.length) {
         const input = calls[next++];
-        counted += (await post(api.url, { query: BULK, variables: { input } }, { authorization: `Bearer ${adminToken}` })).submitFigures.count;
+        const { submitFigures } = await post(api.url, { query: BULK, variables: { input } }, { authorization: `Bearer ${adminToken}` });
+        counted += submitFigures.count;
       }
     };
     await Promise.all(Array.from({ length: settings.bulkConcurrency }, worker));

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { FOLDED_TYPES } from './facts';
+import { boundQuery } from '../../db/bound-query';
 
 export interface NewEvent {
   type: string;
@@ -31,7 +32,7 @@ export async function appendEvents(tx: EntityManager, events: NewEvent[], at: Da
     n: i + 1, type: e.type, programme_id: e.programmeId ?? null, region_code: e.regionCode ?? null, parent_code: e.parentCode ?? null,
     user_id: e.userId ?? null, payload: e.payload,
   }));
-  await tx.execute(`
+  await boundQuery(tx, `
     insert into outbox_event (seq, type, programme_id, region_code, parent_code, user_id, payload, created_at)
     select ?::bigint + e.n, e.type, e.programme_id, e.region_code, e.parent_code, e.user_id, e.payload, ?
     from json_to_recordset(?::json) as e(n int, type text, programme_id int, region_code text, parent_code text, user_id int, payload jsonb)`,

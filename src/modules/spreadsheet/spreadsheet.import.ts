@@ -186,7 +186,7 @@ function conflictOf(sheet: Sheet, row: number, code: string, reason: string, fie
   return { row, ...(column ? { column } : {}), code, reason };
 }
 
-const OUTCOME: Record<FigureOutcome, Outcome> = { new: 'imported', replaces: 'updated', unchanged: 'ignored', replayed: 'ignored' };
+const OUTCOME: Record<FigureOutcome, Outcome> = { written: 'imported', new: 'imported', replaces: 'updated', unchanged: 'ignored', replayed: 'ignored' };
 
 /**
  * Figures through the bulk path, all rows in one statement of each kind (every check and permission

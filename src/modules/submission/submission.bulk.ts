@@ -1,7 +1,6 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { AppError, BadInputError, ConflictError, ForbiddenError, NotFoundError, type ErrorCode } from '../../server/errors';
 import { fieldOfPath } from '../../server/input-guard';
-import { snapshot } from '../audit/audit.service';
 import { figureEntered } from '../events/facts';
 import type { UnitOfWork } from '../events/unit-of-work';
 import { Indicator } from '../indicator/indicator.entity';
@@ -9,10 +8,8 @@ import { resolveUrgesOf } from '../urge/urge.service';
 import type { User } from '../user/user.entity';
 import { checkSubmission, sameFigure, storedNote, type RegionOfFigure } from './submission.checks';
 import type { SubmitFigureInput } from './submission.input';
-import { SUBMISSION_FIELDS } from './submission.service';
 import {
-  dayKey, daysOf, insertAuditEntries, insertSubmissions, regionsByCode, submissionsByKey,
-  type DayRow, type NewAuditEntry, type NewSubmission,
+  dayKey, daysOf, insertSubmissions, regionsByCode, submissionsByKey, type DayRow, type KeyedRow, type NewSubmission,
 } from './submission.bulk.sql';
 
 /** The most figures one submitFigures call takes (what a spreadsheet import takes, too). */
@@ -27,11 +24,12 @@ export interface RowProblem {
 }
 
 /**
- * What became of a row: `new`, the first figure of its day; `replaces`, a figure that counts was
- * there for the day (the earlier stays in the history); `unchanged`, the same figure as that one,
- * not written (`skipUnchanged`); `replayed`, its idempotency key returned an earlier submission.
+ * What became of a row: `written`; with `skipUnchanged`, `new` (the first figure of its day that
+ * counts), `replaces` (a figure that counts was there for the day; the earlier stays in the
+ * history) or `unchanged` (the same figure as that one, not written); `replayed`, its idempotency
+ * key returned an earlier submission.
  */
-export type FigureOutcome = 'new' | 'replaces' | 'unchanged' | 'replayed';
+export type FigureOutcome = 'written' | 'new' | 'replaces' | 'unchanged' | 'replayed';
 
 export interface FiguresWritten {
   /** Per row, its submission (the earlier one for `unchanged` and `replayed`). */
@@ -60,96 +58,112 @@ const problemOf = (index: number, error: AppError): RowProblem => ({
 
 const numberOr = (text: string | null): number | null => (text == null ? null : Number(text));
 
+/** What a call's rows refer to, each read in one query. */
+interface References {
+  indicators: Map<string, Indicator>;
+  regions: Map<string, RegionOfFigure>;
+  /** The user's earlier submissions under the call's idempotency keys. */
+  keyed: Map<string, KeyedRow>;
+}
+
+/** A row as far as the checks go: to write, replayed (its key's earlier submission), or refused. */
+type Judged = { write: Checked } | { replayed: string } | { problem: RowProblem };
+
+/**
+ * Every row checked as submitFigure checks one (`checkSubmission`), and within the call: an
+ * idempotency key used twice, a second figure for the same indicator, region and day.
+ */
+function judgeRows(user: User, inputs: readonly SubmitFigureInput[], refs: References, today: string): Judged[] {
+  const days = new Map<string, number>();
+  const keys = new Map<string, number>();
+  return inputs.map((input, index): Judged => {
+    try {
+      const indicator = refs.indicators.get(input.indicator);
+      if (!indicator) throw new NotFoundError('Indicator', input.indicator, { field: 'indicator' });
+      const region = refs.regions.get(input.region);
+      if (!region) throw new NotFoundError('Region', input.region, { field: 'region' });
+      checkSubmission(user, indicator, region, input, today);
+      const row: Checked = { index, input, note: storedNote(input.note), indicator, region };
+      const key = input.idempotencyKey;
+      if (key) {
+        if (keys.has(key)) throw new ConflictError(`idempotencyKey "${key}" is also the key of row ${keys.get(key)}`, { field: 'idempotencyKey' });
+        keys.set(key, index);
+        const earlier = refs.keyed.get(key);
+        if (earlier) {
+          const before = { indicatorId: Number(earlier.indicator_id), regionCode: earlier.region_code, value: Number(earlier.value), asOf: earlier.as_of,
+            numerator: numberOr(earlier.numerator), denominator: numberOr(earlier.denominator), note: earlier.note };
+          const now = { indicatorId: indicator.id, regionCode: region.code, value: input.value, asOf: input.asOf, numerator: input.numerator, denominator: input.denominator, note: row.note };
+          if (!sameFigure(before, now)) {
+            throw new ConflictError(`idempotencyKey "${key}" was used for a different figure (submission ${earlier.id})`, { submission: earlier.id, field: 'idempotencyKey' });
+          }
+          return { replayed: earlier.id };
+        }
+      }
+      const day = dayKey(indicator.id, region.code, input.asOf);
+      if (days.has(day)) throw new BadInputError(`row ${days.get(day)} already gives ${input.indicator} for ${region.code} on ${input.asOf}`, 'asOf');
+      days.set(day, index);
+      return { write: row };
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      return { problem: problemOf(index, error) };
+    }
+  });
+}
+
+const unchanged = (r: Checked, day: DayRow) => Number(day.value) === r.input.value && numberOr(day.numerator) === (r.input.numerator ?? null)
+  && numberOr(day.denominator) === (r.input.denominator ?? null) && (day.note ?? null) === (r.note ?? null);
+
 /**
  * Many figures in one transaction of `unit`, with the checks and permissions of submitFigure for
- * each (`checkSubmission`): the indicators and regions of every row read in one query each, the
- * submissions, their audit entries and one FigureEntered fact per row each written in one
- * statement. All or nothing: a refused row returns every row's problems and writes nothing.
+ * each: the indicators, regions and idempotency keys of every row read in one query each, the
+ * submissions with their audit entries written in one statement, and one FigureEntered fact per
+ * figure appended in one more. All or nothing: a refused row returns every row's problems and
+ * writes nothing.
  */
 export async function writeFigures(
   unit: UnitOfWork, user: User, inputs: readonly SubmitFigureInput[], options: WriteFiguresOptions = {},
 ): Promise<{ problems: RowProblem[] } | { written: FiguresWritten }> {
   const { clock } = unit;
   return unit.transaction(async (tx, outbox) => {
-    const indicatorCodes = [...new Set(inputs.map((r) => r.indicator))];
-    const indicators = new Map((await tx.find(Indicator, { code: { $in: indicatorCodes } }, { populate: ['programme'] })).map((i) => [i.code, i]));
-    const regions = await regionsByCode(tx, [...new Set(inputs.map((r) => r.region))]);
-    const keyed = await submissionsByKey(tx, user.id, [...new Set(inputs.map((r) => r.idempotencyKey).filter((k): k is string => !!k))]);
-
-    const today = clock.today();
-    const problems: RowProblem[] = [];
-    const checked: Checked[] = [];
-    const ids: string[] = new Array(inputs.length);
-    const outcomes: FigureOutcome[] = new Array(inputs.length);
-    const days = new Map<string, number>();
-    const keys = new Map<string, Checked>();
-    inputs.forEach((input, index) => {
-      try {
-        const indicator = indicators.get(input.indicator);
-        if (!indicator) throw new NotFoundError('Indicator', input.indicator, { field: 'indicator' });
-        const region = regions.get(input.region);
-        if (!region) throw new NotFoundError('Region', input.region, { field: 'region' });
-        checkSubmission(user, indicator, region, input, today);
-        const row: Checked = { index, input, note: storedNote(input.note), indicator, region };
-        const values = { indicatorId: indicator.id, regionCode: region.code, value: input.value, asOf: input.asOf, numerator: input.numerator, denominator: input.denominator, note: row.note };
-        const key = input.idempotencyKey;
-        if (key) {
-          const sameKey = keys.get(key);
-          if (sameKey) throw new ConflictError(`idempotencyKey "${key}" is also the key of row ${sameKey.index}`, { field: 'idempotencyKey' });
-          keys.set(key, row);
-          const earlier = keyed.get(key);
-          if (earlier) {
-            const before = { indicatorId: Number(earlier.indicator_id), regionCode: earlier.region_code, value: Number(earlier.value), asOf: earlier.as_of,
-              numerator: numberOr(earlier.numerator), denominator: numberOr(earlier.denominator), note: earlier.note };
-            if (!sameFigure(before, values)) {
-              throw new ConflictError(`idempotencyKey "${key}" was used for a different figure (submission ${earlier.id})`, { submission: earlier.id, field: 'idempotencyKey' });
-            }
-            ids[index] = earlier.id;
-            outcomes[index] = 'replayed';
-            return;
-          }
-        }
-        const day = dayKey(indicator.id, region.code, input.asOf);
-        const first = days.get(day);
-        if (first !== undefined) throw new BadInputError(`row ${first} already gives ${input.indicator} for ${region.code} on ${input.asOf}`, 'asOf');
-        days.set(day, index);
-        checked.push(row);
-      } catch (error) {
-        if (!(error instanceof AppError)) throw error;
-        problems.push(problemOf(index, error));
-      }
-    });
+    const indicators = await tx.find(Indicator, { code: { $in: [...new Set(inputs.map((r) => r.indicator))] } }, { populate: ['programme'] });
+    const refs: References = {
+      indicators: new Map(indicators.map((i) => [i.code, i])),
+      regions: await regionsByCode(tx, [...new Set(inputs.map((r) => r.region))]),
+      keyed: await submissionsByKey(tx, user.id, [...new Set(inputs.map((r) => r.idempotencyKey).filter((k): k is string => !!k))]),
+    };
+    const judged = judgeRows(user, inputs, refs, clock.today());
+    const problems = judged.flatMap((j) => ('problem' in j ? [j.problem] : []));
     if (problems.length > 0) return { problems };
 
-    const before = await daysOf(tx, checked.map((r) => ({ i: r.index, indicator_id: r.indicator.id, region_code: r.region.code, as_of: r.input.asOf })));
-    const unchanged = (r: Checked, day: DayRow | undefined) => !!day?.latest_id && Number(day.value) === r.input.value
-      && numberOr(day.numerator) === (r.input.numerator ?? null) && numberOr(day.denominator) === (r.input.denominator ?? null) && (day.note ?? null) === (r.note ?? null);
+    const ids: string[] = new Array(inputs.length);
+    const outcomes: FigureOutcome[] = new Array(inputs.length);
+    const checked: Checked[] = [];
+    judged.forEach((j, index) => {
+      if ('replayed' in j) { ids[index] = j.replayed; outcomes[index] = 'replayed'; }
+      if ('write' in j) checked.push(j.write);
+    });
+    // A file imported again: a row that repeats the latest figure of its day is not written.
+    const before = options.skipUnchanged
+      ? await daysOf(tx, checked.map((r) => ({ i: r.index, indicatorId: r.indicator.id, regionCode: r.region.code, asOf: r.input.asOf })))
+      : undefined;
     const toWrite: Checked[] = [];
     for (const r of checked) {
-      const day = before.get(r.index);
-      if (options.skipUnchanged && unchanged(r, day)) {
-        ids[r.index] = day!.latest_id!;
+      const day = before?.get(r.index);
+      if (day && unchanged(r, day)) {
+        ids[r.index] = day.latest_id!;
         outcomes[r.index] = 'unchanged';
       } else {
-        outcomes[r.index] = day?.latest_id ? 'replaces' : 'new';
+        outcomes[r.index] = !before ? 'written' : day ? 'replaces' : 'new';
         toWrite.push(r);
       }
     }
 
-    const at = clock.now();
     const rows: NewSubmission[] = toWrite.map((r) => ({
-      indicator_id: r.indicator.id, region_code: r.region.code, value: r.input.value, numerator: r.input.numerator ?? null,
-      denominator: r.input.denominator ?? null, as_of: r.input.asOf, note: r.note ?? null, idempotency_key: r.input.idempotencyKey ?? null,
+      indicatorId: r.indicator.id, regionCode: r.region.code, value: r.input.value, numerator: r.input.numerator ?? null,
+      denominator: r.input.denominator ?? null, asOf: r.input.asOf, note: r.note ?? null, idempotencyKey: r.input.idempotencyKey ?? null,
     }));
-    const inserted = await insertSubmissions(tx, rows, user.id, at);
-    const audits: NewAuditEntry[] = toWrite.map((r, i) => {
-      const id = inserted.get(dayKey(rows[i].indicator_id, rows[i].region_code, rows[i].as_of))!;
-      ids[r.index] = id;
-      const after = snapshot({ ...rows[i], indicator: r.indicator, region: r.region, asOf: r.input.asOf, status: 'SUBMITTED', submittedBy: { id: user.id } }, SUBMISSION_FIELDS);
-      // A second figure for the same day is a correction of the first.
-      return { action: before.get(r.index)?.any_that_day ? 'CORRECT' : 'SUBMIT', entity_id: id, indicator_code: r.indicator.code, region_code: r.region.code, after };
-    });
-    await insertAuditEntries(tx, audits, user.id, at);
+    const inserted = await insertSubmissions(tx, rows, user.id, clock.now());
+    toWrite.forEach((r, i) => { ids[r.index] = inserted.get(dayKey(rows[i].indicatorId, rows[i].regionCode, rows[i].asOf))!; });
     // The figures' open urges are answered by them, in the same transaction; then one fact per figure.
     const figures = toWrite.map((r) => ({ submissionId: ids[r.index], indicator: r.indicator, region: r.region }));
     outbox.add(...await resolveUrgesOf(tx, clock, figures));
