@@ -346,6 +346,8 @@ export type Mutation = {
   setTrajectory: Trajectory;
   /** Report a figure; see SubmitFigureInput. */
   submitFigure: SubmitFigurePayload;
+  /** Report many figures at once (at most 5000), all or nothing: each is checked and permitted as submitFigure would, and one refused refuses the call (FORBIDDEN, else BAD_USER_INPUT, with `fields` and `rows` naming each one) and writes nothing. Two figures for the same indicator, region and asOf in one call are refused; boards move once per region. */
+  submitFigures: SubmitFiguresPayload;
   /** Change an indicator, given the version you read: ADMIN or the leading DEPARTMENT. A stale version: CONFLICT. */
   updateIndicator: Indicator;
   /** Change an account's role, scope or password, or disable it: ADMIN. */
@@ -445,6 +447,11 @@ export type MutationSetTrajectoryArgs = {
 
 export type MutationSubmitFigureArgs = {
   input: SubmitFigureInput;
+};
+
+
+export type MutationSubmitFiguresArgs = {
+  input: Array<SubmitFigureInput>;
 };
 
 
@@ -1226,6 +1233,15 @@ export type SubmitFigurePayload = {
   /** The region's progress on this indicator as of the figure's day, this figure included. */
   progress: Progress;
   submission: Submission;
+};
+
+/** What submitFigures wrote. */
+export type SubmitFiguresPayload = {
+  __typename?: 'SubmitFiguresPayload';
+  /** Submissions created: one per figure, less those whose idempotencyKey returned an earlier one. */
+  count: Scalars['Int']['output'];
+  /** The submissions, in the order of the input (for a replayed idempotencyKey, the earlier one). */
+  submissions: Array<Submission>;
 };
 
 export type Subscription = {

@@ -58,6 +58,8 @@ async function noticeIn(side: Side, state: string): Promise<string> {
 /** Each mutation: how to call it on a side, after any setup it needs. */
 const MUTATIONS: Record<string, (side: Side) => Promise<[string, Record<string, unknown>]>> = {
   submitFigure: async (side) => [SUBMIT, { input: { indicator: AT[side].indicator, region: AT[side].region, value: 100 + next(), asOf: '2019-06-30' } }],
+  submitFigures: async (side) => [`mutation($input: [SubmitFigureInput!]!) { submitFigures(input: $input) { count } }`,
+    { input: [{ indicator: AT[side].indicator, region: AT[side].region, value: 100 + next(), asOf: '2019-06-30' }] }],
   reviewSubmission: async (side) => {
     const data = await asAdmin(SUBMIT, { input: { indicator: AT[side].indicator, region: AT[side].region, value: 200 + next(), asOf: '2019-06-30' } });
     const id = (data.submitFigure as { submission: { id: string } }).submission.id;
@@ -131,6 +133,7 @@ const IN: [Expect, Expect] = ['OK', 'FORBIDDEN'];
 /** Expected [inside, outside] for each caller. `board` is a screen token for P3 at 330300. */
 const MATRIX: Record<string, Record<string, [Expect, Expect]>> = {
   submitFigure: { admin: OK, leader: NO, yanglao: IN, lucheng: IN, screen: NO, board: NO },
+  submitFigures: { admin: OK, leader: NO, yanglao: IN, lucheng: IN, screen: NO, board: NO },
   reviewSubmission: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
   setTarget: { admin: OK, leader: NO, yanglao: IN, lucheng: NO, screen: NO, board: NO },
   addComment: { admin: OK, leader: OK, yanglao: OK, lucheng: IN, screen: NO, board: NO },

@@ -16,28 +16,20 @@
  *      lowest step): the same measures, and each instance's CPU per submission beside the single
  *      instance's at that rate.
  *   3. Duban's RSS: idle (national tree loaded), with the subscribers idle, after the load.
- *   4. Bulk: 100,000 figures of the national programme (10,000 townships × 10 indicators, as of
- *      2019-06-30) written to a CSV file, then loaded three ways into fresh copies of the rows:
- *      COPY (pg-copy-streams) from the file; a simple bulk function (multi-row INSERT, 1,000 rows a
- *      statement, one transaction); and Duban's API (submitFigure, BENCH_INGEST_API_BATCH (20)
- *      aliased mutations per request, 2 requests at a time) for the first BENCH_INGEST_API_ROWS (40)
- *      rows, its rate then extrapolated to 100,000 (said so in the results).
+ *   4. Bulk (bench/ingest/bulk.mjs): 100,000 figures of the national programme from a CSV file,
+ *      loaded by COPY, by a multi-row INSERT, and by Duban's bulk path (submitFigures over HTTP,
+ *      BENCH_INGEST_BULK_BATCH (5,000) figures a call, BENCH_INGEST_BULK_CONCURRENCY (2) at a time),
+ *      in the same run; then the projector's time to fold them and the board events they caused.
  *
- * Results to stdout and bench/ingest/results.json.
+ * BENCH_INGEST_ONLY=bulk runs part 4 alone (on the same database set-up) and replaces only the
+ * `bulk` entry of the results. Results to stdout and bench/ingest/results.json.
  */
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { createConnection } from 'node:net';
 import pg from 'pg';
-import copyStreams from 'pg-copy-streams';
 import { startCpuMeter } from '../board/cpu.mjs';
 import { startServer } from '../board/processes.mjs';
 import { LOGIN } from '../board/queries.mjs';
@@ -46,6 +38,7 @@ import { number } from '../env.mjs';
 import { split, startSubscriberProcess } from '../fanout/clients.mjs';
 import { seedNationalProgramme } from '../national/seed.mjs';
 import { lifecycle } from '../lifecycle.mjs';
+import { measureBulk } from './bulk.mjs';
 
 const require = createRequire(import.meta.url);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -54,16 +47,17 @@ const SUBSCRIPTION = await readFile(fileURLToPath(new URL('../../test/contract/b
 const SUBMIT = 'mutation Submit($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id } progress { actual } } }';
 const TIME_ZONE = 'Asia/Shanghai';
 const P99_GOAL_MS = 100;
-const BULK_ROWS = 100_000;
 
 const settings = {
   subscribers: number('BENCH_INGEST_N', 1000),
   rates: (process.env.BENCH_INGEST_RATES || '0.5,1,2,5').split(',').map(Number),
   stepSeconds: number('BENCH_INGEST_STEP', 20),
   pairRate: process.env.BENCH_INGEST_PAIR_RATE ? number('BENCH_INGEST_PAIR_RATE', 1) : null,
-  apiRows: number('BENCH_INGEST_API_ROWS', 40),
-  apiBatch: number('BENCH_INGEST_API_BATCH', 20),
+  bulkBatch: number('BENCH_INGEST_BULK_BATCH', 5000),
+  bulkConcurrency: number('BENCH_INGEST_BULK_CONCURRENCY', 2),
 };
+const ONLY = process.env.BENCH_INGEST_ONLY || undefined;
+if (ONLY !== undefined && ONLY !== 'bulk') throw new Error(`BENCH_INGEST_ONLY is bulk or unset, not "${ONLY}"`);
 const log = (line) => console.error(`[ingest] ${line}`);
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -194,8 +188,16 @@ async function main() {
     const busEnv = redisUrl ? { REDIS_URL: redisUrl } : {};
     const a = await startDuban('duban-a', busEnv);
     servers.push(a);
-    const memory = { idleMb: await settledRssMb(a.pid) };
     const login = async (server, username) => (await post(server.url, { query: LOGIN, variables: { username, password: 'demo' } })).login.token;
+    if (ONLY === 'bulk') {
+      const bulk = await measureBulk({ pool, api: a, adminToken: await login(a, 'admin'), post, log, settings });
+      await Promise.all(servers.splice(0).map((s) => s.stop()));
+      const earlier = JSON.parse(await readFile(RESULTS, 'utf8').catch(() => '{}'));
+      await writeFile(RESULTS, `${JSON.stringify({ ...earlier, bulk: { date: new Date().toISOString(), settings, ...bulk } }, null, 2)}\n`);
+      console.log(JSON.stringify({ bulk: bulk.summary }, null, 2));
+      return;
+    }
+    const memory = { idleMb: await settledRssMb(a.pid) };
     const writer = await login(a, 'lucheng');
     const screen = await login(a, 'screen');
 
@@ -253,7 +255,7 @@ async function main() {
     await b.stop();
 
     // Bulk: the file, then COPY / multi-row INSERT / the API.
-    const bulk = await measureBulk({ pool, api: a, adminToken: await login(a, 'admin') });
+    const bulk = await measureBulk({ pool, api: a, adminToken: await login(a, 'admin'), post, log, settings });
     await Promise.all(servers.splice(0).map((s) => s.stop()));
 
     const under = (xs, pick) => xs.filter((x) => pick(x) != null && pick(x) < P99_GOAL_MS).map((x) => x.rate);
@@ -271,121 +273,6 @@ async function main() {
     console.log(JSON.stringify({ sustained, memory, bulk: bulk.summary }, null, 2));
   } finally {
     await stopAll();
-  }
-}
-
-/** The 100,000-row file, and the three ways of loading it. */
-async function measureBulk({ pool, api, adminToken }) {
-  const dir = await mkdtemp(join(tmpdir(), 'duban-ingest-'));
-  try {
-    const file = join(dir, 'figures.csv');
-    const { rows: indicators } = await pool.query(`select i.id, i.code from indicator i join programme p on p.id = i.programme_id where p.code = 'NAT' order by i.position`);
-    const { rows: townships } = await pool.query(`select code from region where level = 'TOWNSHIP' order by code limit $1`, [BULK_ROWS / indicators.length]);
-    const lines = ['indicator,region,value,asOf'];
-    let k = 0;
-    for (const t of townships) for (const ind of indicators) lines.push(`${ind.code},${t.code},${(k++ * 7919) % 97},2019-06-30`);
-    await writeFile(file, `${lines.join('\n')}\n`);
-    const ids = new Map(indicators.map((i) => [i.code, i.id]));
-    const { rows: [{ id: adminId }] } = await pool.query(`select id from app_user where username = 'admin'`);
-    const readRows = async function* () {
-      const input = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-      let header = true;
-      for await (const line of input) {
-        if (header) { header = false; continue; }
-        if (!line) continue;
-        const [indicator, region, value, asOf] = line.split(',');
-        yield { indicatorId: ids.get(indicator), indicator, region, value: Number(value), asOf };
-      }
-    };
-    // Submissions are append-only (the database refuses a delete): each way appends the rows again.
-    const written = async () => (await pool.query(`select count(*)::int as n from submission where as_of = '2019-06-30' and indicator_id = any($1::int[])`, [indicators.map((i) => i.id)])).rows[0].n;
-
-    log('bulk: COPY from the file');
-    let t = performance.now();
-    const client = await pool.connect();
-    try {
-      const toCopy = new Transform({
-        objectMode: false,
-        transform(chunk, _enc, done) { done(null, chunk); },
-      });
-      const source = (async function* () {
-        let batch = '';
-        for await (const r of readRows()) {
-          batch += `${r.indicatorId}\t${r.region}\t${r.value}\t${r.asOf}\tSUBMITTED\t${adminId}\t2019-06-30 18:00:00+08\n`;
-          if (batch.length > 65536) { yield batch; batch = ''; }
-        }
-        if (batch) yield batch;
-      })();
-      await pipeline(source, toCopy, client.query(copyStreams.from('copy submission (indicator_id, region_code, value, as_of, status, submitted_by_id, submitted_at) from stdin')));
-    } finally {
-      client.release();
-    }
-    const copyMs = performance.now() - t;
-
-    log('bulk: multi-row INSERT, 1,000 rows a statement, one transaction');
-    t = performance.now();
-    const tx = await pool.connect();
-    try {
-      await tx.query('begin');
-      let batch = [];
-      const flush = async () => {
-        if (!batch.length) return;
-        const params = [];
-        const tuples = batch.map((r, i) => {
-          params.push(r.indicatorId, r.region, r.value, r.asOf);
-          return `($${4 * i + 1}::int, $${4 * i + 2}, $${4 * i + 3}::numeric, $${4 * i + 4}::date, 'SUBMITTED'::submission_status, ${adminId}, now())`;
-        });
-        await tx.query(`insert into submission (indicator_id, region_code, value, as_of, status, submitted_by_id, submitted_at) values ${tuples.join(',')}`, params);
-        batch = [];
-      };
-      for await (const r of readRows()) {
-        batch.push(r);
-        if (batch.length === 1000) await flush();
-      }
-      await flush();
-      await tx.query('commit');
-    } catch (error) {
-      await tx.query('rollback');
-      throw error;
-    } finally {
-      tx.release();
-    }
-    const insertMs = performance.now() - t;
-
-    log(`bulk: the API, ${settings.apiRows} rows (${settings.apiBatch} aliased submitFigure a request, 2 requests at a time)`);
-    const before = await written();
-    const apiRows = [];
-    for await (const r of readRows()) { apiRows.push(r); if (apiRows.length >= settings.apiRows) break; }
-    const requests = [];
-    for (let i = 0; i < apiRows.length; i += settings.apiBatch) requests.push(apiRows.slice(i, i + settings.apiBatch));
-    t = performance.now();
-    let nextRequest = 0;
-    let apiErrors = 0;
-    const worker = async () => {
-      while (nextRequest < requests.length) {
-        const rows = requests[nextRequest++];
-        const fields = rows.map((r, i) => `s${i}: submitFigure(input: { indicator: "${r.indicator}", region: "${r.region}", value: ${r.value}, asOf: "${r.asOf}" }) { submission { id } }`);
-        try { await post(api.url, { query: `mutation Bulk { ${fields.join('\n')} }` }, { authorization: `Bearer ${adminToken}` }); } catch (e) { apiErrors++; if (apiErrors < 3) log(`api: ${e.message.slice(0, 300)}`); }
-      }
-    };
-    await Promise.all([worker(), worker()]);
-    const apiMs = performance.now() - t;
-    const apiWritten = (await written()) - before;
-
-    const perSecond = (rows, ms) => rows / (ms / 1000);
-    const summary = {
-      rows: lines.length - 1,
-      copy: { ms: Math.round(copyMs), rowsPerSecond: Math.round(perSecond(BULK_ROWS, copyMs)) },
-      multiRowInsert: { ms: Math.round(insertMs), rowsPerSecond: Math.round(perSecond(BULK_ROWS, insertMs)), overCopy: insertMs / copyMs },
-      api: {
-        rows: apiRows.length, written: apiWritten, errors: apiErrors, ms: Math.round(apiMs), rowsPerSecond: Math.round(perSecond(apiWritten, apiMs)),
-        extrapolatedMsFor100k: Math.round(apiMs * (BULK_ROWS / Math.max(1, apiWritten))), overCopy: (apiMs * (BULK_ROWS / Math.max(1, apiWritten))) / copyMs,
-      },
-    };
-    log(`bulk: ${JSON.stringify(summary)}`);
-    return { summary };
-  } finally {
-    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -18,8 +18,8 @@ export class UnauthenticatedError extends AppError {
   }
 }
 export class ForbiddenError extends AppError {
-  constructor(message: string) {
-    super('FORBIDDEN', message);
+  constructor(message: string, extensions: Record<string, unknown> = {}) {
+    super('FORBIDDEN', message, extensions);
   }
 }
 /**
@@ -32,8 +32,8 @@ export class BadInputError extends AppError {
   }
 }
 export class NotFoundError extends AppError {
-  constructor(what: string, key: string) {
-    super('NOT_FOUND', `${what} "${key}" does not exist`, { what, key });
+  constructor(what: string, key: string, extensions: Record<string, unknown> = {}) {
+    super('NOT_FOUND', `${what} "${key}" does not exist`, { ...extensions, what, key });
   }
 }
 export class ConflictError extends AppError {
@@ -60,4 +60,16 @@ export class ServiceUnavailableError extends AppError {
       http: { status: 503, headers: new Map([['retry-after', String(retryAfterSeconds)]]) },
     });
   }
+}
+
+export type Step = string | number;
+
+/**
+ * An input field as `extensions.field` names it: the path inside a variable, without the
+ * variable's name (`$input.asOf` is `asOf`, `$input.boards[0].region` is `boards[0].region`),
+ * or the variable's name for the variable itself.
+ */
+export function fieldOfPath(path: readonly Step[]): string {
+  if (path.length <= 1) return String(path[0] ?? 'variables');
+  return path.slice(1).map((step, i) => (typeof step === 'number' ? `[${step}]` : i === 0 ? step : `.${step}`)).join('');
 }

@@ -4,7 +4,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { ArgumentValidationError } from 'type-graphql';
 import { AppError, ServiceUnavailableError } from '../core/errors';
-import { fieldOfPath } from './input-guard';
+import { fieldOfPath } from '../core/errors';
 import { asTokenLimitError, LimitExceededError } from './limits';
 import { isDatabaseUnavailable } from '../db/unavailable';
 

@@ -1,6 +1,7 @@
 import { GraphQLError, Kind, visit, BREAK, type ASTNode, type DocumentNode } from 'graphql';
 import type { RequestHandler } from 'express';
 import { textProblem } from '../core/text';
+import { fieldOfPath, type Step } from '../core/errors';
 
 /**
  * What every input is checked for before anything runs, on HTTP, WebSocket and in a spreadsheet
@@ -10,18 +11,6 @@ import { textProblem } from '../core/text';
 
 /** Objects and lists inside one another, at most, in a request body or an operation's variables. */
 export const MAX_INPUT_DEPTH = 32;
-
-type Step = string | number;
-
-/**
- * An input field as `extensions.field` names it: the path inside a variable, without the
- * variable's name (`$input.asOf` is `asOf`, `$input.boards[0].region` is `boards[0].region`),
- * or the variable's name for the variable itself.
- */
-export function fieldOfPath(path: readonly Step[]): string {
-  if (path.length <= 1) return String(path[0] ?? 'variables');
-  return path.slice(1).map((step, i) => (typeof step === 'number' ? `[${step}]` : i === 0 ? step : `.${step}`)).join('');
-}
 
 type Found = { kind: 'depth' } | { kind: 'text'; problem: string; path: Step[] };
 

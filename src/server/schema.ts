@@ -12,7 +12,7 @@ import { IndicatorResolver } from '../modules/indicator/indicator.resolver';
 import { ProgrammeResolver } from '../modules/programme/programme.resolver';
 import { IndicatorProgressResolver, ProgressResolver } from '../modules/progress/progress.resolver';
 import { RegionResolver } from '../modules/region/region.resolver';
-import { SubmissionResolver, SubmitFigurePayloadResolver } from '../modules/submission/submission.resolver';
+import { SubmissionResolver, SubmitFigurePayloadResolver, SubmitFiguresPayloadResolver } from '../modules/submission/submission.resolver';
 import { TargetResolver } from '../modules/target/target.resolver';
 import { AuthResolver } from '../modules/user/auth.resolver';
 import { NodeResolver } from '../modules/node/node.resolver';
@@ -36,7 +36,7 @@ let schema: GraphQLSchema | undefined;
 export function buildSchema(): GraphQLSchema {
   schema ??= buildSchemaSync({
     resolvers: [AuthResolver, RegionResolver, ProgrammeResolver, IndicatorResolver, IndicatorProgressResolver, ProgressResolver,
-      TargetResolver, SubmissionResolver, SubmitFigurePayloadResolver, CommentResolver, BoardResolver, NotificationResolver, UrgeResolver, AuditResolver,
+      TargetResolver, SubmissionResolver, SubmitFigurePayloadResolver, SubmitFiguresPayloadResolver, CommentResolver, BoardResolver, NotificationResolver, UrgeResolver, AuditResolver,
       RankingResolver, ProgrammeScoreResolver, NoticeResolver, ProgrammeNoticeRulesResolver,
       TargetTrajectoryResolver, NodeResolver],
     orphanedTypes: [ProgressChanged, TargetChanged, SubmissionReviewed, CommentAdded, PresenceChanged, UrgeChanged, ProgrammeChanged, NoticeChanged],

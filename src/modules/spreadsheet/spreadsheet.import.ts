@@ -1,7 +1,6 @@
 import { validateSync } from 'class-validator';
-import { Submission, SubmissionStatus } from '../submission/submission.entity';
 import { SubmitFigureInput } from '../submission/submission.input';
-import { submitFigure } from '../submission/submission.service';
+import { writeFigures, type FigureOutcome } from '../submission/submission.bulk';
 import { Comparator, Target } from '../target/target.entity';
 import { SetTargetInput } from '../target/target.input';
 import { setTarget } from '../target/target.service';
@@ -70,19 +69,6 @@ function inputRules(kind: 'submissions' | 'targets', sheet: Sheet, row: number, 
   }));
 }
 
-function importSubmission(unit: UnitOfWork, user: User, input: SubmitFigureInput): Promise<Outcome> {
-  return throughService(unit, async (row) => {
-    // The region's figure for that day now: the same figure again changes nothing; another replaces it.
-    const latest = await row.em.findOne(Submission,
-      { indicator: { code: input.indicator }, region: { code: input.region }, asOf: input.asOf, status: { $ne: SubmissionStatus.RETURNED } },
-      { orderBy: { id: 'desc' } });
-    const unchanged = !!latest && latest.value === input.value && same(latest.numerator, input.numerator) && same(latest.denominator, input.denominator)
-      && (latest.note ?? null) === (input.note?.trim() || null);
-    await submitFigure(row, user, input);
-    return { existed: !!latest, unchanged };
-  });
-}
-
 function importTarget(unit: UnitOfWork, user: User, input: SetTargetInput): Promise<Outcome> {
   return throughService(unit, async (row) => {
     const existing = await row.em.findOne(Target, { indicator: { code: input.indicator }, region: { code: input.region }, deadline: input.deadline ?? null });
@@ -95,11 +81,55 @@ function importTarget(unit: UnitOfWork, user: User, input: SetTargetInput): Prom
   });
 }
 
+type Row<T> = { row: number; input: T };
+
+/** A problem of a row, as a conflict of the file: its row number, and the column of the field at fault. */
+function conflictOf(sheet: Sheet, row: number, code: string, reason: string, field: unknown): ImportConflict {
+  const column = typeof field === 'string' ? sheet.headers[field as Column] : undefined;
+  return { row, ...(column ? { column } : {}), code, reason };
+}
+
+const OUTCOME: Record<FigureOutcome, Outcome> = { written: 'imported', new: 'imported', replaces: 'updated', unchanged: 'ignored', replayed: 'ignored' };
+
+/**
+ * Figures through the bulk path, all rows in one statement of each kind (every check and permission
+ * of submitFigure per row): a row that repeats its day's figure changes nothing and is ignored.
+ */
+async function importFigures(unit: UnitOfWork, user: User, sheet: Sheet, work: Row<SubmitFigureInput>[], summary: ImportSummary): Promise<void> {
+  if (work.length === 0) return;
+  const result = await writeFigures(unit, user, work.map((w) => w.input), { skipUnchanged: true });
+  if ('problems' in result) {
+    for (const p of result.problems) summary.conflicts.push(conflictOf(sheet, work[p.index].row, p.code, p.message, p.field));
+    return;
+  }
+  for (const outcome of result.written.outcomes) summary.counts[OUTCOME[outcome]] += 1;
+}
+
+/** Thrown to roll the import's transaction back (a conflict, or a dry run). */
+class RollBack extends Error {}
+
+/** The figures of a sheet in one transaction of `unit` through the bulk path; rolled back on any conflict or a dry run. */
+async function writeFigureSheet(unit: UnitOfWork, user: User, sheet: Sheet, figures: Row<SubmitFigureInput>[], summary: ImportSummary, dryRun: boolean): Promise<ImportSummary> {
+  try {
+    await unit.transaction(async () => {
+      await importFigures(unit, user, sheet, figures, summary);
+      if (summary.conflicts.length > 0 || dryRun) throw new RollBack();
+    });
+    summary.written = true;
+  } catch (error) {
+    if (!(error instanceof RollBack)) throw error;
+  }
+  summary.conflicts.sort((a, b) => a.row - b.row);
+  if (summary.conflicts.length > 0) summary.status = 'ERROR';
+  return summary;
+}
+
 /**
  * Imports a sheet's rows as `user`, through the same services as the GraphQL mutations (checks,
- * permissions, idempotency, facts). Every row is checked first and written in one transaction of
- * `unit`, whose commit appends every row's facts and announces them once: one conflict and nothing
- * is written. A dry run does all of it, then rolls back.
+ * permissions, facts): figures as submitFigures writes them, targets as setTarget. Every row is
+ * checked first and written in one transaction of `unit`, whose commit appends every row's facts
+ * and announces them once: one conflict and nothing is written. A dry run does all of it, then
+ * rolls back.
  */
 export async function importSheet(unit: UnitOfWork, user: User, kind: ImportKind, sheet: Sheet, options: ImportOptions): Promise<ImportSummary> {
   const summary: ImportSummary = {
@@ -123,6 +153,7 @@ export async function importSheet(unit: UnitOfWork, user: User, kind: ImportKind
   const parse = kind === 'submissions' ? parseSubmission : parseTarget;
   const seen = new Map<string, { row: number; input: object }>();
   const work: SheetWork[] = [];
+  const figures: Row<SubmitFigureInput>[] = [];
   for (const sheetRow of sheet.rows) {
     const parsed = parse(sheet, sheetRow);
     if ('conflicts' in parsed) { summary.conflicts.push(...parsed.conflicts); continue; }
@@ -132,10 +163,12 @@ export async function importSheet(unit: UnitOfWork, user: User, kind: ImportKind
     if (!first) {
       seen.set(parsed.key, { row: parsed.row, input: parsed.input });
       const { row, input } = parsed;
-      work.push({
+      // Figures go through the bulk path together; targets one by one through setTarget.
+      if (kind === 'submissions') figures.push({ row, input: input as SubmitFigureInput });
+      else work.push({
         row,
         // Each row on an identity map of its own (a savepoint's unit), in the one transaction: a flush stays as cheap at row 5,000 as at row 1.
-        write: (u) => (kind === 'submissions' ? importSubmission(u, user, input as SubmitFigureInput) : importTarget(u, user, input as SetTargetInput)),
+        write: (u) => importTarget(u, user, input as SetTargetInput),
         locate: (field) => ({ row, column: field ? sheet.headers[field as Column] : undefined }),
       });
     } else if (sameInput(first.input, parsed.input)) {
@@ -147,5 +180,6 @@ export async function importSheet(unit: UnitOfWork, user: User, kind: ImportKind
       });
     }
   }
+  if (kind === 'submissions') return writeFigureSheet(unit, user, sheet, figures, summary, options.dryRun);
   return writeSheet(unit, summary, work, options.dryRun);
 }

@@ -1,5 +1,5 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Authorized, Ctx, Field, FieldResolver, Int, Mutation, ObjectType, Query, Resolver, Root } from 'type-graphql';
 import { Connection, PageArgs, decodeIdCursor, toConnection } from '../../common/connection';
 import { listScopePath } from '../user/user.scope';
 import { requireUser, type Context } from '../../core/context';
@@ -11,6 +11,7 @@ import { User } from '../user/user.entity';
 import { Submission } from './submission.entity';
 import { SubmissionFilter, SubmitFigureInput } from './submission.input';
 import { submitFigure } from './submission.service';
+import { MAX_FIGURES_PER_CALL, submitFigures } from './submission.bulk';
 import { ReviewSubmissionInput } from './review.input';
 import { reviewSubmission } from './review.service';
 import { localKey } from '../../common/node';
@@ -23,6 +24,26 @@ export class SubmitFigurePayload {
   @Field(() => Submission)
   submission!: Submission;
 
+}
+
+@ObjectType({ description: 'What submitFigures wrote.' })
+export class SubmitFiguresPayload {
+  @Field(() => Int, { description: 'Submissions created: one per figure, less those whose idempotencyKey returned an earlier one.' })
+  count!: number;
+
+  /** Per figure of the input, its submission's key. */
+  ids!: string[];
+}
+
+/** The submissions of a bulk answer are read only when the client asks for them, in one query. */
+@Resolver(() => SubmitFiguresPayload)
+export class SubmitFiguresPayloadResolver {
+  @FieldResolver(() => [Submission], { description: 'The submissions, in the order of the input (for a replayed idempotencyKey, the earlier one).' })
+  async submissions(@Root() { ids }: SubmitFiguresPayload, @Ctx() ctx: Context): Promise<Submission[]> {
+    const rows = await ctx.em.find(Submission, { id: { $in: [...new Set(ids)] } });
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ids.map((id) => byId.get(id)!);
+  }
 }
 
 /** The progress in a submission's answer is computed only when the client asks for it. */
@@ -42,6 +63,17 @@ export class SubmissionResolver {
     const user = requireUser(ctx);
     const { submission } = await submitFigure(ctx.work, user, input);
     return { submission };
+  }
+
+  @Mutation(() => SubmitFiguresPayload, {
+    description: `Report many figures at once (at most ${MAX_FIGURES_PER_CALL}), all or nothing: each is checked and permitted as submitFigure would, `
+      + 'and one refused refuses the call (FORBIDDEN, else BAD_USER_INPUT, with `fields` and `rows` naming each one) and writes nothing. '
+      + 'Two figures for the same indicator, region and asOf in one call are refused; boards move once per region.',
+  })
+  async submitFigures(@Arg('input', () => [SubmitFigureInput]) input: SubmitFigureInput[], @Ctx() ctx: Context): Promise<SubmitFiguresPayload> {
+    const user = requireUser(ctx);
+    const { ids, created } = await submitFigures(ctx.work, user, input);
+    return Object.assign(new SubmitFiguresPayload(), { count: created, ids });
   }
 
   @Mutation(() => Submission, { description: 'Approve or return a submitted figure: ADMIN, or the DEPARTMENT that leads its programme.' })

@@ -1,25 +1,19 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Clock } from '../../clock';
-import { BadInputError, ConflictError } from '../../core/errors';
-import { Indicator, IndicatorKind } from '../indicator/indicator.entity';
+import { ConflictError } from '../../core/errors';
+import type { Indicator } from '../indicator/indicator.entity';
 import { findIndicatorAndRegion } from '../indicator/indicator.lookup';
-import { checkFigure, checkInYear, checkStorable } from '../indicator/indicator.rules';
-import { Region } from '../region/region.entity';
-import { assertMayWrite } from '../user/user.scope';
+import type { Region } from '../region/region.entity';
 import { User } from '../user/user.entity';
 import { Submission, SubmissionStatus } from './submission.entity';
 import { figureEntered } from '../events/facts';
 import type { UnitOfWork } from '../events/unit-of-work';
 import type { SubmitFigureInput } from './submission.input';
+import { checkSubmission, sameFigure, storedNote } from './submission.checks';
 import { audit, snapshot } from '../audit/audit.service';
 import { resolveUrges } from '../urge/urge.service';
 
 /** What the audit trail keeps of a submission. */
 export const SUBMISSION_FIELDS = ['indicator', 'region', 'value', 'numerator', 'denominator', 'asOf', 'note', 'status', 'submittedBy', 'reviewedBy', 'reviewNote'] as const;
-
-/** How far value may stray from 100 × numerator / denominator (rounding in the report). */
-const RATIO_TOLERANCE = 0.05;
 
 export interface SubmitResult {
   submission: Submission;
@@ -27,28 +21,10 @@ export interface SubmitResult {
   created: boolean;
 }
 
-function checkRatio(indicator: Indicator, input: SubmitFigureInput): void {
-  const { numerator, denominator, value } = input;
-  if (numerator == null && denominator == null) return;
-  if (indicator.kind !== IndicatorKind.PERCENT) {
-    throw new BadInputError(`${indicator.code} is not a percentage; it takes no numerator or denominator`, 'numerator');
-  }
-  if (numerator == null || denominator == null) throw new BadInputError('numerator and denominator go together', numerator == null ? 'numerator' : 'denominator');
-  checkStorable(numerator, 'numerator');
-  checkStorable(denominator, 'denominator');
-  if (numerator < 0) throw new BadInputError('numerator must be a number, zero or more', 'numerator');
-  if (denominator <= 0) throw new BadInputError('denominator must be a number above zero', 'denominator');
-  if (numerator > denominator) throw new BadInputError(`numerator ${numerator} exceeds denominator ${denominator}: a share above 100%`, 'numerator');
-  const implied = (100 * numerator) / denominator;
-  if (Math.abs(implied - value) > RATIO_TOLERANCE + 0.5 * 10 ** -indicator.decimals) {
-    throw new BadInputError(`value ${value} is not ${numerator} / ${denominator} = ${implied.toFixed(2)}%`, 'value');
-  }
-}
-
 function samePayload(s: Submission, indicator: Indicator, region: Region, input: SubmitFigureInput): boolean {
-  return s.indicator.id === indicator.id && s.region.code === region.code && s.value === input.value && s.asOf === input.asOf
-    && (s.numerator ?? null) === (input.numerator ?? null) && (s.denominator ?? null) === (input.denominator ?? null)
-    && (s.note ?? null) === (input.note ?? null);
+  return sameFigure(
+    { indicatorId: s.indicator.id, regionCode: s.region.code, value: s.value, asOf: s.asOf, numerator: s.numerator, denominator: s.denominator, note: s.note },
+    { indicatorId: indicator.id, regionCode: region.code, value: input.value, asOf: input.asOf, numerator: input.numerator, denominator: input.denominator, note: input.note });
 }
 
 /**
@@ -60,17 +36,8 @@ function samePayload(s: Submission, indicator: Indicator, region: Region, input:
 export async function submitFigure(unit: UnitOfWork, user: User, input: SubmitFigureInput): Promise<SubmitResult> {
   const { em, clock } = unit;
   const { indicator, region } = await findIndicatorAndRegion(em, input);
-  assertMayWrite(user, indicator.programme, region, 'figures');
-  if (region.level !== indicator.reportingLevel) {
-    throw new BadInputError(
-      `${indicator.code} is reported by ${indicator.reportingLevel.toLowerCase()}; ${region.name} (${region.code}) is a ${region.level.toLowerCase()}`,
-      'region');
-  }
-  checkFigure(indicator, input.value, 'value');
-  checkRatio(indicator, input);
-  checkInYear(input.asOf, indicator.programme.year, 'asOf');
-  if (input.asOf > clock.today()) throw new BadInputError(`asOf ${input.asOf} is after today (${clock.today()})`, 'asOf');
-  const note = input.note?.trim() || undefined;
+  checkSubmission(user, indicator, region, input, clock.today());
+  const note = storedNote(input.note);
   const normalised = { ...input, note };
 
   const existing = async () => input.idempotencyKey

@@ -9,7 +9,7 @@ import { findIndicatorAndRegion } from '../indicator/indicator.lookup';
 import type { Indicator } from '../indicator/indicator.entity';
 import { Programme } from '../programme/programme.entity';
 import { Region } from '../region/region.entity';
-import type { Submission } from '../submission/submission.entity';
+import { Submission } from '../submission/submission.entity';
 import { User } from '../user/user.entity';
 import { assertMayWrite } from '../user/user.scope';
 import { Urge } from './urge.entity';
@@ -59,24 +59,47 @@ export async function urge(unit: UnitOfWork, user: User, input: UrgeInput): Prom
   });
 }
 
+/** A figure just inserted, as the urges it answers are found by. */
+export interface FigureInserted {
+  submissionId: string;
+  indicator: Indicator;
+  region: Pick<Region, 'code' | 'path'>;
+}
+
 /**
  * In a submission's transaction: the open urges it answers (the indicator, in the region or one of
  * its ancestors) are resolved, each with an audit entry and an event for the boards.
  */
 export async function resolveUrges(tx: EntityManager, clock: Clock, submission: Submission, indicator: Indicator, region: Region): Promise<NewEvent[]> {
-  const open = await tx.find(Urge, { indicator, region: { code: { $in: selfAndAncestors(region) } }, resolvedAt: null }, { populate: ['region'] });
+  return resolveUrgesOf(tx, clock, [{ submissionId: submission.id, indicator, region }]);
+}
+
+/**
+ * The same for many figures of one transaction, in one query: each open urge is resolved by the
+ * first figure (in their order) of its indicator from its region or below.
+ */
+export async function resolveUrgesOf(tx: EntityManager, clock: Clock, figures: readonly FigureInserted[]): Promise<NewEvent[]> {
+  if (figures.length === 0) return [];
+  const indicators = new Map(figures.map((f) => [f.indicator.id, f.indicator]));
+  const regions = new Set(figures.flatMap((f) => f.region.path.split('/').filter(Boolean)));
+  const open = await tx.find(Urge, { indicator: { $in: [...indicators.keys()] }, region: { code: { $in: [...regions] } }, resolvedAt: null }, { populate: ['region'] });
   if (open.length === 0) return [];
   const at = clock.now();
-  return open.map((u) => {
+  const events: NewEvent[] = [];
+  for (const u of open) {
+    const indicator = indicators.get(u.indicator.id)!;
+    const by = figures.find((f) => f.indicator.id === indicator.id && f.region.path.startsWith(u.region.path));
+    if (!by) continue;
     const before = snapshot(u, URGE_FIELDS);
     u.resolvedAt = at;
-    u.resolvedBy = submission;
+    u.resolvedBy = tx.getReference(Submission, by.submissionId);
     audit(tx, undefined, at, {
       action: 'RESOLVE_URGE', entityType: 'Urge', entityId: u.id, indicatorCode: indicator.code, regionCode: u.region.code,
-      before, after: { ...snapshot(u, URGE_FIELDS), resolvedBy: submission.id },
+      before, after: { ...snapshot(u, URGE_FIELDS), resolvedBy: by.submissionId },
     });
-    return urgeChanged(u, indicator, u.region);
-  });
+    events.push(urgeChanged(u, indicator, u.region));
+  }
+  return events;
 }
 
 export interface LateRow {

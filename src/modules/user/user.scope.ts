@@ -5,7 +5,7 @@ import type { AuthSession } from './session.entity';
 import { Role, type User } from './user.entity';
 
 /** Whether `region` lies in the user's region scope (its own subtree); no scope means the whole tree. */
-export function inScope(user: User, region: Region): boolean {
+export function inScope(user: User, region: Pick<Region, 'path'>): boolean {
   return !user.region || region.path.startsWith(user.region.path);
 }
 
@@ -21,7 +21,7 @@ function leads(user: User, programme: Programme): boolean {
  * reviews, indicators, settings and urges of the programmes it leads; LEADER urges anywhere;
  * REPORTER figures inside its region scope; VIEWER nothing.
  */
-export function assertMayWrite(user: User, programme: Programme, region: Region | undefined, what: WriteKind): void {
+export function assertMayWrite(user: User, programme: Programme, region: Pick<Region, 'code' | 'name' | 'path'> | undefined, what: WriteKind): void {
   switch (user.role) {
     case Role.ADMIN:
       return;
