@@ -27,7 +27,6 @@ const BOARD = `subscription ($programme: String!, $region: String!) {
   }
 }`;
 const PROGRESS = `query ($indicator: String!, $region: String!) { indicator(code: $indicator) { progress(region: $region) { ${FIGURES} } } }`;
-const WRITTEN = ['submission', 'audit_entry', 'outbox_event', 'urge'];
 
 type Figure = { indicator: string; region: string; value: number; asOf: string; note?: string; idempotencyKey?: string };
 
@@ -37,9 +36,16 @@ beforeAll(async () => {
   counties = data.region.children.edges.map((e: { node: { code: string; level: string } }) => e.node).filter((n: { level: string }) => n.level === 'COUNTY').map((n: { code: string }) => n.code);
 });
 
+/** Submissions, audit entries, outbox rows and urges, leaving out what the notice engine writes on its own once the projector has folded (its notices' audit entries and events). */
 async function written(): Promise<number[]> {
   await server.projected();
-  return Promise.all(WRITTEN.map((t) => server.count(t)));
+  const sql = server.orm.em.fork().getConnection();
+  const [row] = await sql.execute<{ submission: number; audit: number; outbox: number; urge: number }[]>(`
+    select (select count(*) from submission)::int as submission,
+      (select count(*) from audit_entry where entity_type <> 'Notice')::int as audit,
+      (select count(*) from outbox_event where type not in ('NoticeChanged', 'Notification'))::int as outbox,
+      (select count(*) from urge)::int as urge`);
+  return [row.submission, row.audit, row.outbox, row.urge];
 }
 
 const atCounties = (indicator: string, value: (i: number) => number): Figure[] =>
