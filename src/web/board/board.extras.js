@@ -109,7 +109,9 @@
     render(board, s, section);
   }
   function redraw(board) {
-    if (onScreen === board) render(board, stateOf(board), document.getElementById('extras'));
+    if (onScreen !== board) return;
+    render(board, stateOf(board), document.getElementById('extras'));
+    D.layout.fitList(document.getElementById('activity')); // in the room left to it
   }
 
   function render(board, s, section) {
@@ -206,7 +208,8 @@
       li.dataset.notice = n.region.code + '/' + n.indicator.code;
       li.dataset.colour = n.colour;
       li.appendChild(h('span', 'swatch'));
-      li.appendChild(h('span', 'what', n.region.name + ' ' + n.indicator.code + ' ' + (n.indicator.shortName || n.indicator.name)));
+      // The code, as on the rows; the short name where the indicator has one (a whole name takes lines the wall has not).
+      li.appendChild(h('span', 'what', n.region.name + ' ' + n.indicator.code + (n.indicator.shortName ? ' ' + n.indicator.shortName : '')));
       li.appendChild(h('span', 'state', STATE[n.state] || n.state));
       list.appendChild(li);
     });
