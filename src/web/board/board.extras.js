@@ -145,7 +145,8 @@
       var more = h('li', 'extras-note', '另有 ' + hidden + ' 条未显示');
       notices.appendChild(more);
       var items = Array.prototype.filter.call(notices.children, function (li) { return !li.hidden && li !== more; });
-      while (more.offsetTop - notices.offsetTop + more.offsetHeight > notices.clientHeight && items.length) {
+      var bottom = notices.getBoundingClientRect().top + notices.clientHeight + 0.5;
+      while (more.getBoundingClientRect().bottom > bottom && items.length) {
         items.pop().hidden = true;
         more.textContent = '另有 ' + (hidden += 1) + ' 条未显示';
       }
