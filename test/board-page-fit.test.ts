@@ -58,7 +58,7 @@ describeInBrowser('the wall at every size', () => {
     const children = ranks ? ranks.split(',').length : 0;
     const shown = await page.locator('#ranking li[data-region]:visible').count();
     const gap = await page.locator('#ranking li.extras-note:visible').allTextContents();
-    const between = gap.map((t) => Number(/另有 (\d+) 个地区/.exec(t)?.[1] ?? 0)).reduce((a, n) => a + n, 0);
+    const between = gap.map((t) => Number(/另有 (\d+) 个地区|^(\d+) 个下级地区均未报送/.exec(t)?.slice(1).find(Boolean) ?? 0)).reduce((a, n) => a + n, 0);
     if (children && shown + between !== children) problems.push(`the league table shows ${shown} and counts ${between} of ${children} regions`);
     return problems;
   }

@@ -123,7 +123,11 @@
     if (s.rankingError) list.appendChild(h('li', 'extras-note', '排名暂不可用：' + s.rankingError));
     else if (!s.ranking) list.appendChild(h('li', 'extras-note', '读取中…'));
     else if (!s.ranking.rows.length) list.appendChild(h('li', 'extras-note', '无下级地区，不排名'));
-    else rankingRows(s, list);
+    else if (s.ranking.rows.every(function (r) { return r.rank === null; })) {
+      // Nobody has reported: one line, not a column of 未报送.
+      list.dataset.ranks = s.ranking.rows.map(function (r) { return r.region.code + ':-'; }).join(',');
+      list.appendChild(h('li', 'extras-note', s.ranking.rows.length + ' 个下级地区均未报送，暂不排名'));
+    } else rankingRows(s, list);
 
     var title = h('h2', 'notices-title', '督办通知');
     section.appendChild(title);
