@@ -167,6 +167,8 @@ export type CreateIndicatorInput = {
   reportingCycle?: ReportingCycle;
   reportingLevel?: RegionLevel;
   scope?: TargetScope;
+  /** At most 12 characters: what a wall shows where the name would be cut. */
+  shortName?: InputMaybe<Scalars['String']['input']>;
   source?: InputMaybe<Scalars['String']['input']>;
   unit?: InputMaybe<Scalars['String']['input']>;
 };
@@ -237,6 +239,8 @@ export type Indicator = Node & {
   /** Figures are entered for regions of this level only. */
   reportingLevel: RegionLevel;
   scope: TargetScope;
+  /** A short name (at most 12 characters) for where the name would be cut: a wall's row, a chart's label; null: the name. */
+  shortName: Maybe<Scalars['String']['output']>;
   /** The sentence of the report it comes from. */
   source: Maybe<Scalars['String']['output']>;
   /** Every target of this indicator set for the region (all deadlines). */
@@ -1376,6 +1380,8 @@ export type UpdateIndicatorInput = {
   expectedVersion: Scalars['Int']['input'];
   name?: InputMaybe<Scalars['String']['input']>;
   reportingCycle?: InputMaybe<ReportingCycle>;
+  /** At most 12 characters; null or empty removes it. */
+  shortName?: InputMaybe<Scalars['String']['input']>;
   source?: InputMaybe<Scalars['String']['input']>;
   unit?: InputMaybe<Scalars['String']['input']>;
 };

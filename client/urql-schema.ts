@@ -657,6 +657,14 @@ export default {
             "args": []
           },
           {
+            "name": "shortName",
+            "type": {
+              "kind": "SCALAR",
+              "name": "Any"
+            },
+            "args": []
+          },
+          {
             "name": "source",
             "type": {
               "kind": "SCALAR",

@@ -50,6 +50,19 @@ describeInBrowser('the wall at every size', () => {
     ];
   }
 
+  /** The league table and the notices are on screen, and every child region is in the table or counted in its gap. */
+  async function leagueTable(page: Page): Promise<string[]> {
+    const problems: string[] = [];
+    if (!(await page.isVisible('#ranking')) || !(await page.isVisible('.notice-counts'))) problems.push('no league table or no notices on screen');
+    const ranks = (await page.getAttribute('#ranking', 'data-ranks')) ?? '';
+    const children = ranks ? ranks.split(',').length : 0;
+    const shown = await page.locator('#ranking li[data-region]:visible').count();
+    const gap = await page.locator('#ranking li.extras-note:visible').allTextContents();
+    const between = gap.map((t) => Number(/另有 (\d+) 个地区|^(\d+) 个下级地区均未报送/.exec(t)?.slice(1).find(Boolean) ?? 0)).reduce((a, n) => a + n, 0);
+    if (children && shown + between !== children) problems.push(`the league table shows ${shown} and counts ${between} of ${children} regions`);
+    return problems;
+  }
+
   /** Opens a board at every size and looks at each of its pages; returns what was wrong. */
   async function lookAtEverySize(programme: string, region: string, count: number): Promise<string[]> {
     const problems: string[] = [];
@@ -58,6 +71,9 @@ describeInBrowser('the wall at every size', () => {
       await page.goto(`${origin}/board?programme=${programme}&region=${region}&page=600`);
       await page.locator('.row').nth(count - 1).waitFor({ state: 'attached' });
       await page.locator('#rows[data-pages]').waitFor({ state: 'attached' });
+      // The league table and the notices beside the rows, read: looked at with the rest.
+      await page.locator(`#extras[data-board="${programme}:${region}"]`).waitFor({ state: 'attached' });
+      problems.push(...(await leagueTable(page)).map((p) => `${size.name} ${programme}@${region}: ${p}`));
       const pageCount = Number(await page.getAttribute('#rows', 'data-pages'));
       let seen = 0;
       for (let n = 0; n < pageCount; n++) {

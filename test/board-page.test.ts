@@ -127,7 +127,8 @@ describeInBrowser('the board page in a browser', () => {
     // On the wall within a second of the write's answer.
     await until(async () => (await figure(page, 'P3-01')) === expected, 'the new figure on the board', 1_000);
     await page.locator('#activity li', { hasText: '鹿城区 P3-01 报送 30 家' }).waitFor();
-    expect(await page.locator('#activity li', { hasText: '鹿城区 P3-01' }).count()).toBe(1);
+    // Listed once (the notices the figure moves are items of their own: 督办通知…).
+    expect(await page.locator('#activity li', { hasText: '鹿城区 P3-01 报送' }).count()).toBe(1);
     await page.screenshot({ path: artifactPath('board.png') });
     expect(elsewhere).toEqual([]);
     await page.close();
@@ -157,6 +158,88 @@ describeInBrowser('the board page in a browser', () => {
     expect(urged.json.errors).toBeUndefined();
     await page.locator('#activity li.kind-urge', { hasText: '催办 龙湾区 P3-01' }).waitFor({ timeout: 10_000 });
     expect(elsewhere).toEqual([]);
+    await page.close();
+  });
+
+  it('shows the league table and the open notices by colour, and moves both as a figure lands, without a reload', async () => {
+    const token = await server.token('screen');
+    const { page, elsewhere } = await open(`&token=${token}`);
+    await page.locator('#extras[data-board="P3:330300"]').waitFor();
+    await until(async () => (await connection(page)) === 'live', 'the live connection');
+    await watched();
+    const COLOURS = ['RED', 'YELLOW', 'BLUE'];
+    /** The server's ranking and open notices, written as the wall writes them in its data attributes. */
+    async function fromServer(): Promise<{ ranks: string; values: string; notices: string }> {
+      const { ranking, notices } = await server.ok(`{ ranking(programme: "P3", region: "330300", by: COMPLETION) { rows { region { code } rank value } }
+        notices(programme: "P3", region: "330300") { colour state region { code } indicator { code } } }`, {}, token);
+      type Row = { region: { code: string }; rank: number | null; value: number | null };
+      type Notice = { colour: string; state: string; region: { code: string }; indicator: { code: string } };
+      const sorted = (notices as Notice[]).sort((a, b) => COLOURS.indexOf(a.colour) - COLOURS.indexOf(b.colour)
+        || a.region.code.localeCompare(b.region.code) || a.indicator.code.localeCompare(b.indicator.code));
+      return {
+        ranks: (ranking.rows as Row[]).map((r) => `${r.region.code}:${r.rank ?? '-'}`).join(','),
+        values: (ranking.rows as Row[]).map((r) => (r.value === null ? '未报送' : `${Math.round(r.value * 100)}%`)).join(','),
+        notices: sorted.map((n) => `${n.region.code}/${n.indicator.code}:${n.colour}:${n.state}`).join(','),
+      };
+    }
+    const onWall = async () => ({
+      ranks: (await page.getAttribute('#ranking', 'data-ranks'))!,
+      values: (await page.locator('#ranking li[data-region] .value').allTextContents()).join(','),
+      notices: (await page.getAttribute('#notices', 'data-notices'))!,
+    });
+    const before = await fromServer();
+    expect(await onWall()).toEqual(before);
+    expect(before.notices).toMatch(/:RED:/);
+    // Counted by colour, the worst first; each colour's count is the server's.
+    const counts = await page.locator('.notice-count').allTextContents();
+    expect(counts).toEqual(COLOURS.map((c) => `${({ RED: '红', YELLOW: '黄', BLUE: '蓝' } as Record<string, string>)[c]} ${before.notices.split(',').filter((n) => n.includes(`:${c}:`)).length}`));
+    expect(await page.locator('#notices li.notice').first().getAttribute('data-colour')).toBe('RED');
+
+    // The last county in the table reports past its target on every indicator it has one for (COUNT and
+    // AMOUNT, at least): its completion rises to the top, and its notices are judged again.
+    const rank = (ranks: string, code: string) => Number(ranks.split(',').find((r) => r.startsWith(`${code}:`))!.split(':')[1]);
+    const last = before.ranks.split(',').filter((r) => !r.endsWith(':-')).at(-1)!.split(':')[0];
+    const admin = await server.token('admin');
+    const { programme, region } = await server.ok(`query($r: String!) { region(code: $r) { name }
+      programme(code: "P3") { indicators { code kind progress(region: $r) { target { value comparator } } } } }`, { r: last }, admin);
+    type Row = { code: string; kind: string; progress: { target: { value: number | null; comparator: string } | null } };
+    let sent = 0;
+    for (const i of programme.indicators as Row[]) {
+      const t = i.progress.target;
+      if (!t || t.value === null || t.comparator !== 'GTE' || (i.kind !== 'COUNT' && i.kind !== 'AMOUNT')) continue;
+      const res = await server.call('mutation($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id } } }', {
+        input: { indicator: i.code, region: last, value: Math.ceil(t.value * 2), asOf: '2019-06-30', idempotencyKey: `board-page-league-${i.code}` },
+      }, admin);
+      if (res.code === 'OK') sent += 1;
+    }
+    expect(sent).toBeGreaterThan(0);
+    await server.projected();
+    const after = await fromServer();
+    expect(after.values).not.toBe(before.values);
+    expect(after.notices).not.toBe(before.notices);
+    await until(async () => JSON.stringify(await onWall()) === JSON.stringify(after), 'the ranking and the notices moved on the wall', 10_000);
+    // Its move against the ranking shown before, as an arrow.
+    const moved = rank(before.ranks, last) - rank(after.ranks, last);
+    const row = page.locator(`#ranking li[data-region="${last}"]`);
+    expect(moved).toBeGreaterThan(0);
+    expect(await row.getAttribute('data-move')).toBe(String(moved));
+    expect(await row.locator('.move').textContent()).toBe(`↑${moved}`);
+    // In the activity too (the newest items first; a burst of figures may push it off the visible part).
+    await page.locator('#activity li.kind-notice', { hasText: `${region.name} P3-` }).first().waitFor({ state: 'attached' });
+    expect(elsewhere).toEqual([]);
+    await page.screenshot({ path: artifactPath('board-league.png') });
+    await page.close();
+  });
+
+  it('shows an indicator\'s short name where it has one, and its whole name where not', async () => {
+    const { page } = await open(`&token=${await server.token('screen')}`);
+    const name = page.locator('.row[data-indicator="P3-17"] .name');
+    await name.waitFor();
+    const { indicator } = await server.ok('{ indicator(code: "P3-17") { name version } }', {}, await server.token('admin'));
+    expect(await name.textContent()).toBe(indicator.name);
+    await server.ok('mutation($input: UpdateIndicatorInput!) { updateIndicator(input: $input) { version } }',
+      { input: { code: 'P3-17', expectedVersion: indicator.version, shortName: '社区照料中心' } }, await server.token('admin'));
+    await until(async () => (await name.textContent()) === '社区照料中心', 'the short name on the wall', 10_000);
     await page.close();
   });
 

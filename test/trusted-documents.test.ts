@@ -56,7 +56,7 @@ describe('the manifest (npm run codegen: client/persisted-documents.json)', () =
     for (const doc of [BoardDocument, BoardEventsDocument, LoginDocument]) expect(manifest[hashOf(doc)]).toBe(print(doc));
     for (const [hash, text] of Object.entries(manifest)) expect(sha256(text)).toBe(hash);
     const names = Object.values(manifest).map((text) => (parse(text).definitions[0] as { name: { value: string } }).name.value);
-    expect(names).toEqual(expect.arrayContaining(['Board', 'BoardEvents', 'Login', 'Region', 'Submit', 'BoardIds', 'BoardEventsIds', 'BoardPage', 'BoardPageEvents', 'BoardLogin', 'PlaygroundLogin']));
+    expect(names).toEqual(expect.arrayContaining(['Board', 'BoardEvents', 'Login', 'Region', 'Submit', 'BoardIds', 'BoardEventsIds', 'BoardPage', 'BoardPageEvents', 'BoardLogin', 'BoardRanking', 'BoardNotices', 'PlaygroundLogin']));
   });
 });
 
@@ -69,7 +69,8 @@ describe('the pages\' operations', () => {
     const queries = page$.model!.QUERIES;
     const page = await (await fetch(off.url.replace('/graphql', '/board'))).text();
     const settings = JSON.parse(/<script id="duban-board" type="application\/json">([^<]*)<\/script>/.exec(page)![1]) as { documents: Record<string, string> };
-    for (const [name, text] of [['BoardPage', queries.board], ['BoardPageEvents', queries.events], ['BoardLogin', queries.login]]) {
+    for (const [name, text] of [['BoardPage', queries.board], ['BoardPageEvents', queries.events], ['BoardLogin', queries.login],
+      ['BoardRanking', queries.ranking], ['BoardNotices', queries.notices]]) {
       expect(canonical(parse(manifest[settings.documents[name]]))).toBe(canonical(parse(text)));
     }
   });

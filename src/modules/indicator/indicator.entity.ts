@@ -79,6 +79,10 @@ export class Indicator {
   @Property({ type: 'string', length: 200 })
   name!: string;
 
+  @Field(() => String, { nullable: true, description: 'A short name (at most 12 characters) for where the name would be cut: a wall\'s row, a chart\'s label; null: the name.' })
+  @Property({ type: 'string', length: 12, nullable: true })
+  shortName?: string | null;
+
   @Field(() => IndicatorKind)
   @Enum({ items: () => IndicatorKind, nativeEnumName: 'indicator_kind' })
   kind!: IndicatorKind;

@@ -16,6 +16,11 @@ export class CreateIndicatorInput {
   @Length(1, 200, { message: 'name must be 1 to 200 characters' })
   name!: string;
 
+  @Field(() => String, { nullable: true, description: 'At most 12 characters: what a wall shows where the name would be cut.' })
+  @IsOptional()
+  @Length(0, 12, { message: 'shortName must be at most 12 characters' })
+  shortName?: string | null;
+
   @Field(() => IndicatorKind)
   kind!: IndicatorKind;
 
@@ -65,6 +70,11 @@ export class UpdateIndicatorInput {
   @IsOptional()
   @Length(1, 200, { message: 'name must be 1 to 200 characters' })
   name?: string;
+
+  @Field(() => String, { nullable: true, description: 'At most 12 characters; null or empty removes it.' })
+  @IsOptional()
+  @Length(0, 12, { message: 'shortName must be at most 12 characters' })
+  shortName?: string | null;
 
   @Field({ nullable: true })
   @IsOptional()

@@ -9,7 +9,7 @@ import { assertMayWrite } from '../user/user.scope';
 import { IndicatorKind, Indicator } from './indicator.entity';
 import type { CreateIndicatorInput, UpdateIndicatorInput } from './indicator.input';
 
-const FIELDS = ['code', 'programme', 'name', 'kind', 'unit', 'direction', 'aggregation', 'scope', 'reportingLevel', 'reportingCycle',
+const FIELDS = ['code', 'programme', 'name', 'shortName', 'kind', 'unit', 'direction', 'aggregation', 'scope', 'reportingLevel', 'reportingCycle',
   'baseline', 'decimals', 'source', 'version'] as const;
 
 function checkNumbers(baseline: number | undefined | null, field = 'baseline'): void {
@@ -32,7 +32,7 @@ export async function createIndicator(unit: UnitOfWork, user: User, input: Creat
     return await unit.transaction(async (tx, outbox) => {
       const position = (await tx.count(Indicator, { programme })) + 1;
       const { programme: _code, ...fields } = input;
-      const indicator = tx.create(Indicator, { ...fields, unit: input.unit?.trim() || undefined, source: input.source?.trim() || undefined, programme, position });
+      const indicator = tx.create(Indicator, { ...fields, shortName: input.shortName?.trim() || null, unit: input.unit?.trim() || undefined, source: input.source?.trim() || undefined, programme, position });
       await tx.flush();
       audit(tx, user, clock.now(), { action: 'CREATE_INDICATOR', entityType: 'Indicator', entityId: indicator.id, indicatorCode: indicator.code, after: snapshot(indicator, FIELDS) });
       outbox.add(programmeChanged(programme.id, indicator.code));
@@ -61,6 +61,8 @@ export async function updateIndicator(unit: UnitOfWork, user: User, input: Updat
     const { code: _code, expectedVersion: _version, ...changes } = input;
     const defined = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined));
     if (typeof defined.name === 'string') defined.name = defined.name.trim();
+    // null or empty: no short name; the board shows the name.
+    if ('shortName' in defined) defined.shortName = typeof defined.shortName === 'string' ? defined.shortName.trim() || null : null;
     tx.assign(indicator, defined as never);
     await tx.flush();
     audit(tx, user, clock.now(), { action: 'UPDATE_INDICATOR', entityType: 'Indicator', entityId: indicator.id, indicatorCode: indicator.code, before, after: snapshot(indicator, FIELDS) });

@@ -19,15 +19,15 @@ export interface BoardPageOptions {
 
 /**
  * The page's scripts, in the order they load: the parts of board.client.js come before it. The
- * league table and the notices, where served, go in as one more part before board.js.
+ * league table and the notices (board.extras.js) are one more part before board.js.
  */
-const SCRIPTS = ['graphql-ws.js', 'board.text.js', 'board.model.js', 'board.layout.js', 'board.rows.js', 'board.map.js', 'board.sse.js', 'board.js'];
+const SCRIPTS = ['graphql-ws.js', 'board.text.js', 'board.model.js', 'board.layout.js', 'board.rows.js', 'board.map.js', 'board.sse.js', 'board.extras.js', 'board.js'];
 
 function page(options: BoardPageOptions): string {
   const settings = {
     endpoint: options.endpoint, demoAccount: options.demo ? { username: 'screen', password: 'demo' } : null,
     // The page's operations (board.graphql) by their hash in the manifest of trusted documents.
-    documents: manifestHashes(['BoardPage', 'BoardPageEvents', 'BoardLogin']),
+    documents: manifestHashes(['BoardPage', 'BoardPageEvents', 'BoardLogin', 'BoardRanking', 'BoardNotices']),
   };
   return `<!doctype html>
 <html lang="zh-CN">
@@ -97,6 +97,7 @@ export function boardPageRouter(options: BoardPageOptions): Router {
     'board.rows.js': ownAsset(__dirname, 'board.rows.js', 'text/javascript'),
     'board.map.js': ownAsset(__dirname, 'board.map.js', 'text/javascript'),
     'board.sse.js': ownAsset(__dirname, 'board.sse.js', 'text/javascript'),
+    'board.extras.js': ownAsset(__dirname, 'board.extras.js', 'text/javascript'),
     'board.js': ownAsset(__dirname, 'board.client.js', 'text/javascript'),
     'board.css': ownAsset(__dirname, 'board.css', 'text/css'),
   });

@@ -120,9 +120,10 @@
       if (!same || page >= pages) { page = same ? Math.min(page, pages - 1) : 0; }
       D.layout.showPage(rows, page);
     }
+    // The extras first: the activity list fits in the room they leave.
+    drawExtras(board);
     drawActivity(board);
     drawPager();
-    drawExtras(board);
   }
 
   function drawActivity(board) {

@@ -53,11 +53,12 @@
 
   /** Keeps the newest items that fit whole; the rest wait off the list. */
   function fitList(list) {
-    var bottom = list.clientHeight;
+    // Measured on screen: offsetTop counts from the nearest positioned box, which need not be the list's parent.
+    var bottom = list.getBoundingClientRect().top + list.clientTop + list.clientHeight + 0.5;
     var items = list.children;
     for (var i = 0; i < items.length; i++) items[i].hidden = false;
     for (var j = 0; j < items.length; j++) {
-      if (items[j].offsetTop - list.offsetTop + items[j].offsetHeight > bottom) {
+      if (items[j].getBoundingClientRect().bottom > bottom) {
         for (var k = j; k < items.length; k++) items[k].hidden = true;
         break;
       }

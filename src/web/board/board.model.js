@@ -7,7 +7,7 @@
   // The operations, in one place.
   var QUERIES = {
     board: 'query BoardPage($programme: String!, $region: String!) {\n'
-      + '  programme(code: $programme) { code name indicators { code name unit decimals\n'
+      + '  programme(code: $programme) { code name indicators { code name shortName unit decimals\n'
       + '    progress(region: $region) { asOf region { code name } actual completion expectedByNow status reportedCount expectedCount met metOf\n'
       + '      target { value min max comparator deadline }\n'
       + '      history { asOf actual }\n'
@@ -26,7 +26,13 @@
       + '    ... on UrgeChanged { urge { dueOn message resolvedAt indicator { code name } region { name } } }\n'
       + '    ... on ProgrammeChanged { programme { code } }\n'
       + '    ... on PresenceChanged { change watching watcher { username department } }\n'
+      + '    ... on NoticeChanged { action notice { id colour state closedAt region { code name } indicator { code name shortName } } }\n'
       + '  }\n}',
+    ranking: 'query BoardRanking($programme: String!, $region: String!, $since: Date) {\n'
+      + '  ranking(programme: $programme, region: $region, by: COMPLETION, since: $since) { asOf since\n'
+      + '    rows { region { code name } reported value rank rankSince change } }\n}',
+    notices: 'query BoardNotices($programme: String!, $region: String!) {\n'
+      + '  notices(programme: $programme, region: $region) { id colour state closedAt region { code name } indicator { code name shortName } }\n}',
     login: 'mutation BoardLogin($u: String!, $p: String!) { login(username: $u, password: $p) { token } }',
   };
   var FATAL = ['NOT_FOUND', 'BAD_USER_INPUT', 'FORBIDDEN'];
@@ -108,6 +114,7 @@
       // Open urges stay on the board until their region reports.
       body.data.urges.forEach(function (u) { board.note('urge|' + u.region.name + '|' + u.indicator.code + '|' + u.dueOn, u.createdAt, T.urge(u), 'urge'); });
       board.loaded = true;
+      board.loads = (board.loads || 0) + 1; // what reads along with the board (board.extras.js) reads again
       board.problem = null;
       board.host.changed(board);
       return true;
