@@ -9,6 +9,7 @@ import { Migration20261201071912 } from './Migration20261201071912';
 import { Migration20261201072657 } from './Migration20261201072657';
 import { Migration20261201074258 } from './Migration20261201074258';
 import { Migration20261201082345 } from './Migration20261201082345';
+import { Migration20261201115357 } from './Migration20261201115357';
 
 /** Every migration, in order. `npm run migration:create` writes a new file; add it here. */
 export const migrationsList: MigrationObject[] = [
@@ -22,4 +23,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201072657', class: Migration20261201072657 },
   { name: 'Migration20261201074258', class: Migration20261201074258 },
   { name: 'Migration20261201082345', class: Migration20261201082345 },
+  { name: 'Migration20261201115357', class: Migration20261201115357 },
 ];
