@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ChannelEvent } from './channel.entity';
+import { toGlobalId } from '../../common/node';
 
 /** The outbox types a channel may carry. */
 const CARRIED = ['NoticeChanged', 'UrgeChanged', 'CommentAdded'];
@@ -28,7 +29,7 @@ interface ChannelRow {
   from_seq: string;
 }
 
-/** A message made of one event: its kind, title, markdown text and what a webhook gets as payload. */
+/** A message made of one event: its kind, title, markdown text and what a webhook gets as payload (ids global, as the API's). */
 export interface Message {
   event: ChannelEvent;
   title: string;
@@ -51,25 +52,24 @@ function noticeEvent(action: string): ChannelEvent {
 /** The messages of a page of carried events, by seq (an event that says nothing to a channel, such as an urge resolved, has none). */
 async function messagesOf(tx: EntityManager, rows: EventRow[]): Promise<Map<string, Message>> {
   const ids = (type: string, key: string) => rows.filter((r) => r.type === type).map((r) => String(r.payload[key]));
-  const [notices, urges, comments] = await Promise.all([
-    tx.execute<Record<string, string>[]>(`
+  // One after another: they share the transaction's connection.
+  const notices = await tx.execute<Record<string, string>[]>(`
       select n.id::text, n.colour::text, n.reason, to_char(n.deadline, 'YYYY-MM-DD') as deadline, i.code as indicator, i.name as indicator_name,
              r.code as region, r.name as region_name, p.code as programme
       from notice n join indicator i on i.id = n.indicator_id join programme p on p.id = i.programme_id join region r on r.code = n.region_code
-      where n.id = any(?::bigint[])`, [`{${ids('NoticeChanged', 'noticeId').join(',')}}`]),
-    tx.execute<Record<string, string>[]>(`
+      where n.id = any(?::bigint[])`, [`{${ids('NoticeChanged', 'noticeId').join(',')}}`]);
+  const urges = await tx.execute<Record<string, string>[]>(`
       select u.id::text, to_char(u.due_on, 'YYYY-MM-DD') as due_on, u.message, i.code as indicator, i.name as indicator_name,
              r.code as region, r.name as region_name, p.code as programme, a.username as author
       from urge u join indicator i on i.id = u.indicator_id join programme p on p.id = i.programme_id join region r on r.code = u.region_code
       join app_user a on a.id = u.created_by_id
-      where u.id = any(?::bigint[])`, [`{${ids('UrgeChanged', 'urgeId').join(',')}}`]),
-    tx.execute<Record<string, string>[]>(`
+      where u.id = any(?::bigint[])`, [`{${ids('UrgeChanged', 'urgeId').join(',')}}`]);
+  const comments = await tx.execute<Record<string, string>[]>(`
       select c.id::text, c.kind::text, c.text, i.code as indicator, i.name as indicator_name,
              r.code as region, r.name as region_name, p.code as programme, a.username as author
       from comment c join indicator i on i.id = c.indicator_id join programme p on p.id = i.programme_id join region r on r.code = c.region_code
       join app_user a on a.id = c.author_id
-      where c.id = any(?::bigint[])`, [`{${ids('CommentAdded', 'commentId').join(',')}}`]),
-  ]);
+      where c.id = any(?::bigint[])`, [`{${ids('CommentAdded', 'commentId').join(',')}}`]);
   const byId = (list: Record<string, string>[]) => new Map(list.map((x) => [x.id, x]));
   const [notice, urge, comment] = [byId(notices), byId(urges), byId(comments)];
   const out = new Map<string, Message>();
@@ -82,7 +82,7 @@ async function messagesOf(tx: EntityManager, rows: EventRow[]): Promise<Map<stri
       out.set(row.seq, {
         event: noticeEvent(action), title,
         text: `### ${title}\n\n**${md(n.indicator)} ${md(n.indicator_name)}**，${md(n.region_name)}\n\n${md(n.reason)}\n\n办结期限：${n.deadline}`,
-        payload: { notice: { id: n.id, colour: n.colour, action, reason: n.reason, deadline: n.deadline }, programme: n.programme, indicator: n.indicator, region: n.region },
+        payload: { notice: { id: toGlobalId('Notice', n.id), colour: n.colour, action, reason: n.reason, deadline: n.deadline }, programme: n.programme, indicator: n.indicator, region: n.region },
       });
     } else if (row.type === 'UrgeChanged') {
       // An urge resolved by a figure says nothing to a channel; the urge itself does.
@@ -93,7 +93,7 @@ async function messagesOf(tx: EntityManager, rows: EventRow[]): Promise<Map<stri
       out.set(row.seq, {
         event: ChannelEvent.URGE, title,
         text: `### 催办\n\n**${md(u.indicator)} ${md(u.indicator_name)}**，${md(u.region_name)}，请于 ${u.due_on} 前报送${u.message ? `\n\n${md(u.message)}` : ''}`,
-        payload: { urge: { id: u.id, dueOn: u.due_on, message: u.message, by: u.author }, programme: u.programme, indicator: u.indicator, region: u.region },
+        payload: { urge: { id: toGlobalId('Urge', u.id), dueOn: u.due_on, message: u.message, by: u.author }, programme: u.programme, indicator: u.indicator, region: u.region },
       });
     } else if (row.type === 'CommentAdded') {
       const c = comment.get(String(row.payload.commentId));
@@ -103,7 +103,7 @@ async function messagesOf(tx: EntityManager, rows: EventRow[]): Promise<Map<stri
       out.set(row.seq, {
         event: instruction ? ChannelEvent.INSTRUCTION : ChannelEvent.COMMENT, title,
         text: `### ${instruction ? '领导批示' : '评论'}\n\n**${md(c.indicator)} ${md(c.indicator_name)}**，${md(c.region_name)}\n\n${md(c.text)}\n\n—— ${md(c.author)}`,
-        payload: { comment: { id: c.id, kind: c.kind, text: c.text, by: c.author }, programme: c.programme, indicator: c.indicator, region: c.region },
+        payload: { comment: { id: toGlobalId('Comment', c.id), kind: c.kind, text: c.text, by: c.author }, programme: c.programme, indicator: c.indicator, region: c.region },
       });
     }
   }
@@ -131,11 +131,9 @@ export async function followOutbox(em: EntityManager, pageSize = 500): Promise<n
     const channels = await tx.execute<ChannelRow[]>('select id::text, programmes, regions, events, from_seq::text from channel');
     if (rows.length && channels.length) {
       const codes = [...new Set([...rows.map((r) => r.region_code), ...channels.flatMap((c) => c.regions)].filter((c): c is string => !!c))];
-      const [regions, programmes, messages] = await Promise.all([
-        tx.execute<{ code: string; path: string }[]>('select code, path from region where code = any(?::text[])', [`{${codes.join(',')}}`]),
-        tx.execute<{ id: number; code: string }[]>('select id, code from programme'),
-        messagesOf(tx, rows),
-      ]);
+      const regions = await tx.execute<{ code: string; path: string }[]>('select code, path from region where code = any(?::text[])', [`{${codes.join(',')}}`]);
+      const programmes = await tx.execute<{ id: number; code: string }[]>('select id, code from programme');
+      const messages = await messagesOf(tx, rows);
       const path = new Map(regions.map((r) => [r.code, r.path]));
       const programme = new Map(programmes.map((p) => [p.id, p.code]));
       const values: unknown[] = [];
