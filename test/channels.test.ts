@@ -98,7 +98,7 @@ describe('a notice issued in a transaction', () => {
     // The webhook: JSON with the event, its payload and the delivery id; the HMAC of the raw body.
     const [h] = about(hook);
     expect(h.headers['x-duban-signature']).toBe(`sha256=${createHmac('sha256', HOOK_SECRET).update(h.body).digest('hex')}`);
-    expect(h.json).toMatchObject({ event: 'NOTICE_ISSUED', type: 'NoticeChanged', payload: { indicator: 'P3-08', region: '330302', programme: 'P3', notice: { action: 'ISSUED' } } });
+    expect(h.json).toMatchObject({ event: 'NOTICE_ISSUED', type: 'NoticeChanged', payload: { indicator: 'P3-08', region: '330302', programme: 'P3', notice: { id: notice.id, action: 'ISSUED' } } });
     const [sent] = await deliveries(channels[2].id);
     expect(h.json.deliveryId).toBe(sent.id);
     expect(h.headers['x-duban-delivery']).toBe(sent.id);

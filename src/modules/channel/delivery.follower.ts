@@ -29,7 +29,7 @@ interface ChannelRow {
   from_seq: string;
 }
 
-/** A message made of one event: its kind, title, markdown text and what a webhook gets as payload (ids global, as the API's). */
+/** A message made of one event: its kind, title, markdown text and what a webhook gets as payload (ids as the API shows them). */
 export interface Message {
   event: ChannelEvent;
   title: string;
@@ -82,7 +82,7 @@ async function messagesOf(tx: EntityManager, rows: EventRow[]): Promise<Map<stri
       out.set(row.seq, {
         event: noticeEvent(action), title,
         text: `### ${title}\n\n**${md(n.indicator)} ${md(n.indicator_name)}**，${md(n.region_name)}\n\n${md(n.reason)}\n\n办结期限：${n.deadline}`,
-        payload: { notice: { id: toGlobalId('Notice', n.id), colour: n.colour, action, reason: n.reason, deadline: n.deadline }, programme: n.programme, indicator: n.indicator, region: n.region },
+        payload: { notice: { id: n.id, colour: n.colour, action, reason: n.reason, deadline: n.deadline }, programme: n.programme, indicator: n.indicator, region: n.region },
       });
     } else if (row.type === 'UrgeChanged') {
       // An urge resolved by a figure says nothing to a channel; the urge itself does.
