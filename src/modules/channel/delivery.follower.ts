@@ -118,6 +118,10 @@ async function messagesOf(tx: EntityManager, rows: EventRow[]): Promise<Map<stri
  * Returns the number of deliveries made, or -1 when the outbox has no more past the cursor.
  */
 export async function followOutbox(em: EntityManager, pageSize = 500): Promise<number> {
+  // Nothing new (the usual poll): no transaction, no row lock.
+  const [seen] = await em.fork().execute<{ behind: boolean }[]>(
+    'select c.seq < s.last_seq as behind from outbox_sequence s left join delivery_cursor c on c.id where s.id');
+  if (seen && seen.behind === false) return -1;
   return em.fork().transactional(async (tx) => {
     await tx.execute(`insert into delivery_cursor (id, seq) select true, last_seq from outbox_sequence where id on conflict (id) do nothing`);
     const [{ seq: cursor, last_seq: upper }] = await tx.execute<{ seq: string; last_seq: string }[]>(
