@@ -110,6 +110,51 @@ export type BoardScopeInput = {
   region: Scalars['String']['input'];
 };
 
+/** A channel messages go out to (DingTalk, WeCom, webhook). ADMIN only. Its secret is never returned: hasSecret says whether it has one. */
+export type Channel = {
+  __typename?: 'Channel';
+  createdAt: Scalars['DateTime']['output'];
+  /** Kinds of event; empty: every kind. */
+  events: Array<ChannelEvent>;
+  /** Whether a secret is set (it is never returned). */
+  hasSecret: Scalars['Boolean']['output'];
+  /** Global and stable. */
+  id: Scalars['ID']['output'];
+  kind: ChannelKind;
+  name: Scalars['String']['output'];
+  /** Programme codes; empty: every programme. */
+  programmes: Array<Scalars['String']['output']>;
+  /** Region codes, each with its subtree; empty: everywhere. */
+  regions: Array<Scalars['String']['output']>;
+  updatedAt: Scalars['DateTime']['output'];
+  /** The receiver's URL, the values of its query (a robot's access token) hidden. */
+  url: Scalars['String']['output'];
+};
+
+export type ChannelEvent =
+  /** A comment. */
+  | 'COMMENT'
+  /** A leader's instruction (批示). */
+  | 'INSTRUCTION'
+  /** A notice not acknowledged in time, escalated to the leaders. */
+  | 'NOTICE_ESCALATED'
+  /** A supervision notice (督办单) issued. */
+  | 'NOTICE_ISSUED'
+  /** A notice raised to a worse colour. */
+  | 'NOTICE_RAISED'
+  /** Any other step of a notice (acknowledged, extension, completed, accepted, lowered, lifted …). */
+  | 'NOTICE_STEP'
+  /** An urge (催办) to report. */
+  | 'URGE';
+
+export type ChannelKind =
+  /** A DingTalk (钉钉, 浙政钉) custom robot: a markdown message to its webhook URL, signed with the robot's secret (加签). */
+  | 'DINGTALK'
+  /** Any HTTP receiver: JSON with the event, its payload and the delivery id; X-Duban-Signature is the HMAC-SHA256 of the body. */
+  | 'WEBHOOK'
+  /** A WeCom (企业微信) group robot: a markdown message to its webhook URL. */
+  | 'WECOM';
+
 export type Comment = Node & {
   __typename?: 'Comment';
   author: User;
@@ -151,6 +196,23 @@ export type Comparator =
 export type CompletionDecision =
   | 'ACCEPTED'
   | 'RETURNED';
+
+/** A channel messages go out to. The secret is written here and never read back. */
+export type CreateChannelInput = {
+  /** Kinds of event; empty or absent: every kind. */
+  events?: InputMaybe<Array<ChannelEvent>>;
+  kind: ChannelKind;
+  /** What the channel is, for people ("养老服务处工作群"). */
+  name: Scalars['String']['input'];
+  /** Programme codes; empty or absent: every programme. */
+  programmes?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Region codes, each with its subtree; empty or absent: everywhere. */
+  regions?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** DingTalk's 加签 secret (SEC…), or the webhook's HMAC key. Write-only. */
+  secret?: InputMaybe<Scalars['String']['input']>;
+  /** The receiver: http:// or https:// (a DingTalk robot's is https://oapi.dingtalk.com/robot/send?access_token=…). */
+  url: Scalars['String']['input'];
+};
 
 /** A new indicator of a programme: its department (or ADMIN) only. */
 export type CreateIndicatorInput = {
@@ -201,6 +263,36 @@ export type DecideExtensionInput = {
   note?: InputMaybe<Scalars['String']['input']>;
   notice: Scalars['ID']['input'];
 };
+
+/** One event sent to one channel, with its attempts. Its id is sent with every attempt (X-Duban-Delivery): a receiver de-duplicates on it. */
+export type Delivery = {
+  __typename?: 'Delivery';
+  attempts: Scalars['Int']['output'];
+  channel: Channel;
+  createdAt: Scalars['DateTime']['output'];
+  event: ChannelEvent;
+  /** The outbox sequence of the event. */
+  eventSeq: Scalars['String']['output'];
+  /** The delivery id (a UUID), the same on every attempt. */
+  id: Scalars['String']['output'];
+  /** Why the last attempt failed (the HTTP status and the start of the answer, or a timeout). */
+  lastError: Maybe<Scalars['String']['output']>;
+  /** When the next attempt is due (while PENDING). */
+  nextAttemptAt: Scalars['DateTime']['output'];
+  sentAt: Maybe<Scalars['DateTime']['output']>;
+  status: DeliveryStatus;
+  /** The message, as markdown. */
+  text: Scalars['String']['output'];
+  title: Scalars['String']['output'];
+};
+
+export type DeliveryStatus =
+  /** Every attempt failed; no more are made. */
+  | 'FAILED'
+  /** Waiting for its first attempt, or for the next one after a failure. */
+  | 'PENDING'
+  /** The receiver accepted it. */
+  | 'SENT';
 
 export type Department = Node & {
   __typename?: 'Department';
@@ -318,6 +410,8 @@ export type Mutation = {
   addComment: Comment;
   /** Report a notice done (办结) once the figure meets the target → COMPLETED. The region's REPORTER (or ADMIN); the rules also complete it by themselves. */
   completeNotice: Notice;
+  /** Adds a channel (ADMIN): a DingTalk or WeCom robot or a webhook, and what it carries. It gets what happens from now on. */
+  createChannel: Channel;
   /** Add an indicator to a programme: ADMIN or the leading DEPARTMENT. A taken code: CONFLICT. */
   createIndicator: Indicator;
   /** A long-lived, read-only token for a meeting-room screen, limited to its boards: ADMIN. */
@@ -326,6 +420,8 @@ export type Mutation = {
   createUser: User;
   /** Grant or refuse an extension → EXTENSION_GRANTED (the notice judges by the new deadline; the target keeps its own) or EXTENSION_REFUSED. The leading DEPARTMENT (or ADMIN). */
   decideNoticeExtension: Notice;
+  /** Removes a channel and its deliveries (ADMIN). */
+  deleteChannel: Channel;
   /** Sign in. Wrong credentials: UNAUTHENTICATED, the same whether the user exists or not. Too many failures for a username or from an address: RATE_LIMITED for a while. */
   login: LoginPayload;
   /** Sign out: this token stops working at once, on every instance. */
@@ -352,6 +448,8 @@ export type Mutation = {
   submitFigure: SubmitFigurePayload;
   /** Report many figures at once (at most 5000), all or nothing: each is checked and permitted as submitFigure would, and one refused refuses the call (FORBIDDEN, else BAD_USER_INPUT, with `fields` and `rows` naming each one) and writes nothing. Two figures for the same indicator, region and asOf in one call are refused; boards move once per region. */
   submitFigures: SubmitFiguresPayload;
+  /** Changes a channel (ADMIN). */
+  updateChannel: Channel;
   /** Change an indicator, given the version you read: ADMIN or the leading DEPARTMENT. A stale version: CONFLICT. */
   updateIndicator: Indicator;
   /** Change an account's role, scope or password, or disable it: ADMIN. */
@@ -376,6 +474,11 @@ export type MutationCompleteNoticeArgs = {
 };
 
 
+export type MutationCreateChannelArgs = {
+  input: CreateChannelInput;
+};
+
+
 export type MutationCreateIndicatorArgs = {
   input: CreateIndicatorInput;
 };
@@ -393,6 +496,11 @@ export type MutationCreateUserArgs = {
 
 export type MutationDecideNoticeExtensionArgs = {
   input: DecideExtensionInput;
+};
+
+
+export type MutationDeleteChannelArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -456,6 +564,11 @@ export type MutationSubmitFigureArgs = {
 
 export type MutationSubmitFiguresArgs = {
   input: Array<SubmitFigureInput>;
+};
+
+
+export type MutationUpdateChannelArgs = {
+  input: UpdateChannelInput;
 };
 
 
@@ -771,8 +884,12 @@ export type Query = {
   auditEntries: AuditEntryConnection;
   /** Who watches a board now (live boardEvents subscriptions), earliest first. */
   boardWatchers: Array<Watcher>;
+  /** The channels messages go out to (ADMIN). */
+  channels: Array<Channel>;
   /** The comments on an indicator in a region, newest first. */
   comments: Array<Comment>;
+  /** Deliveries, newest first (ADMIN): of one channel, in one status; with their attempts and last error. */
+  deliveries: Array<Delivery>;
   /** An indicator by its code (P3-01); NOT_FOUND when there is none. */
   indicator: Indicator;
   /** Indicators, in the order of the report; filtered by programme code and reporting level. */
@@ -827,6 +944,13 @@ export type QueryCommentsArgs = {
   indicator: Scalars['String']['input'];
   last?: Scalars['Int']['input'];
   region: Scalars['String']['input'];
+};
+
+
+export type QueryDeliveriesArgs = {
+  channel: InputMaybe<Scalars['ID']['input']>;
+  first?: Scalars['Int']['input'];
+  status: InputMaybe<DeliveryStatus>;
 };
 
 
@@ -1367,6 +1491,17 @@ export type Trajectory = {
   startsOn: Maybe<Scalars['Date']['output']>;
   /** Starts at 1; each change is a new version. */
   version: Scalars['Int']['output'];
+};
+
+/** Changes a channel: what is given is replaced; the secret is kept unless given (null removes it). */
+export type UpdateChannelInput = {
+  events?: InputMaybe<Array<ChannelEvent>>;
+  id: Scalars['ID']['input'];
+  name?: InputMaybe<Scalars['String']['input']>;
+  programmes?: InputMaybe<Array<Scalars['String']['input']>>;
+  regions?: InputMaybe<Array<Scalars['String']['input']>>;
+  secret?: InputMaybe<Scalars['String']['input']>;
+  url?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Changes an indicator; only the fields given change. Its kind, roll-up and reporting level stay, as its figures depend on them. */

@@ -32,6 +32,8 @@ export interface Config {
   eventRetentionHours: number;
   /** How often an instance reads the outbox without an announcement, in ms. */
   eventPollMs: number;
+  /** Messages out (DingTalk, WeCom, webhooks); see `src/modules/channel/delivery.sender.ts`. */
+  delivery: DeliveryConfig;
   /** Subscriptions one WebSocket may hold at once. */
   wsMaxSubscriptions: number;
   /** Events queued for one subscriber that does not keep up before it is cut off. */
@@ -78,6 +80,20 @@ export interface Limits {
   maxReadCost: number;
   /** Operations one user may have running at once (HTTP and WebSocket together); past it RATE_LIMITED. */
   maxInFlightPerUser: number;
+}
+
+/** How messages go out to the channels. */
+export interface DeliveryConfig {
+  /** How often the outbox and the queue are read without a wake-up, in ms. */
+  pollMs: number;
+  /** One attempt's time limit, in ms. */
+  timeoutMs: number;
+  /** Attempts before a delivery is FAILED. */
+  maxAttempts: number;
+  /** The wait after the first failure, in ms, doubled after each. */
+  backoffMs: number;
+  /** Attempts in flight at once, per instance. */
+  concurrency: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -186,6 +202,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     timeZone,
     eventRetentionHours: integer('DUBAN_EVENT_RETENTION_HOURS', env.DUBAN_EVENT_RETENTION_HOURS, 72, 1, 24 * 365),
     eventPollMs: integer('DUBAN_EVENT_POLL_MS', env.DUBAN_EVENT_POLL_MS, 1000, 50, 60_000),
+    delivery: {
+      pollMs: integer('DUBAN_DELIVERY_POLL_MS', env.DUBAN_DELIVERY_POLL_MS, 1000, 20, 60_000),
+      timeoutMs: integer('DUBAN_DELIVERY_TIMEOUT_MS', env.DUBAN_DELIVERY_TIMEOUT_MS, 10_000, 100, 120_000),
+      maxAttempts: integer('DUBAN_DELIVERY_MAX_ATTEMPTS', env.DUBAN_DELIVERY_MAX_ATTEMPTS, 8, 1, 100),
+      backoffMs: integer('DUBAN_DELIVERY_BACKOFF_MS', env.DUBAN_DELIVERY_BACKOFF_MS, 5000, 10, 3_600_000),
+      concurrency: integer('DUBAN_DELIVERY_CONCURRENCY', env.DUBAN_DELIVERY_CONCURRENCY, 8, 1, 256),
+    },
     wsMaxSubscriptions: integer('DUBAN_WS_MAX_SUBSCRIPTIONS', env.DUBAN_WS_MAX_SUBSCRIPTIONS, 20, 1, 1000),
     wsMaxQueuedEvents: integer('DUBAN_WS_MAX_QUEUED_EVENTS', env.DUBAN_WS_MAX_QUEUED_EVENTS, 10_000, 1, 1_000_000),
     maxReplays: integer('DUBAN_MAX_REPLAYS', env.DUBAN_MAX_REPLAYS, 4, 1, 1000),

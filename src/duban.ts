@@ -10,6 +10,7 @@ import { startEvents, type Events } from './modules/events/events';
 import { NoticeEngine } from './modules/notice/notice.engine';
 import { EVENT_TYPES } from './server/event-types';
 import { startHttpServer, type RunningServer } from './server/http';
+import { DeliveryLoop } from './modules/channel/delivery.sender';
 
 /**
  * The one composition root: a database, the clock, the outbox follower and projector, and the
@@ -63,12 +64,18 @@ export async function startDuban(config: Config, options: DubanOptions = {}): Pr
       port: options.port ?? config.port, host: options.host ?? config.host,
       connectionInitWaitTimeout: options.connectionInitWaitTimeout, logDestination: options.logDestination,
     });
+    // Messages out: the outbox turned into deliveries to the channels, and sent.
+    const delivery = new DeliveryLoop(orm.em, { ...config.delivery, perChannel: 2 });
+    const stopPoking = events.stream.onPoke(() => delivery.poke());
+    delivery.start();
     return {
       url: server.url, wsUrl: server.wsUrl, sseUrl: server.sseUrl, orm, services, events, notices, server, database, demoLoaded,
       async stop() {
         events.stream.beginClosing();
         await server.stop();
         await notices.stop();
+        stopPoking();
+        await delivery.stop();
         await events.stop();
         await database?.close();
       },

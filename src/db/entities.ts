@@ -17,6 +17,8 @@ import { ScoreWeight } from '../modules/ranking/score-weight.entity';
 import { Notice, NoticeStep } from '../modules/notice/notice.entity';
 import { NoticeRules, NoticeSweep } from '../modules/notice/notice-rules.entity';
 import { Trajectory } from '../modules/trajectory/trajectory.entity';
+import { Channel, Delivery, DeliveryCursor } from '../modules/channel/channel.entity';
 
 export const entities = [Region, Department, Programme, Indicator, Target, Submission, User, OutboxEvent, OutboxSequence, Comment, BoardWatcher,
-  AuthSession, LoginAttempt, AuditEntry, Urge, ProgressRollup, RegionCount, ProjectionState, ScoreWeight, Notice, NoticeStep, NoticeRules, NoticeSweep, Trajectory];
+  AuthSession, LoginAttempt, AuditEntry, Urge, ProgressRollup, RegionCount, ProjectionState, ScoreWeight, Notice, NoticeStep, NoticeRules, NoticeSweep, Trajectory,
+  Channel, Delivery, DeliveryCursor];

@@ -19,6 +19,7 @@ import { NodeResolver } from '../modules/node/node.resolver';
 import { ProgrammeScoreResolver, RankingResolver } from '../modules/ranking/ranking.resolver';
 import { NoticeResolver, ProgrammeNoticeRulesResolver } from '../modules/notice/notice.resolver';
 import { NoticeChanged } from '../modules/notice/notice.types';
+import { ChannelResolver, DeliveryResolver } from '../modules/channel/channel.resolver';
 import { TargetTrajectoryResolver } from '../modules/trajectory/trajectory.resolver';
 import { requireRole, requireUser, type Context } from '../core/context';
 import type { Role } from '../modules/user/user.entity';
@@ -38,7 +39,7 @@ export function buildSchema(): GraphQLSchema {
     resolvers: [AuthResolver, RegionResolver, ProgrammeResolver, IndicatorResolver, IndicatorProgressResolver, ProgressResolver,
       TargetResolver, SubmissionResolver, SubmitFigurePayloadResolver, SubmitFiguresPayloadResolver, CommentResolver, BoardResolver, NotificationResolver, UrgeResolver, AuditResolver,
       RankingResolver, ProgrammeScoreResolver, NoticeResolver, ProgrammeNoticeRulesResolver,
-      TargetTrajectoryResolver, NodeResolver],
+      TargetTrajectoryResolver, ChannelResolver, DeliveryResolver, NodeResolver],
     orphanedTypes: [ProgressChanged, TargetChanged, SubmissionReviewed, CommentAdded, PresenceChanged, UrgeChanged, ProgrammeChanged, NoticeChanged],
     authChecker,
     // Every subscription here brings its own `subscribe` (from the server's LiveHub); type-graphql

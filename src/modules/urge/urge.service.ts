@@ -26,10 +26,10 @@ async function reportersOf(tx: EntityManager, region: Region): Promise<number[]>
   return rows.map((r) => r.id);
 }
 
-function urgeChanged(urge: Urge, indicator: Indicator, region: Region): NewEvent {
+function urgeChanged(urge: Urge, indicator: Indicator, region: Region, change: 'URGED' | 'RESOLVED'): NewEvent {
   return {
     type: 'UrgeChanged', programmeId: indicator.programme.id, regionCode: region.code, parentCode: region.parent?.code,
-    payload: { urgeId: urge.id },
+    payload: { urgeId: urge.id, change },
   };
 }
 
@@ -52,7 +52,7 @@ export async function urge(unit: UnitOfWork, user: User, input: UrgeInput): Prom
     });
     const text = `催办：${indicator.code} ${indicator.name}，${region.name}，请于 ${input.dueOn} 前报送${message ? `（${message}）` : ''}`;
     outbox.add(
-      urgeChanged(created, indicator, region),
+      urgeChanged(created, indicator, region, 'URGED'),
       ...(await reportersOf(tx, region)).map((userId) => ({ type: 'Notification', userId, payload: { kind: 'URGED', urgeId: created.id, message: text } })),
     );
     return created;
@@ -97,7 +97,7 @@ export async function resolveUrgesOf(tx: EntityManager, clock: Clock, figures: r
       action: 'RESOLVE_URGE', entityType: 'Urge', entityId: u.id, indicatorCode: indicator.code, regionCode: u.region.code,
       before, after: { ...snapshot(u, URGE_FIELDS), resolvedBy: by.submissionId },
     });
-    events.push(urgeChanged(u, indicator, u.region));
+    events.push(urgeChanged(u, indicator, u.region, 'RESOLVED'));
   }
   return events;
 }
