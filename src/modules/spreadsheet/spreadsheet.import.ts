@@ -12,7 +12,7 @@ import {
 } from './spreadsheet.columns';
 import type { Sheet, SheetRow } from './spreadsheet.read';
 import {
-  parseRow, required, same, sameInput, throughService, writeSheet,
+  inOneTransaction, parseRow, required, same, sameInput, throughService, writeSheet,
   type ImportConflict, type ImportOptions, type ImportSummary, type Outcome, type Parsed, type SheetWork,
 } from './spreadsheet.rows';
 import { importTrajectorySheet } from './trajectory.sheet';
@@ -105,23 +105,9 @@ async function importFigures(unit: UnitOfWork, user: User, sheet: Sheet, work: R
   for (const outcome of result.written.outcomes) summary.counts[OUTCOME[outcome]] += 1;
 }
 
-/** Thrown to roll the import's transaction back (a conflict, or a dry run). */
-class RollBack extends Error {}
-
 /** The figures of a sheet in one transaction of `unit` through the bulk path; rolled back on any conflict or a dry run. */
-async function writeFigureSheet(unit: UnitOfWork, user: User, sheet: Sheet, figures: Row<SubmitFigureInput>[], summary: ImportSummary, dryRun: boolean): Promise<ImportSummary> {
-  try {
-    await unit.transaction(async () => {
-      await importFigures(unit, user, sheet, figures, summary);
-      if (summary.conflicts.length > 0 || dryRun) throw new RollBack();
-    });
-    summary.written = true;
-  } catch (error) {
-    if (!(error instanceof RollBack)) throw error;
-  }
-  summary.conflicts.sort((a, b) => a.row - b.row);
-  if (summary.conflicts.length > 0) summary.status = 'ERROR';
-  return summary;
+function writeFigureSheet(unit: UnitOfWork, user: User, sheet: Sheet, figures: Row<SubmitFigureInput>[], summary: ImportSummary, dryRun: boolean): Promise<ImportSummary> {
+  return inOneTransaction(unit, summary, dryRun, () => importFigures(unit, user, sheet, figures, summary));
 }
 
 /**

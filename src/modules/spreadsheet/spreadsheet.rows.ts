@@ -122,22 +122,13 @@ export interface SheetWork {
 }
 
 /**
- * Writes the sheet's work in one transaction of `unit` (each through its service, in a savepoint),
- * counting outcomes and turning typed errors into conflicts; rolls back on any conflict or a dry
- * run. Fills `summary`.
+ * Runs `write` in one transaction of `unit`, then rolls it back on any conflict it recorded or a
+ * dry run (nothing written); sorts the conflicts and sets the status. Fills `summary`.
  */
-export async function writeSheet(unit: UnitOfWork, summary: ImportSummary, work: SheetWork[], dryRun: boolean): Promise<ImportSummary> {
+export async function inOneTransaction(unit: UnitOfWork, summary: ImportSummary, dryRun: boolean, write: () => Promise<void>): Promise<ImportSummary> {
   try {
     await unit.transaction(async () => {
-      for (const item of work) {
-        try {
-          summary.counts[await item.write(unit)] += 1;
-        } catch (error) {
-          if (!(error instanceof AppError)) throw error;
-          const at = item.locate(error.extensions.field as string | undefined);
-          summary.conflicts.push({ row: at.row, ...(at.column ? { column: at.column } : {}), code: error.code, reason: error.message });
-        }
-      }
+      await write();
       if (summary.conflicts.length > 0 || dryRun) throw new RollBack();
     });
     summary.written = true;
@@ -147,4 +138,23 @@ export async function writeSheet(unit: UnitOfWork, summary: ImportSummary, work:
   summary.conflicts.sort((a, b) => a.row - b.row);
   if (summary.conflicts.length > 0) summary.status = 'ERROR';
   return summary;
+}
+
+/**
+ * Writes the sheet's work in one transaction of `unit` (each through its service, in a savepoint),
+ * counting outcomes and turning typed errors into conflicts; rolls back on any conflict or a dry
+ * run. Fills `summary`.
+ */
+export function writeSheet(unit: UnitOfWork, summary: ImportSummary, work: SheetWork[], dryRun: boolean): Promise<ImportSummary> {
+  return inOneTransaction(unit, summary, dryRun, async () => {
+    for (const item of work) {
+      try {
+        summary.counts[await item.write(unit)] += 1;
+      } catch (error) {
+        if (!(error instanceof AppError)) throw error;
+        const at = item.locate(error.extensions.field as string | undefined);
+        summary.conflicts.push({ row: at.row, ...(at.column ? { column: at.column } : {}), code: error.code, reason: error.message });
+      }
+    }
+  });
 }
