@@ -38,7 +38,8 @@ export type Snapshot = Record<string, { rows: number; md5: string }>;
 /**
  * Every application table (whatever the migrations made): its row count and an md5 of its rows in
  * primary-key order. Sign-in attempts are left out: a failed sign-in is recorded by design (to
- * throttle guessing); the login rows check what they record.
+ * throttle guessing); the login rows check what they record. So is the messages-out follower's
+ * cursor (delivery_cursor), which follows the outbox by itself, as the projection's state does.
  */
 export async function snapshot(): Promise<Snapshot> {
   const conn = hostile.server.orm.em.getConnection();
@@ -48,7 +49,7 @@ export async function snapshot(): Promise<Snapshot> {
               from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
              where i.indrelid = (quote_ident(t.table_schema) || '.' || quote_ident(t.table_name))::regclass and i.indisprimary) as pk
       from information_schema.tables t
-     where t.table_schema = 'public' and t.table_type = 'BASE TABLE' and t.table_name not in ('mikro_orm_migrations', 'login_attempt')
+     where t.table_schema = 'public' and t.table_type = 'BASE TABLE' and t.table_name not in ('mikro_orm_migrations', 'login_attempt', 'delivery_cursor')
      order by t.table_name`);
   const parts = tables.map(({ table_name: name, pk }) =>
     `select '${name}' as name, count(*)::int as rows, md5(coalesce(string_agg(x::text, '|' order by ${pk ? pk.split(', ').map((c) => `x.${c}`).join(', ') : 'x::text'}), '')) as md5 from "${name}" x`);
