@@ -39,7 +39,7 @@ export type Snapshot = Record<string, { rows: number; md5: string }>;
  * Every application table (whatever the migrations made): its row count and an md5 of its rows in
  * primary-key order. Sign-in attempts are left out: a failed sign-in is recorded by design (to
  * throttle guessing); the login rows check what they record. So is the messages-out follower's
- * cursor (delivery_cursor), which follows the outbox by itself, as the projection's state does.
+ * cursor (delivery_cursor), which follows the outbox by itself.
  */
 export async function snapshot(): Promise<Snapshot> {
   const conn = hostile.server.orm.em.getConnection();
