@@ -1,4 +1,4 @@
-import { createSourceEventStream, execute, getOperationAST, print, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { createSourceEventStream, execute, getOperationAST, print, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { createContext, type Context, type Services } from './context';
 import type { Metrics } from './ops/metrics';
 import { authorizationKey, SharedExecution, type SharedPayload } from './shared-execution';
@@ -54,7 +54,7 @@ export function createLive(services: Services, options: LiveOptions): Live {
     const metricsPayload = { operationName: args.operationName ?? operation?.name?.value, query: '' };
     // A board's events are the same for everyone who may read the board; other streams are a user's own.
     const perUser = !(root?.kind === 'Field' && root.name.value === 'boardEvents');
-    const member = shared.join(`${print(args.document)}|${args.operationName ?? ''}|${JSON.stringify(variables)}`,
+    const member = shared.join(`${printed(args.document)}|${args.operationName ?? ''}|${JSON.stringify(variables)}`,
       () => authorizationKey(socketSession?.auth, perUser));
     const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
     const mapped: AsyncIterableIterator<ExecutionResult> = {
@@ -97,6 +97,14 @@ export function createLive(services: Services, options: LiveOptions): Live {
   }
 
   return { sessions, shared, subscribe: sharedSubscribe };
+}
+
+/** Each document printed once: the subscriptions that share a document (document-cache.ts) share its text. */
+const printedText = new WeakMap<DocumentNode, string>();
+function printed(document: DocumentNode): string {
+  let text = printedText.get(document);
+  if (text === undefined) printedText.set(document, (text = print(document)));
+  return text;
 }
 
 /** The cursor of an event's executed result, for transports that number their messages (an SSE `id`). */

@@ -12,10 +12,19 @@ const KEEP_MS = 30_000;
  */
 export function authorizationKey(auth: Authenticated | undefined, perUser: boolean): string {
   if (!auth) return '-';
-  const { user, session } = auth;
-  const boards = session.boards ? session.boards.map((b) => `${b.programme}@${b.region}`).sort().join(',') : '*';
-  return [user.role, user.region?.path ?? '*', user.department?.id ?? '-', boards, perUser ? `u${user.id}` : ''].join('|');
+  // Read at every event by every subscriber: made once per session as read (a recheck reads it anew).
+  const keys = authorizationKeys.get(auth) ?? authorizationKeys.set(auth, {}).get(auth)!;
+  const which = perUser ? 'user' : 'shared';
+  let key = keys[which];
+  if (key === undefined) {
+    const { user, session } = auth;
+    const boards = session.boards ? session.boards.map((b) => `${b.programme}@${b.region}`).sort().join(',') : '*';
+    key = keys[which] = [user.role, user.region?.path ?? '*', user.department?.id ?? '-', boards, perUser ? `u${user.id}` : ''].join('|');
+  }
+  return key;
 }
+
+const authorizationKeys = new WeakMap<Authenticated, { user?: string; shared?: string }>();
 
 /** An event's payload as executed for a group, and serialised once for all of its sockets. */
 export interface SharedPayload {

@@ -17,7 +17,7 @@ const PROTOCOL = 'graphql-transport-ws';
 /** Whether a socket answered the last ping. */
 const alive = new WeakMap<WebSocket, boolean>();
 
-export function useTransport<P extends Record<string, unknown>, E extends { socket: WebSocket; request: IncomingMessage }>(
+export function useTransport<P extends Record<string, unknown>, E extends { socket: WebSocket }>(
   options: ServerOptions<P, E>, wsServer: WebSocketServer, keepAliveMs: number, extra: (socket: WebSocket, request: IncomingMessage) => E,
 ): Transport {
   const server = makeServer<P, E>(options);
@@ -77,8 +77,26 @@ export function useTransport<P extends Record<string, unknown>, E extends { sock
  */
 export function sendFrame(socket: WebSocket, id: string, payload: Buffer): Promise<void> {
   if (socket.readyState !== socket.OPEN) return Promise.resolve();
-  const frame = Buffer.concat([Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`), payload, CLOSE_BRACE]);
+  const frame = frameOf(id, payload);
   return new Promise<void>((resolve) => socket.send(frame, { binary: false }, () => resolve()));
 }
 
 const CLOSE_BRACE = Buffer.from('}');
+
+/**
+ * The message of `payload` for subscription `id`, made once per id: clients mostly number their
+ * first subscription "1", so the sockets of a board share one buffer as well as one payload (ws
+ * sends a server's buffer as it is, unmasked and uncopied).
+ */
+const frames = new WeakMap<Buffer, Map<string, Buffer>>();
+function frameOf(id: string, payload: Buffer): Buffer {
+  let byId = frames.get(payload);
+  if (!byId) frames.set(payload, (byId = new Map()));
+  let frame = byId.get(id);
+  if (!frame) {
+    frame = Buffer.concat([Buffer.from(`{"id":${JSON.stringify(id)},"type":"next","payload":`), payload, CLOSE_BRACE]);
+    // A few ids per payload are worth keeping; a client with its own numbering gets its own buffer.
+    if (byId.size < 16) byId.set(id, frame);
+  }
+  return frame;
+}

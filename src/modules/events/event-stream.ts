@@ -57,6 +57,7 @@ export class EventStream {
   private closing = false;
   /** Subscribers' replays: a page at a time, shared, a bounded number at once (replay.ts). */
   readonly replays: Replays;
+  private boundsRead: Promise<{ lastSeq: bigint; prunedThrough: bigint }> | undefined;
 
   constructor(
     private readonly em: EntityManager,
@@ -75,6 +76,19 @@ export class EventStream {
 
   get busName(): string {
     return this.bus.name;
+  }
+
+  /**
+   * The outbox's bounds (a resume cursor is checked against them), read just after this turn of
+   * the event loop: the subscribers that resume together (a wall reconnecting) share one statement,
+   * and each reads bounds taken after it asked.
+   */
+  bounds(): Promise<{ lastSeq: bigint; prunedThrough: bigint }> {
+    this.boundsRead ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.boundsRead = undefined;
+      return outboxBounds(this.em.fork());
+    });
+    return this.boundsRead;
   }
 
   /** Resolves when the bus is reachable and this instance listens on it. */

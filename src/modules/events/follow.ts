@@ -1,8 +1,6 @@
 import { BadInputError } from '../../server/errors';
 import { isDatabaseUnavailable } from '../../db/unavailable';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { matches, type EventFilter, type EventStream, type StreamEvent } from './event-stream';
-import { outboxBounds } from './outbox.service';
 
 /** A resume cursor older than what the outbox keeps. */
 export class CursorExpiredError extends BadInputError {
@@ -13,10 +11,10 @@ export class CursorExpiredError extends BadInputError {
 }
 
 /** Parses and checks a cursor against the outbox's bounds. */
-export async function checkCursor(em: EntityManager, cursor: string): Promise<bigint> {
+export async function checkCursor(stream: EventStream, cursor: string): Promise<bigint> {
   if (!/^\d{1,19}$/.test(cursor)) throw new BadInputError(`after "${cursor.slice(0, 40)}" is not a cursor of this stream`, 'after');
   const after = BigInt(cursor);
-  const { lastSeq, prunedThrough } = await outboxBounds(em);
+  const { lastSeq, prunedThrough } = await stream.bounds();
   if (after > lastSeq) throw new BadInputError(`after ${cursor} is ahead of this stream (it is at ${lastSeq})`, 'after');
   if (after < prunedThrough) throw new CursorExpiredError(cursor);
   return after;
@@ -53,9 +51,17 @@ function mergeKey(event: StreamEvent): string | undefined {
  */
 export function follow(stream: EventStream, filter: EventFilter, after: bigint | undefined, options: FollowOptions): AsyncIterableIterator<unknown> {
   const queue: StreamEvent[] = [];
-  // A subscriber behind: the waiting ProgressChanged per indicator × region, and those a later one replaced.
-  const waiting = new Map<string, StreamEvent>();
-  const merged = new Set<StreamEvent>();
+  // Only while the subscriber is behind (events wait in its queue): the waiting ProgressChanged per
+  // indicator × region, and those a later one replaced. A subscriber that keeps up has neither.
+  let waiting: Map<string, StreamEvent> | undefined;
+  let merged: Set<StreamEvent> | undefined;
+  const index = (event: StreamEvent) => {
+    const key = mergeKey(event);
+    if (key === undefined) return;
+    const earlier = waiting!.get(key);
+    if (earlier) merged!.add(earlier);
+    waiting!.set(key, event);
+  };
   let wake: (() => void) | undefined;
   let finished = false;
   let overflowed = false;
@@ -64,16 +70,19 @@ export function follow(stream: EventStream, filter: EventFilter, after: bigint |
   let replayed: StreamEvent[] = [];
   const stop = stream.listen((event) => {
     if (finished || overflowed || !matches(event.row, filter)) return;
-    if (queue.length - merged.size >= options.maxQueued) {
+    if (queue.length - (merged?.size ?? 0) >= options.maxQueued) {
       overflowed = true;
       queue.length = 0;
       options.onOverflow();
     } else {
-      const key = mergeKey(event);
-      if (key !== undefined) {
-        const earlier = waiting.get(key);
-        if (earlier) merged.add(earlier);
-        waiting.set(key, event);
+      if (queue.length > 0) {
+        // Behind: what waits is indexed (once), then this event may replace one of it.
+        if (!waiting) {
+          waiting = new Map();
+          merged = new Set();
+          for (const e of queue) index(e);
+        }
+        index(event);
       }
       queue.push(event);
     }
@@ -89,8 +98,8 @@ export function follow(stream: EventStream, filter: EventFilter, after: bigint |
     stop();
     options.onEnd?.();
     queue.length = 0;
-    waiting.clear();
-    merged.clear();
+    waiting = undefined;
+    merged = undefined;
     wake?.();
   };
 
@@ -125,9 +134,15 @@ export function follow(stream: EventStream, filter: EventFilter, after: bigint |
       while (!finished) {
         const event = queue.shift();
         if (event) {
-          if (merged.delete(event)) continue;
-          const key = mergeKey(event);
-          if (key !== undefined && waiting.get(key) === event) waiting.delete(key);
+          if (merged?.delete(event)) continue;
+          if (queue.length === 0) {
+            // Caught up: nothing waits, so nothing to merge into.
+            waiting = undefined;
+            merged = undefined;
+          } else if (waiting) {
+            const key = mergeKey(event);
+            if (key !== undefined && waiting.get(key) === event) waiting.delete(key);
+          }
           if (event.seq <= last) continue;
           last = event.seq;
           return { done: false, value: event.root };
