@@ -6,7 +6,7 @@
  * subscribers.mjs) and one event delivered to each; then the objects that came between the two,
  * by constructor (or closure name), in count and bytes per subscription, and the RSS per subscription.
  *
- * Env: BENCH_HEAP_N (1000), BENCH_HEAP_TOP (40 rows), BENCH_HEAP_KEEP (off: the snapshots are
+ * Env: BENCH_HEAP_N (1000), BENCH_HEAP_TOP (40 rows), BENCH_HEAP_SETTLE (0: seconds of RSS samples while idle), BENCH_HEAP_KEEP (off: the snapshots are
  * deleted afterwards), BENCH_DATABASE_URL (else an embedded PostgreSQL).
  */
 import { randomBytes } from 'node:crypto';
@@ -29,6 +29,7 @@ const LOGIN = 'mutation ($username: String!, $password: String!) { login(usernam
 const SUBMIT = 'mutation ($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id } } }';
 const N = number('BENCH_HEAP_N', 1000);
 const TOP = number('BENCH_HEAP_TOP', 40);
+const SETTLE_S = Number(process.env.BENCH_HEAP_SETTLE ?? 0);
 const KEEP = /^(1|on|true|yes)$/i.test(process.env.BENCH_HEAP_KEEP ?? '');
 const log = (line) => console.error(`[heap] ${line}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -148,6 +149,13 @@ async function main() {
     }
     const status = await client.call('status', { atLeast: target });
     log(`${status.reached} of ${status.sockets} got the event; ${status.closed} closed; errors: ${JSON.stringify(status.errors.slice(0, 3))}`);
+    // RSS as it settles while idle (V8's memory reducer collects after the allocation rate drops).
+    const settle = [];
+    for (let i = 0; i < SETTLE_S / 5; i++) {
+      await sleep(5000);
+      settle.push(Math.round((rssKb(server.pid) - rssBaseline) / N));
+    }
+    if (settle.length) log(`RSS per subscription every 5 s while idle: ${settle.join(', ')} KB`);
     await sleep(3000);
     const rssAfter = rssKb(server.pid);
     const heapAfter = await heapMetrics(metricsUrl);

@@ -41,6 +41,8 @@ interface Entry {
 }
 
 interface Group {
+  /** Its key, which its members hold (one string for all of them). */
+  key: string;
   members: number;
   /** By cursor, oldest first. */
   results: Map<string, Entry>;
@@ -66,39 +68,25 @@ export class SharedExecution {
 
   /** `authorization` is read at each event: a socket whose rights widened moves to its new group. */
   join(selection: string, authorization: () => string): SharedMember {
-    const selectionId = createHash('sha1').update(selection).digest('base64');
-    let key = `${selectionId}|${authorization()}`;
-    this.enter(key);
-    let left = false;
-    return {
-      result: (cursor, execute) => {
-        if (left) return execute();
-        const now = `${selectionId}|${authorization()}`;
-        if (now !== key) {
-          this.exit(key);
-          this.enter((key = now));
-        }
-        const group = this.groups.get(key)!;
-        const at = Date.now();
-        for (const [c, e] of group.results) {
-          if (at - e.at < KEEP_MS) break;
-          group.results.delete(c);
-        }
-        let entry = group.results.get(cursor);
-        if (!entry) {
-          this.onExecuted?.();
-          entry = { value: execute(), pending: group.members, at };
-          group.results.set(cursor, entry);
-        }
-        if (--entry.pending <= 0) group.results.delete(cursor);
-        return entry.value;
-      },
-      leave: () => {
-        if (left) return;
-        left = true;
-        this.exit(key);
-      },
-    };
+    return new Member(this, createHash('sha1').update(selection).digest('base64'), authorization);
+  }
+
+  /** A member's payload of `cursor` in group `key` (Member.result). */
+  take(key: string, cursor: string, execute: () => Promise<SharedPayload>): Promise<SharedPayload> {
+    const group = this.groups.get(key)!;
+    const at = Date.now();
+    for (const [c, e] of group.results) {
+      if (at - e.at < KEEP_MS) break;
+      group.results.delete(c);
+    }
+    let entry = group.results.get(cursor);
+    if (!entry) {
+      this.onExecuted?.();
+      entry = { value: execute(), pending: group.members, at };
+      group.results.set(cursor, entry);
+    }
+    if (--entry.pending <= 0) group.results.delete(cursor);
+    return entry.value;
   }
 
   /** Groups and kept payloads, for tests and metrics. */
@@ -108,16 +96,53 @@ export class SharedExecution {
     return { groups: this.groups.size, results };
   }
 
-  private enter(key: string): void {
+  /** Counts a member in; returns the group's own key. */
+  enter(key: string): string {
     const group = this.groups.get(key);
-    if (group) group.members += 1;
-    else this.groups.set(key, { members: 1, results: new Map() });
+    if (group) {
+      group.members += 1;
+      return group.key;
+    }
+    this.groups.set(key, { key, members: 1, results: new Map() });
+    return key;
   }
 
-  private exit(key: string): void {
+  exit(key: string): void {
     const group = this.groups.get(key);
     if (!group) return;
     group.members -= 1;
     if (group.members <= 0) this.groups.delete(key);
+  }
+}
+
+/** One subscriber's place: its group's key, as its authorization stood at the last event. A class: thousands of idle members share its methods. */
+class Member implements SharedMember {
+  private auth: string;
+  private key: string;
+  private left = false;
+
+  constructor(private readonly owner: SharedExecution, private readonly selectionId: string, private readonly authorization: () => string) {
+    this.auth = authorization();
+    this.key = owner.enter(`${selectionId}|${this.auth}`);
+  }
+
+  result(cursor: string, execute: () => Promise<SharedPayload>): Promise<SharedPayload> {
+    if (this.left) return execute();
+    const auth = this.authorization();
+    if (auth !== this.auth) {
+      const now = `${this.selectionId}|${auth}`;
+      this.auth = auth;
+      if (now !== this.key) {
+        this.owner.exit(this.key);
+        this.key = this.owner.enter(now);
+      }
+    }
+    return this.owner.take(this.key, cursor, execute);
+  }
+
+  leave(): void {
+    if (this.left) return;
+    this.left = true;
+    this.owner.exit(this.key);
   }
 }

@@ -1,12 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { StringPool } from './string-pool';
 
 /**
  * graphql-ws's server on a `ws` WebSocketServer, as graphql-ws's own `use/ws` does it, with what a
  * wall of thousands of screens needs besides: one keep-alive sweep for every socket (not a timer
  * and a pong listener per socket), and `sendFrame`, which writes a frame already serialised
- * (an event's payload is serialised once, for every socket that shares it).
+ * (an event's payload is serialised once, for every socket that shares it). Equal messages and
+ * long values in them are kept once (string-pool.ts).
  */
 export interface Transport {
   dispose(): Promise<void>;
@@ -20,7 +22,14 @@ const alive = new WeakMap<WebSocket, boolean>();
 export function useTransport<P extends Record<string, unknown>, E extends { socket: WebSocket }>(
   options: ServerOptions<P, E>, wsServer: WebSocketServer, keepAliveMs: number, extra: (socket: WebSocket, request: IncomingMessage) => E,
 ): Transport {
-  const server = makeServer<P, E>(options);
+  // A subscription holds its message (and graphql-ws the values parsed from it) as long as it
+  // runs: the screens of a wall send the same text, kept once.
+  const messages = new StringPool();
+  const values = new StringPool();
+  const server = makeServer<P, E>({
+    jsonMessageReviver: (_key, value: unknown) => (typeof value === 'string' && value.length >= 64 ? values.intern(value) : value),
+    ...options,
+  });
   wsServer.options.handleProtocols = (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false);
 
   const sweep = keepAliveMs > 0 && Number.isFinite(keepAliveMs) ? setInterval(() => {
@@ -48,13 +57,12 @@ export function useTransport<P extends Record<string, unknown>, E extends { sock
         socket.send(data, (error) => (error ? reject(error) : resolve()));
       }),
       close: (code, reason) => socket.close(code, reason),
-      onMessage: (cb) => socket.on('message', async (data) => {
-        try {
-          await cb(String(data));
-        } catch (error) {
+      // Not an async handler: a subscription's handling lasts as long as it runs, and would keep the raw message.
+      onMessage: (cb) => socket.on('message', (data) => {
+        cb(messages.intern(String(data))).catch((error: unknown) => {
           console.error('websocket message:', error);
           socket.close(CloseCode.InternalServerError, 'Internal server error');
-        }
+        });
       }),
     }, extra(socket, request));
     socket.once('close', (code, reason) => { void closed(code, String(reason)); });

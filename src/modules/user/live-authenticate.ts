@@ -35,16 +35,25 @@ export function createLiveAuthenticate(em: EntityManager, secret: string): LiveA
     return claims.expiresAt !== undefined && claims.expiresAt <= Date.now() ? undefined : claims;
   };
 
+  // One EntityManager reads every batch, one batch at a time, cleared before each: the sessions'
+  // entities are fresh, and a socket keeps its entities but no EntityManager (nor identity map) of its own.
+  const reader = em.fork();
+  let previous: Promise<unknown> = Promise.resolve();
+
   /** The session by id, read in the statement of this turn's batch. */
   const sessionById = async (id: string): Promise<AuthSession | null> => {
     if (!current) {
       const ids = new Set<string>();
-      const rows = new Promise<Map<string, AuthSession>>((resolve, reject) => {
-        setImmediate(() => {
-          current = undefined;
-          em.fork().find(AuthSession, { id: { $in: [...ids] } }, { populate: AUTH_POPULATE })
-            .then((found) => resolve(new Map(found.map((s) => [s.id, s]))), reject);
+      const rows = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        current = undefined;
+        const read = previous.then(async () => {
+          reader.clear();
+          const found = await reader.find(AuthSession, { id: { $in: [...ids] } }, { populate: AUTH_POPULATE });
+          reader.clear();
+          return new Map(found.map((s) => [s.id, s]));
         });
+        previous = read.catch(() => undefined);
+        return read;
       });
       current = { ids, rows };
     }
