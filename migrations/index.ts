@@ -6,6 +6,7 @@ import { Migration20261128132313 } from './Migration20261128132313';
 import { Migration20261128145305 } from './Migration20261128145305';
 import { Migration20261128150041 } from './Migration20261128150041';
 import { Migration20261201071912 } from './Migration20261201071912';
+import { Migration20261201114224 } from './Migration20261201114224';
 
 /** Every migration, in order. `npm run migration:create` writes a new file; add it here. */
 export const migrationsList: MigrationObject[] = [
@@ -16,4 +17,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261128145305', class: Migration20261128145305 },
   { name: 'Migration20261128150041', class: Migration20261128150041 },
   { name: 'Migration20261201071912', class: Migration20261201071912 },
+  { name: 'Migration20261201114224', class: Migration20261201114224 },
 ];

@@ -1,38 +1,40 @@
-import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Programme } from '../programme/programme.entity';
-import { Region } from '../region/region.entity';
+import { batched } from '../../common/batches';
+import { pgArray } from '../../common/pg-array';
+import type { RegionRef } from '../user/user.scope';
 
-/** What a subscription to a board looks up as it starts. */
-export interface BoardLookups {
-  programme: DataLoader<string, Programme | null>;
-  region: DataLoader<string, Region | null>;
+/** What a board subscription needs of its programme and region: the programme's id (null: no such programme), the region's columns (null: none). */
+export interface BoardTarget {
+  programmeId: number | null;
+  region: RegionRef | null;
 }
 
-/** By the server's EntityManager: the lookups of every board subscription of this instance. */
-const byServer = new WeakMap<EntityManager, BoardLookups>();
+/** By the server's EntityManager: the look-ups of every board subscription of this instance. */
+const byServer = new WeakMap<EntityManager, (key: string) => Promise<BoardTarget | undefined>>();
 
 /**
- * The programme and the region of the board subscriptions that start in one turn of the event
- * loop, in one statement each (a wall of screens connecting together): read after each asked, and
- * nothing kept between turns (no cache: each batch reads the rows as they are now, in a fork of its
- * own). Programmes and regions are the same for every caller; who may read them is checked after.
+ * The programme and the region of the board subscriptions that start together (a wall of screens
+ * connecting), in one statement per batch (common/batches.ts): read after each asked, and nothing
+ * kept between batches. Programmes and regions are the same for every caller; who may read them is
+ * checked after. Plain columns, not entities: a live subscription keeps no entity nor EntityManager.
  */
-export function boardLookups(em: EntityManager): BoardLookups {
-  let lookups = byServer.get(em);
-  if (!lookups) {
-    const options = { cache: false, batchScheduleFn: (run: () => void) => setImmediate(run) };
-    lookups = {
-      programme: new DataLoader(async (codes) => {
-        const rows = await em.fork().find(Programme, { code: { $in: [...new Set(codes)] } });
-        return codes.map((code) => rows.find((p) => p.code === code) ?? null);
-      }, options),
-      region: new DataLoader(async (codes) => {
-        const rows = await em.fork().find(Region, { code: { $in: [...new Set(codes)] } });
-        return codes.map((code) => rows.find((r) => r.code === code) ?? null);
-      }, options),
-    };
-    byServer.set(em, lookups);
+export async function lookUpBoard(em: EntityManager, programme: string, region: string): Promise<BoardTarget> {
+  let load = byServer.get(em);
+  if (!load) {
+    load = batched(async (keys: string[]) => {
+      const pairs = keys.map((k) => JSON.parse(k) as [string, string]);
+      const rows = await em.getConnection().execute<{ programme: string; region: string; programme_id: number | null; code: string | null; name: string | null; path: string | null }[]>(
+        `select k.programme, k.region, p.id as programme_id, r.code, r.name, r.path
+         from unnest(?::text[], ?::text[]) as k(programme, region)
+         left join programme p on p.code = k.programme
+         left join region r on r.code = k.region`,
+        [pgArray(pairs.map(([p]) => p)), pgArray(pairs.map(([, r]) => r))]);
+      return new Map(rows.map((row) => [JSON.stringify([row.programme, row.region]), {
+        programmeId: row.programme_id,
+        region: row.code === null ? null : { code: row.code, name: row.name!, path: row.path! },
+      }]));
+    });
+    byServer.set(em, load);
   }
-  return lookups;
+  return (await load(JSON.stringify([programme, region])))!;
 }

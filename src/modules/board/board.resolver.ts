@@ -8,7 +8,7 @@ import { Programme } from '../programme/programme.entity';
 import { Region } from '../region/region.entity';
 import { assertMayRead } from '../user/user.scope';
 import { BoardEvent } from './board.types';
-import { boardLookups } from './board.lookup';
+import { lookUpBoard } from './board.lookup';
 
 interface BoardArgs {
   programme: string;
@@ -31,14 +31,12 @@ export class BoardResolver {
       const user = requireUser(ctx);
       // Looked up with the other subscriptions starting now (board.lookup.ts): the subscription,
       // which lives on, keeps no entity nor EntityManager, only the codes and ids it follows.
-      const lookups = boardLookups(ctx.services.em);
-      const [programme, region] = await Promise.all([lookups.programme.load(programmeCode), lookups.region.load(regionCode)]);
-      if (!programme) throw new NotFoundError('Programme', programmeCode);
+      const { programmeId, region } = await lookUpBoard(ctx.services.em, programmeCode, regionCode);
+      if (programmeId === null) throw new NotFoundError('Programme', programmeCode);
       if (!region) throw new NotFoundError('Region', regionCode);
       assertMayRead(ctx, region, programmeCode);
       const from = after == null ? undefined : await checkCursor(ctx.services.events, after);
       let leave: Promise<() => Promise<void>> | undefined;
-      const programmeId = programme.id;
       const events = follow(ctx.services.events, { programmeId, regionOrChildOf: regionCode }, from, {
         maxQueued: ctx.config.wsMaxQueuedEvents,
         onOverflow: () => ctx.closeConnection?.(SLOW_CONSUMER_CLOSE, 'Too slow: events piled up; reconnect with your last cursor'),

@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
 import { appendEvents, type NewEvent } from '../events/outbox.service';
 import type { EventStream } from '../events/event-stream';
-import { BoardWatcher } from './presence.entity';
+import { pgArray } from '../../common/pg-array';
 import { PresenceChange } from './presence.types';
 
 /** A watcher row as written: plain values, so that a live subscription holds no entity (nor its EntityManager). */
@@ -84,16 +84,19 @@ export class PresenceWriter {
     for (const key of [...boards.keys()].sort()) {
       const changes = boards.get(key)!;
       await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`presence:${key}`]);
-      const joined = changes.filter((c) => c.joins).map((c) => c.row);
-      const left = changes.filter((c) => !c.joins).map((c) => c.row.id);
-      if (joined.length > 0) await tx.insertMany(BoardWatcher, joined);
-      if (left.length > 0) await tx.nativeDelete(BoardWatcher, { id: { $in: left } });
       events.push(...await this.presenceEvents(tx, changes, now));
     }
     return appendEvents(tx, events, now);
   }
 
-  /** One event per person whose screens on the board went from none to some, or from some to none. */
+  /**
+   * The board's rows of the batch written, and one event per person whose screens on the board
+   * went from none to some, or from some to none: whether each person of the batch has a fresh
+   * screen on the board besides the batch's own is one probe of the (board, person) index each,
+   * however many screens the board has. One statement (after the board's lock, so that it sees
+   * every batch committed before): its insert and delete are not visible to its own probe, which
+   * leaves the batch's rows out in any case.
+   */
   private async presenceEvents(tx: EntityManager, changes: Change[], now: Date): Promise<NewEvent[]> {
     const { programmeId, regionCode } = changes[0].row;
     const since = new Date(now.getTime() - this.staleMs);
@@ -104,17 +107,26 @@ export class PresenceWriter {
       else p.deleted += 1;
       p.last = c.row;
     }
-    const rows = await tx.execute<{ user_id: number; screens: number }[]>(
-      `select user_id, count(*)::int as screens from board_watcher
-       where programme_id = ? and region_code = ? and seen_at > ? and user_id = any(?::int[]) group by user_id`,
-      [programmeId, regionCode, since, `{${[...people.keys()].join(',')}}`]);
-    const screens = new Map(rows.map((r) => [Number(r.user_id), r.screens]));
+    const inserted = changes.filter((c) => c.joins).map(({ row }) => ({
+      id: row.id, instance: row.instance, programme_id: row.programmeId, region_code: row.regionCode, user_id: row.userId,
+      username: row.username, department: row.department ?? null, since: row.since.toISOString(), seen_at: row.seenAt.toISOString(),
+    }));
+    const rows = await tx.execute<{ user_id: number; others: boolean }[]>(
+      `with inserted as (insert into board_watcher (id, instance, programme_id, region_code, user_id, username, department, since, seen_at)
+         select id, instance, programme_id, region_code, user_id, username, department, since, seen_at from json_populate_recordset(null::board_watcher, ?::json)),
+       deleted as (delete from board_watcher where id = any(?::uuid[]))
+       select u.id as user_id, exists (select 1 from board_watcher w
+         where w.programme_id = ? and w.region_code = ? and w.user_id = u.id and w.seen_at > ? and w.id <> all(?::uuid[])) as others
+       from unnest(?::int[]) as u(id)`,
+      [JSON.stringify(inserted), pgArray(changes.filter((c) => !c.joins).map((c) => c.row.id)), programmeId, regionCode, since,
+        pgArray(changes.map((c) => c.row.id)), pgArray([...people.keys()])]);
+    const others = new Map(rows.map((r) => [Number(r.user_id), r.others]));
     const moved: { change: PresenceChange; row: WatcherRow }[] = [];
     for (const [userId, p] of people) {
-      const after = screens.get(userId) ?? 0;
-      const before = after - p.inserted + p.deleted;
-      if (before <= 0 && after > 0) moved.push({ change: PresenceChange.JOINED, row: p.last });
-      else if (before > 0 && after === 0) moved.push({ change: PresenceChange.LEFT, row: p.last });
+      if (others.get(userId)) continue;
+      // No other screen of theirs: the batch's own rows decide (a screen that came and one that went: no news).
+      if (p.inserted > 0 && p.deleted === 0) moved.push({ change: PresenceChange.JOINED, row: p.last });
+      else if (p.deleted > 0 && p.inserted === 0) moved.push({ change: PresenceChange.LEFT, row: p.last });
     }
     if (moved.length === 0) return [];
     const [{ watching: total }] = await tx.execute<{ watching: number }[]>(
