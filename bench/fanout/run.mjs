@@ -37,7 +37,8 @@
  * BENCH_FANOUT_BATCH_PAUSE_MS (50), BENCH_FANOUT_CONNECT_TIMEOUT (s, 180: connecting + warm-up),
  * BENCH_FANOUT_DRAIN_TIMEOUT (s, 30: after the last submission), BENCH_FANOUT_PROFILE (off; on:
  * Duban runs with --inspect: a CPU profile of the measured window and a sampling heap profile of the connect phase,
- * summed up; it costs some CPU and memory, so its run is not the one to quote for latency), BENCH_FANOUT_SKIP_BARE (off),
+ * summed up; it costs some CPU and memory, so its run is not the one to quote for latency; BENCH_FANOUT_PROFILE_FILE:
+ * where to write the whole CPU profile as well), BENCH_FANOUT_SKIP_BARE (off),
  * BENCH_FANOUT_SSE_N (1000: the N at which SSE is measured too; off: nowhere),
  * BENCH_FANOUT_CALIBRATE (5: events sent before any subscriber, for the server's CPU per event alone),
  * BENCH_FANOUT_OUT (the JSON written; default bench/fanout/results.json),

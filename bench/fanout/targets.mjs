@@ -4,6 +4,7 @@
  * `fire(item)` makes one event and resolves with its start time; `references` gives the times
  * latency is counted from (run.mjs describes them).
  */
+import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -97,7 +98,10 @@ export function createTargets({ url, jwtSecret, postmaster, profile, log, messag
       await this.listener?.end().catch(() => undefined);
       this.listener = undefined;
       if (this.profiler) {
-        this.profile = summariseProfile(await this.profiler.stop());
+        const raw = await this.profiler.stop();
+        // The whole profile too, for a closer look (Chrome DevTools opens it).
+        if (process.env.BENCH_FANOUT_PROFILE_FILE) writeFileSync(process.env.BENCH_FANOUT_PROFILE_FILE, JSON.stringify(raw));
+        this.profile = summariseProfile(raw);
         this.profiler.close();
         this.profiler = null;
       }

@@ -8,8 +8,8 @@ import { SocketSessions, type Authenticate, type SocketSession } from './socket-
 export type LiveContext = Context & {
   /** The connection's session: its current rights, read at every event too. */
   socketSession?: SocketSession;
-  /** Writes an event's serialised payload directly (a WebSocket); absent, events are yielded. */
-  frames?: (payload: Buffer) => Promise<void>;
+  /** Writes an event's serialised payload directly (a WebSocket); absent, events are yielded. A promise: wait for it before the next. */
+  frames?: (payload: Buffer) => Promise<void> | undefined;
 };
 
 export interface LiveOptions {
@@ -108,16 +108,22 @@ class SharedSubscription implements AsyncIterableIterator<ExecutionResult> {
       const { socketSession, frames } = this.args.contextValue as LiveContext;
       const execute = () => this.deps.executeShared(
         { ...this.args, rootValue: event, contextValue: createContext(this.deps.services, socketSession?.auth) }, this.metricsPayload);
-      this.member.result(event.cursor, execute).then((payload) => {
+      const deliver = (payload: SharedPayload) => {
         this.deps.metrics?.eventFannedOut();
         if (!frames) {
           cursorOf.set(payload.result, event.cursor);
           resolve({ done: false, value: payload.result });
           return;
         }
-        frames(payload.bytes).then(() => this.pump(resolve, reject), reject);
-      }).catch(reject);
-    }, reject);
+        const held = frames(payload.bytes);
+        if (held) held.then(() => this.pump(resolve, reject), reject);
+        else this.pump(resolve, reject);
+      };
+      // Executed already for the group (every member after the first): taken as it is.
+      const payload = this.member.result(event.cursor, execute);
+      if ('bytes' in payload) deliver(payload);
+      else payload.then(deliver).catch(reject);
+    }, reject).catch(reject);
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {

@@ -35,6 +35,8 @@ export interface SharedPayload {
 
 interface Entry {
   value: Promise<SharedPayload>;
+  /** The payload once executed: the group's other members take it without waiting on a promise. */
+  ready?: SharedPayload;
   /** Members that have not taken it yet; at 0 it goes. */
   pending: number;
   at: number;
@@ -50,8 +52,8 @@ interface Group {
 
 /** One subscriber's place in the shared execution. */
 export interface SharedMember {
-  /** The event's payload: executed once per group (selection × authorization), shared by its members. */
-  result(cursor: string, execute: () => Promise<SharedPayload>): Promise<SharedPayload>;
+  /** The event's payload: executed once per group (selection × authorization), shared by its members; as it is once executed. */
+  result(cursor: string, execute: () => Promise<SharedPayload>): SharedPayload | Promise<SharedPayload>;
   leave(): void;
 }
 
@@ -72,7 +74,7 @@ export class SharedExecution {
   }
 
   /** A member's payload of `cursor` in group `key` (Member.result). */
-  take(key: string, cursor: string, execute: () => Promise<SharedPayload>): Promise<SharedPayload> {
+  take(key: string, cursor: string, execute: () => Promise<SharedPayload>): SharedPayload | Promise<SharedPayload> {
     const group = this.groups.get(key)!;
     const at = Date.now();
     for (const [c, e] of group.results) {
@@ -82,11 +84,12 @@ export class SharedExecution {
     let entry = group.results.get(cursor);
     if (!entry) {
       this.onExecuted?.();
-      entry = { value: execute(), pending: group.members, at };
-      group.results.set(cursor, entry);
+      const made: Entry = { value: execute(), pending: group.members, at };
+      made.value.then((payload) => { made.ready = payload; }, () => undefined);
+      group.results.set(cursor, (entry = made));
     }
     if (--entry.pending <= 0) group.results.delete(cursor);
-    return entry.value;
+    return entry.ready ?? entry.value;
   }
 
   /** Groups and kept payloads, for tests and metrics. */
@@ -126,7 +129,7 @@ class Member implements SharedMember {
     this.key = owner.enter(`${selectionId}|${this.auth}`);
   }
 
-  result(cursor: string, execute: () => Promise<SharedPayload>): Promise<SharedPayload> {
+  result(cursor: string, execute: () => Promise<SharedPayload>): SharedPayload | Promise<SharedPayload> {
     if (this.left) return execute();
     const auth = this.authorization();
     if (auth !== this.auth) {

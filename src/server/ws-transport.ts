@@ -78,16 +78,27 @@ export function useTransport<P extends Record<string, unknown>, E extends { sock
   };
 }
 
+/** Bytes a socket may have waiting to be written before its subscriber is held back. */
+const HOLD_BACK_BYTES = 16 * 1024;
+
 /**
  * Writes a `next` message whose payload is already serialised: only the id differs from one
- * subscriber to the next, so it is spliced in. Resolves once written, so a subscriber that cannot
- * keep up is held back (its events wait in its own queue, where they can be merged or overflow).
+ * subscriber to the next, so it is spliced in. A socket that keeps up (little waiting to be
+ * written) goes on at once: undefined. One that does not is held back: the promise resolves once
+ * this message is written, and meanwhile its events wait in its own queue, where they can be
+ * merged or overflow.
  */
-export function sendFrame(socket: WebSocket, id: string, payload: Buffer): Promise<void> {
-  if (socket.readyState !== socket.OPEN) return Promise.resolve();
+export function sendFrame(socket: WebSocket, id: string, payload: Buffer): Promise<void> | undefined {
+  if (socket.readyState !== socket.OPEN) return undefined;
   const frame = frameOf(id, payload);
-  return new Promise<void>((resolve) => socket.send(frame, { binary: false }, () => resolve()));
+  if (socket.bufferedAmount < HOLD_BACK_BYTES) {
+    socket.send(frame, SEND);
+    return undefined;
+  }
+  return new Promise<void>((resolve) => socket.send(frame, SEND, () => resolve()));
 }
+
+const SEND = { binary: false } as const;
 
 const CLOSE_BRACE = Buffer.from('}');
 

@@ -69,14 +69,21 @@ export async function buildEvents(em: EntityManager, all: OutboxEvent[]): Promis
 async function buildVisible(em: EntityManager, rows: OutboxEvent[]): Promise<unknown[]> {
   const ids = <T>(key: string) => [...new Set(rows.map((r) => r.payload[key]).filter((v) => v != null))] as T[];
   const progressTargets = rows.map((r) => (r.payload.progress as ProgressSnapshot | undefined)?.targetId).filter((v): v is number => v != null);
+  // A page of figures names no submission, comment or urge: no statement for what it does not name.
+  const find = <T extends object>(keys: unknown[], read: () => Promise<T[]>): Promise<T[]> => (keys.length === 0 ? Promise.resolve([]) : read());
+  const indicatorIds = ids<number>('indicatorId');
+  const regionCodes = [...new Set([...ids<string>('regionCode'), ...rows.map((r) => r.regionCode)].filter((c): c is string => !!c))];
+  const targetIds = [...new Set([...ids<number>('targetId'), ...progressTargets])];
+  const [submissionIds, commentIds, urgeIds] = [ids<string>('submissionId'), ids<string>('commentId'), ids<string>('urgeId')];
+  const programmeIds = rows.filter((r) => r.type === 'ProgrammeChanged').map((r) => r.programmeId!);
   const [indicators, regions, targets, submissions, comments, urges, programmes] = await Promise.all([
-    em.find(Indicator, { id: { $in: ids<number>('indicatorId') } }, { populate: ['programme'] }),
-    em.find(Region, { code: { $in: [...new Set([...ids<string>('regionCode'), ...rows.map((r) => r.regionCode)].filter((c): c is string => !!c))] } }),
-    em.find(Target, { id: { $in: [...new Set([...ids<number>('targetId'), ...progressTargets])] } }, { populate: ['indicator', 'region'] }),
-    em.find(Submission, { id: { $in: ids<string>('submissionId') } }),
-    em.find(Comment, { id: { $in: ids<string>('commentId') } }),
-    em.find(Urge, { id: { $in: ids<string>('urgeId') } }),
-    em.find(Programme, { id: { $in: rows.filter((r) => r.type === 'ProgrammeChanged').map((r) => r.programmeId!) } }),
+    find(indicatorIds, () => em.find(Indicator, { id: { $in: indicatorIds } }, { populate: ['programme'] })),
+    find(regionCodes, () => em.find(Region, { code: { $in: regionCodes } })),
+    find(targetIds, () => em.find(Target, { id: { $in: targetIds } }, { populate: ['indicator', 'region'] })),
+    find(submissionIds, () => em.find(Submission, { id: { $in: submissionIds } })),
+    find(commentIds, () => em.find(Comment, { id: { $in: commentIds } })),
+    find(urgeIds, () => em.find(Urge, { id: { $in: urgeIds } })),
+    find(programmeIds, () => em.find(Programme, { id: { $in: programmeIds } })),
   ]);
   const urge = new Map(urges.map((u) => [u.id, u]));
   const programme = new Map(programmes.map((p) => [p.id, p]));

@@ -159,6 +159,21 @@ class Follower implements AsyncIterableIterator<unknown> {
 
   /** The next queued event, or a promise of it (woken by the next event or the end). */
   private live(): Promise<IteratorResult<unknown>> {
+    const now = this.take();
+    if (now) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      // Woken by each event for this subscriber (and by the end): resolved with the first it may take.
+      this.wake = () => {
+        const next = this.take();
+        if (!next) return;
+        this.wake = undefined;
+        resolve(next);
+      };
+    });
+  }
+
+  /** The next event to give, the end, or undefined while there is none. */
+  private take(): IteratorResult<unknown> | undefined {
     const { queue } = this;
     while (!this.finished) {
       const event = queue.shift();
@@ -174,18 +189,13 @@ class Follower implements AsyncIterableIterator<unknown> {
         }
         if (event.seq <= this.last) continue;
         this.last = event.seq;
-        return Promise.resolve({ done: false, value: event.root });
+        return { done: false, value: event.root };
       }
       if (this.overflowed) break;
-      return new Promise((resolve) => {
-        this.wake = () => {
-          this.wake = undefined;
-          resolve(this.live());
-        };
-      });
+      return undefined;
     }
     this.finish();
-    return Promise.resolve(DONE);
+    return DONE;
   }
 
   async return(): Promise<IteratorResult<unknown>> {
