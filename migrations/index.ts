@@ -10,6 +10,7 @@ import { Migration20261201072657 } from './Migration20261201072657';
 import { Migration20261201074258 } from './Migration20261201074258';
 import { Migration20261201082345 } from './Migration20261201082345';
 import { Migration20261201114153 } from './Migration20261201114153';
+import { Migration20261201114224 } from './Migration20261201114224';
 import { Migration20261201115357 } from './Migration20261201115357';
 
 /** Every migration, in order. `npm run migration:create` writes a new file; add it here. */
@@ -25,5 +26,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261201074258', class: Migration20261201074258 },
   { name: 'Migration20261201082345', class: Migration20261201082345 },
   { name: 'Migration20261201114153', class: Migration20261201114153 },
+  { name: 'Migration20261201114224', class: Migration20261201114224 },
   { name: 'Migration20261201115357', class: Migration20261201115357 },
 ];

@@ -6,8 +6,16 @@
  *
  * For each N (BENCH_FANOUT_N, "1000,5000"), in this order, each server in a fresh process:
  *
- *   1. Duban (node dist/src/main.js, DUBAN_DEMO=on, NODE_ENV=production) on an embedded PostgreSQL;
- *   2. the bare broadcast server, sending messages of the size of Duban's ProgressChanged.
+ *   1. Duban (node dist/src/main.js, DUBAN_DEMO=on, NODE_ENV=production) on an embedded PostgreSQL,
+ *      the subscribers on its WebSocket (graphql-transport-ws);
+ *   2. the bare broadcast server, sending messages of the size of Duban's ProgressChanged;
+ *   3. at the N of BENCH_FANOUT_SSE_N ("1000"; "off": none), Duban again with the same subscription
+ *      over Server-Sent Events (/graphql/stream, graphql-sse, one HTTP stream each).
+ *
+ * Per server and N: connect time (every subscription acknowledged, or every stream's response),
+ * RSS per idle subscription, latency (below), receipts missing or repeated, and CPU per event and
+ * per delivered message: (server CPU per event with the subscribers − without any) / messages
+ * delivered per event (Duban: two per subscriber, the county's and the city's; bare: one).
  *
  * Subscribers live in BENCH_FANOUT_CLIENTS (2) child processes (subscribers.mjs), connected
  * BENCH_FANOUT_BATCH (250) at a time; then a warm-up event (repeated every few seconds until every
@@ -29,40 +37,35 @@
  * BENCH_FANOUT_BATCH_PAUSE_MS (50), BENCH_FANOUT_CONNECT_TIMEOUT (s, 180: connecting + warm-up),
  * BENCH_FANOUT_DRAIN_TIMEOUT (s, 30: after the last submission), BENCH_FANOUT_PROFILE (off; on:
  * Duban runs with --inspect: a CPU profile of the measured window and a sampling heap profile of the connect phase,
- * summed up; it costs some CPU and memory, so its run is not the one to quote for latency), BENCH_FANOUT_SKIP_BARE (off),
+ * summed up; it costs some CPU and memory, so its run is not the one to quote for latency; BENCH_FANOUT_PROFILE_FILE:
+ * where to write the whole CPU profile as well), BENCH_FANOUT_SKIP_BARE (off),
+ * BENCH_FANOUT_SSE_N (1000: the N at which SSE is measured too; off: nowhere),
  * BENCH_FANOUT_CALIBRATE (5: events sent before any subscriber, for the server's CPU per event alone),
  * BENCH_FANOUT_OUT (the JSON written; default bench/fanout/results.json),
  * BENCH_DATABASE_URL (an admin URL of an external PostgreSQL; default an embedded one in a temp dir).
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { postmasterPid, startCpuMeter } from '../board/cpu.mjs';
-import { startServer } from '../board/processes.mjs';
-import { split, startSubscriberProcess } from './clients.mjs';
-import { connectProfiler, inspectorUrl, summariseHeap, summariseProfile } from './profile.mjs';
+import { startCpuMeter } from '../board/cpu.mjs';
+import { openDatabase } from '../database.mjs';
 import { number } from '../env.mjs';
+import { split, startSubscriberProcess } from './clients.mjs';
+import { compare, DUBAN_SSE, judge, summaryLines, table } from './summary.mjs';
+import { COUNTY, createTargets, now } from './targets.mjs';
 
 const require = createRequire(import.meta.url);
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RESULTS = process.env.BENCH_FANOUT_OUT || fileURLToPath(new URL('./results.json', import.meta.url));
 const SUBSCRIPTION = readFileSync(fileURLToPath(new URL('../../test/contract/board-events.graphql', import.meta.url)), 'utf8');
-const LOGIN = 'mutation ($username: String!, $password: String!) { login(username: $username, password: $password) { token } }';
-const SUBMIT = 'mutation ($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id } } }';
 const VARIABLES = { programme: 'P3', region: '330300' };
-const COUNTY = '330302';
-const CITY = '330300';
-const GOALS = { p99Ms: 250, atN: 5000, overBare: 2, kbPerSubscription: 50 };
 
 const flag = (name, fallback) => !/^(0|off|false|no)$/i.test(process.env[name] ?? (fallback ? 'on' : 'off'));
 const settings = {
   subscribers: (process.env.BENCH_FANOUT_N || '1000,5000').split(',').map((s) => Number(s.trim())),
+  sse: /^(off|no|0|false)$/i.test(process.env.BENCH_FANOUT_SSE_N ?? '') ? [] : (process.env.BENCH_FANOUT_SSE_N || '1000').split(',').map((s) => Number(s.trim())),
   durationSeconds: number('BENCH_FANOUT_DURATION', 20),
   clientProcesses: number('BENCH_FANOUT_CLIENTS', 2),
   batch: number('BENCH_FANOUT_BATCH', 250),
@@ -77,17 +80,7 @@ if (settings.subscribers.some((n) => !Number.isInteger(n) || n <= 0)) throw new 
 
 const began = Date.now();
 const log = (line) => console.error(`[bench +${((Date.now() - began) / 1000).toFixed(0)}s] ${line}`);
-const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function post(url, body, headers = {}) {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}: ${text.slice(0, 500)}`);
-  const json = JSON.parse(text);
-  if (json.errors) throw new Error(`${url}: ${JSON.stringify(json.errors).slice(0, 500)}`);
-  return json.data;
-}
 
 /** VmRSS and RssAnon of `pid`, in KB. */
 function memory(pid) {
@@ -190,13 +183,14 @@ async function measure(target, n, nextItem, cleanup) {
     const deadline = connectStart + settings.connectTimeoutSeconds * 1000;
     const shares = split(n, clients.length);
     const connect = Promise.all(clients.map((c, i) => c.call('connect', {
-      url: server.wsUrl, count: shares[i], batch: Math.max(1, Math.round(settings.batch / clients.length)), pauseMs: settings.batchPauseMs,
+      url: target.protocol === 'sse' ? server.sseUrl : server.wsUrl, count: shares[i], batch: Math.max(1, Math.round(settings.batch / clients.length)), pauseMs: settings.batchPauseMs,
       authorization: server.authorization, query: SUBSCRIPTION, variables: VARIABLES, timeoutMs: 60_000, protocol: target.protocol,
     })));
     const connected = await Promise.race([connect, sleep(settings.connectTimeoutSeconds * 1000).then(() => null)]);
     result.connectSeconds = (now() - connectStart) / 1000;
     const ready = connected ? connected.reduce((a, c) => a + c.ready, 0) : (await status(clients)).subscribed;
-    if (ready < n) result.problems.push(`only ${ready} of ${n} sockets ${target.protocol === 'graphql' ? 'acknowledged and subscribed' : 'open'} after ${result.connectSeconds.toFixed(1)} s`);
+    result.connected = ready;
+    if (ready < n) result.problems.push(`only ${ready} of ${n} ${target.protocol === 'sse' ? 'streams answered' : `sockets ${target.protocol === 'graphql' ? 'acknowledged and subscribed' : 'open'}`} after ${result.connectSeconds.toFixed(1)} s`);
     log(`${target.name} N=${n}: ${ready} ready in ${result.connectSeconds.toFixed(1)} s; warming up`);
 
     // Warm-up: an event every few seconds until every open subscriber got one.
@@ -224,7 +218,7 @@ async function measure(target, n, nextItem, cleanup) {
       kbPerSubscription: (after.rssKb - before.rssKb) / n, anonKbPerSubscription: (after.anonKb - before.anonKb) / n,
     };
     const sizes = await clients[0].call('sizes');
-    result.messageBytes = target.protocol === 'graphql' ? { county: sizes.county, city: sizes.city } : { message: sizes.county };
+    result.messageBytes = target.protocol === 'bare' ? { message: sizes.county } : { county: sizes.county, city: sizes.city };
     log(`${target.name} N=${n}: RSS after ${(after.rssKb / 1024).toFixed(1)} MB = ${result.memory.kbPerSubscription.toFixed(1)} KB per subscription; measuring ${settings.durationSeconds} s`);
 
     // The measured window: one event a second.
@@ -255,6 +249,10 @@ async function measure(target, n, nextItem, cleanup) {
       server: cpu.serverMs / items.length, postgres: cpu.postgresMs == null ? null : cpu.postgresMs / items.length, parent: cpu.loadGeneratorMs / items.length,
       subscriberProcesses: drained.cpuMsSinceMark / items.length,
     };
+    // What delivering costs the server, per message: the event's own cost (the mutation, the trigger) left out.
+    const delivered = target.parts.length * (drained.sockets - drained.closed);
+    result.cpuUsPerMessage = cpu && result.cpuMsPerEventAlone && delivered > 0
+      ? ((result.cpuMsPerEvent.server - result.cpuMsPerEventAlone.server) * 1000) / delivered : null;
 
     const collected = (await Promise.all(clients.map((c) => c.call('collect', { items, parts: target.parts })))).flat();
     // t0 of each item, by reference (the first is the one reported): see target.references.
@@ -313,49 +311,16 @@ async function measure(target, n, nextItem, cleanup) {
   return result;
 }
 
-/** The database: BENCH_DATABASE_URL's server, or an embedded PostgreSQL in a temp dir. */
-async function openDatabase(dir, cleanup) {
-  const external = process.env.BENCH_DATABASE_URL;
-  if (external) {
-    const urlOf = (db) => { const u = new URL(external); u.pathname = `/${db}`; return u.toString(); };
-    return { adminUrl: external, urlOf, embedded: false, postmaster: null };
-  }
-  const { startEmbeddedPostgres } = require('../../dist/src/db/embedded.js');
-  log(`starting an embedded PostgreSQL in ${dir}`);
-  const db = await startEmbeddedPostgres({ dir: join(dir, 'pg'), persistent: false });
-  cleanup.push(() => db.stop());
-  return { adminUrl: db.url('postgres'), urlOf: (name) => db.url(name), embedded: true, postmaster: postmasterPid(join(dir, 'pg')) };
-}
-
-function table(rows) {
-  const f = (v, d = 1) => (v == null || Number.isNaN(v) ? 'n/a' : v.toFixed(d));
-  const head = ['server', 'N', 'live', 'latency from', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms', 'p99 from write', 'p99 from HTTP resp.',
-    'receipts', 'missing', 'dup', 'KB/sub idle', 'server CPU ms/event', 'same, 0 subs', 'msg bytes'];
-  const body = rows.map((r) => [r.name, String(r.subscribers), String(r.live ?? 'n/a'), r.latencyReference ?? 'n/a',
-    f(r.latencyMs?.p50), f(r.latencyMs?.p90), f(r.latencyMs?.p99), f(r.latencyMs?.max),
-    f(r.latencyMsFrom?.write?.p99), f(r.latencyMsFrom?.response?.p99),
-    r.receipts == null ? 'n/a' : `${r.receipts}/${r.expectedReceipts}`, String(r.missing ?? 'n/a'), String(r.duplicates ?? 'n/a'),
-    f(r.memory?.kbPerSubscription), f(r.cpuMsPerEvent?.server), f(r.cpuMsPerEventAlone?.server),
-    r.messageBytes ? Object.values(r.messageBytes).join('/') : 'n/a']);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const line = (cells) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' | ')} |`;
-  return [line(head), `|${widths.map((w, i) => (i === 0 ? ` ${'-'.repeat(w)} ` : ` ${'-'.repeat(w - 1)}: `)).join('|')}|`, ...body.map(line)].join('\n');
-}
-
 async function main() {
   const cleanup = [];
   const runCleanup = async () => {
     for (const step of cleanup.splice(0).reverse()) await step().catch((e) => log(`cleanup: ${e.message}`));
   };
   process.once('SIGINT', () => { log('interrupted'); void runCleanup().then(() => process.exit(130)); });
-  const dir = await mkdtemp(join(tmpdir(), 'duban-fanout-'));
-  cleanup.push(() => rm(dir, { recursive: true, force: true }));
 
   try {
     const { ensureDatabase } = require('../../dist/src/db/database.js');
-    const { freePort } = require('../../dist/src/db/embedded.js');
-    const { CHANNEL } = require('../../dist/src/modules/events/bus/bus.js');
-    const database = await openDatabase(dir, cleanup);
+    const database = await openDatabase(cleanup, log);
     await ensureDatabase(database.adminUrl, 'duban_fanout');
     const url = database.urlOf('duban_fanout');
     const jwtSecret = randomBytes(24).toString('hex');
@@ -364,119 +329,9 @@ async function main() {
     let counter = 1000;
     const nextItem = Object.assign(() => ++counter, { peek: () => counter + 1 });
 
-    /** Watcher rows left by a Duban that did not finish its shutdown (the next one would list them). */
-    const forgetWatchers = async () => {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      try {
-        const { rows } = await client.query("select to_regclass('board_watcher') is not null as present");
-        if (rows[0].present) {
-          const { rowCount } = await client.query('delete from board_watcher');
-          if (rowCount) log(`removed ${rowCount} board_watcher rows left by the stopped instance`);
-        }
-      } finally {
-        await client.end();
-      }
-    };
-
     let messageBytes = null;
-    const duban = {
-      name: 'Duban', protocol: 'graphql', parts: [COUNTY, CITY], postmaster: database.postmaster,
-      async start() {
-        this.profile = undefined;
-        this.heap = undefined;
-        const server = await startServer({
-          name: 'duban', cwd: ROOT, ready: /API \(HTTP\):\s+(\S+)/,
-          args: [...(settings.profile ? ['--inspect=127.0.0.1:0'] : []), 'dist/src/main.js'],
-          env: {
-            DATABASE_URL: url, JWT_SECRET: jwtSecret, PORT: String(await freePort()), HOST: '127.0.0.1', DUBAN_DEMO: 'on',
-            NODE_ENV: 'production', DUBAN_WS_MAX_QUEUED_EVENTS: '100000',
-          },
-        });
-        if (settings.profile) {
-          const inspector = inspectorUrl(server.output());
-          this.profiler = inspector ? await connectProfiler(inspector) : null;
-          if (!this.profiler) log('no inspector URL in Duban\'s output: no profile');
-        }
-        const screen = (await post(server.url, { query: LOGIN, variables: { username: 'screen', password: 'demo' } })).login.token;
-        const lucheng = (await post(server.url, { query: LOGIN, variables: { username: 'lucheng', password: 'demo' } })).login.token;
-        this.submit = async (value) => {
-          await post(server.url, { query: SUBMIT, variables: { input: { indicator: 'P3-01', region: COUNTY, value, asOf: '2019-06-30' } } },
-            { authorization: `Bearer ${lucheng}` });
-          return now();
-        };
-        return { ...server, wsUrl: server.url.replace(/^http/, 'ws'), authorization: `Bearer ${screen}` };
-      },
-      fire(value) { return this.submit(value); },
-      async beforeConnect() { await this.profiler?.startHeap(); },
-      async afterIdle() { if (this.profiler) this.heap = summariseHeap(await this.profiler.stopHeap()); },
-      /** Every post-commit announcement Duban makes on its bus (NOTIFY duban_events, payload the last seq), timed on arrival here. */
-      async beginWindow() {
-        this.notified = [];
-        this.listener = new pg.Client({ connectionString: url });
-        await this.listener.connect();
-        this.listener.on('notification', (m) => { if (m.channel === CHANNEL && m.payload) this.notified.push({ seq: BigInt(m.payload), at: now() }); });
-        await this.listener.query(`listen ${CHANNEL}`);
-        await this.profiler?.start();
-      },
-      async endWindow() {
-        await this.listener?.end().catch(() => undefined);
-        this.listener = undefined;
-        if (this.profiler) {
-          this.profile = summariseProfile(await this.profiler.stop());
-          this.profiler.close();
-          this.profiler = null;
-        }
-      },
-      /**
-       * commit:   the parent's receipt of the NOTIFY Duban sends right after the submission's commit
-       *           (the first announced seq at or past the 330302 event's cursor);
-       * write:    the events' own `at`, taken in the writer's transaction just before its commit
-       *           (the pinned demo clock keeps the time of day: moved back to today by whole days);
-       * response: the parent's receipt of the mutation's HTTP response (Duban answers after it has
-       *           read the region's progress again, so events can arrive before it: negative).
-       */
-      references(t0, collected) {
-        const commit = new Map();
-        const write = new Map();
-        for (const e of collected) {
-          if (e.part !== COUNTY || !e.meta || commit.has(e.item)) continue;
-          const cursor = BigInt(e.meta.cursor);
-          const announced = this.notified.filter((x) => x.seq >= cursor).sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : a.at - b.at))[0];
-          if (announced) commit.set(e.item, announced.at);
-          const at = Date.parse(e.meta.at);
-          const first = e.times[0] ?? Date.now();
-          write.set(e.item, at + Math.round((first - at) / 86_400_000) * 86_400_000);
-        }
-        return { commit, write, response: t0 };
-      },
-      async afterStop() {
-        await forgetWatchers().catch((e) => log(`board_watcher: ${e.message}`));
-        return this.profile && { cpu: this.profile, heap: this.heap };
-      },
-    };
-    const bare = {
-      name: 'bare ws broadcast', protocol: 'bare', parts: ['msg'],
-      async start() {
-        const server = await startServer({
-          name: 'bare', cwd: ROOT, args: ['bench/fanout/broadcast-server.mjs'], ready: /Broadcast ready: (\S+)/,
-          env: { NODE_ENV: 'production', PORT: String(await freePort()) },
-        });
-        const http = server.url.replace(/^ws/, 'http').replace(/\/$/, '');
-        this.trigger = async (seq) => {
-          const sent = now();
-          const res = await fetch(`${http}/broadcast?seq=${seq}&bytes=${messageBytes}`, { method: 'POST' });
-          await res.text();
-          if (res.status !== 202) throw new Error(`broadcast: HTTP ${res.status}`);
-          return sent;
-        };
-        return { ...server, wsUrl: server.url, authorization: undefined };
-      },
-      fire(seq) { return this.trigger(seq); },
-      /** trigger: the parent sending the POST (the server answers 202, then sends). */
-      references(t0) { return { trigger: t0 }; },
-    };
-
+    const { duban, bare } = createTargets({ url, jwtSecret, postmaster: database.postmaster, profile: settings.profile, log, messageBytes: () => messageBytes });
+    const dubanSse = { ...duban, name: DUBAN_SSE, protocol: 'sse' };
     const results = [];
     for (const n of settings.subscribers) {
       log(`— N = ${n} —`);
@@ -487,32 +342,11 @@ async function main() {
         if (!messageBytes) { messageBytes = 250; log('no ProgressChanged message seen: the bare baseline sends 250 bytes'); }
         results.push(await measure(bare, n, nextItem, cleanup));
       }
+      if (settings.sse.includes(n)) results.push(await measure(dubanSse, n, nextItem, cleanup));
     }
 
-    const byN = (name, n) => results.find((r) => r.name === name && r.subscribers === n);
-    const comparisons = settings.subscribers.map((n) => {
-      const d = byN('Duban', n);
-      const b = byN('bare ws broadcast', n);
-      const ratio = (x, y) => (x != null && y ? x / y : null);
-      return {
-        subscribers: n,
-        p50OverBare: ratio(d?.latencyMs?.p50, b?.latencyMs?.p50),
-        p99OverBare: ratio(d?.latencyMs?.p99, b?.latencyMs?.p99),
-        memoryOverBare: ratio(d?.memory?.kbPerSubscription, b?.memory?.kbPerSubscription),
-        serverCpuOverBare: ratio(d?.cpuMsPerEvent?.server, b?.cpuMsPerEvent?.server),
-      };
-    });
-    const atGoalN = byN('Duban', GOALS.atN) ?? byN('Duban', Math.max(...settings.subscribers));
-    const cmpAtGoalN = comparisons.find((c) => c.subscribers === atGoalN?.subscribers);
-    const goals = atGoalN && {
-      atSubscribers: atGoalN.subscribers,
-      p99: { goalMs: GOALS.p99Ms, dubanMs: atGoalN.latencyMs?.p99 ?? null, met: atGoalN.latencyMs?.p99 != null && atGoalN.latencyMs.p99 <= GOALS.p99Ms && !atGoalN.missing },
-      overBare: { goal: GOALS.overBare, ratio: cmpAtGoalN?.p99OverBare ?? null, met: cmpAtGoalN?.p99OverBare != null && cmpAtGoalN.p99OverBare <= GOALS.overBare },
-      memory: Object.fromEntries(settings.subscribers.map((n) => {
-        const kb = byN('Duban', n)?.memory?.kbPerSubscription ?? null;
-        return [n, { goalKb: GOALS.kbPerSubscription, dubanKb: kb, met: kb != null && kb <= GOALS.kbPerSubscription }];
-      })),
-    };
+    const comparisons = compare(results);
+    const goals = judge(results, comparisons);
 
     const cpu = cpus();
     const report = {
@@ -527,19 +361,10 @@ async function main() {
     };
     await writeFile(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
 
-    const f = (x, d = 2) => (x == null ? 'n/a' : x.toFixed(d));
     console.log(`\nBoard fan-out: boardEvents P3 at 330300 (account screen), one submitFigure a second for ${settings.durationSeconds} s; `
       + `${cpu.length} CPUs, Node ${process.version}; subscribers in ${settings.clientProcesses} processes\n`);
     console.log(table(results));
-    console.log('\nDuban / bare:');
-    for (const c of comparisons) console.log(`  N=${c.subscribers}: p50 ×${f(c.p50OverBare)}, p99 ×${f(c.p99OverBare)}, memory ×${f(c.memoryOverBare)}, server CPU per event ×${f(c.serverCpuOverBare)}`);
-    if (goals) {
-      const yes = (m) => (m ? 'met' : 'NOT met');
-      console.log(`\nGoals (at N=${goals.atSubscribers}):`);
-      console.log(`  p99 ≤ ${GOALS.p99Ms} ms: ${f(goals.p99.dubanMs, 1)} ms, ${yes(goals.p99.met)}${goals.p99.dubanMs != null ? ` (×${f(goals.p99.dubanMs / GOALS.p99Ms)} the goal)` : ''}`);
-      console.log(`  p99 ≤ ${GOALS.overBare}× bare: ×${f(goals.overBare.ratio)}, ${yes(goals.overBare.met)}`);
-      for (const [n, m] of Object.entries(goals.memory)) console.log(`  ≤ ${GOALS.kbPerSubscription} KB per idle subscription at N=${n}: ${f(m.dubanKb, 1)} KB, ${yes(m.met)}`);
-    }
+    for (const line of summaryLines(comparisons, goals)) console.log(line);
     for (const r of results) if (r.problems.length) console.log(`\n${r.name} N=${r.subscribers}: ${r.problems.join('; ')}`);
     for (const r of results) {
       if (!r.profile) continue;

@@ -1,7 +1,9 @@
 /**
  * A child process of the fan-out benchmark holding some of the subscribers: plain `ws` clients,
  * either speaking graphql-transport-ws to Duban (connection_init with the token, then one
- * `subscribe` of the contract's boardEvents), or just connected to the bare broadcast server.
+ * `subscribe` of the contract's boardEvents), or just connected to the bare broadcast server; or
+ * (sse) one HTTP request each to Duban's /graphql/stream (graphql-sse's distinct connections mode:
+ * POST of the same subscription with the token, the response a text/event-stream of `next` events).
  * Driven by the parent over IPC ({ id, cmd, args } -> { id, result | error }).
  *
  * Every message is parsed (JSON.parse, the same in both modes) and stamped on arrival with the
@@ -13,6 +15,7 @@
  *            Other events (PresenceChanged, ...) are counted.
  *   bare:    { payload: { seq } }: item = seq, one part.
  */
+import { Agent, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
 
@@ -49,6 +52,32 @@ function note(error) {
   if (counters.errors.length < 20) counters.errors.push(String(error).slice(0, 500));
 }
 
+/** A `next` payload ({ data: { boardEvents } } or { errors }), from either protocol; `size` the message's bytes. */
+function onNext(sub, payload, size, at) {
+  if (payload.errors) { note(`next with errors: ${JSON.stringify(payload.errors)}`); return; }
+  const event = payload.data?.boardEvents;
+  if (event?.__typename !== 'ProgressChanged') {
+    counters.otherEvents++;
+    counters.otherEventsSinceMark++;
+    const type = event?.__typename ?? 'none';
+    counters.otherTypes[type] = (counters.otherTypes[type] ?? 0) + 1;
+    return;
+  }
+  if (event.indicator.code !== 'P3-01') { counters.unexpected++; return; }
+  if (event.region.code === COUNTY) {
+    sizes.county ??= size;
+    sub.lastCounty = event.progress.actual;
+    record(sub, sub.lastCounty, COUNTY, at, event);
+  } else if (event.region.code === CITY) {
+    sizes.city ??= size;
+    if (sub.lastCounty < 0) { counters.unexpected++; return; }
+    record(sub, sub.lastCounty, CITY, at, event);
+    sub.last = Math.max(sub.last, sub.lastCounty);
+  } else {
+    counters.unexpected++;
+  }
+}
+
 function onGraphqlMessage(sub, data, at) {
   const msg = JSON.parse(data);
   switch (msg.type) {
@@ -57,31 +86,9 @@ function onGraphqlMessage(sub, data, at) {
       sub.ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: sub.request }));
       sub.subscribed = true;
       return;
-    case 'next': {
-      if (msg.payload.errors) { note(`next with errors: ${JSON.stringify(msg.payload.errors)}`); return; }
-      const event = msg.payload.data?.boardEvents;
-      if (event?.__typename !== 'ProgressChanged') {
-        counters.otherEvents++;
-        counters.otherEventsSinceMark++;
-        const type = event?.__typename ?? 'none';
-        counters.otherTypes[type] = (counters.otherTypes[type] ?? 0) + 1;
-        return;
-      }
-      if (event.indicator.code !== 'P3-01') { counters.unexpected++; return; }
-      if (event.region.code === COUNTY) {
-        sizes.county ??= data.length;
-        sub.lastCounty = event.progress.actual;
-        record(sub, sub.lastCounty, COUNTY, at, event);
-      } else if (event.region.code === CITY) {
-        sizes.city ??= data.length;
-        if (sub.lastCounty < 0) { counters.unexpected++; return; }
-        record(sub, sub.lastCounty, CITY, at, event);
-        sub.last = Math.max(sub.last, sub.lastCounty);
-      } else {
-        counters.unexpected++;
-      }
+    case 'next':
+      onNext(sub, msg.payload, data.length, at);
       return;
-    }
     case 'ping':
       sub.ws.send(JSON.stringify({ type: 'pong' }));
       return;
@@ -104,6 +111,62 @@ function onBareMessage(sub, data, at) {
   sizes.county ??= data.length;
   record(sub, seq, 'msg', at);
   sub.last = Math.max(sub.last, seq);
+}
+
+const agent = new Agent({ keepAlive: false, maxSockets: Infinity });
+
+/**
+ * One event stream: POST of the subscription, Accept: text/event-stream; ready once the response
+ * (200) comes, which graphql-sse sends once the subscription runs. Each block `event: next` with
+ * its `data:` is a `next` payload (its `id:`, the cursor, is not needed here).
+ */
+function openStream({ url, authorization, request, timeoutMs }) {
+  return new Promise((resolve) => {
+    const sub = { ws: null, req: null, open: false, acked: false, subscribed: false, closed: false, lastCounty: -1, last: -1, got: new Map(), request };
+    sockets.push(sub);
+    let settled = false;
+    const done = (ok) => { if (!settled) { settled = true; clearTimeout(timer); resolve(ok); } };
+    const timer = setTimeout(() => { note('stream not ready in time'); done(false); }, timeoutMs);
+    const closed = () => {
+      if (sub.closed) return;
+      sub.closed = true;
+      counters.closeCodes.stream = (counters.closeCodes.stream ?? 0) + 1;
+      done(false);
+    };
+    const req = httpRequest(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', accept: 'text/event-stream', authorization } });
+    sub.req = req;
+    req.on('error', (error) => { note(`stream error: ${error.message}`); closed(); });
+    req.on('response', (res) => {
+      if (res.statusCode !== 200) {
+        let body = '';
+        res.on('data', (c) => { body += c; });
+        res.on('end', () => { note(`stream HTTP ${res.statusCode}: ${body.slice(0, 300)}`); closed(); });
+        return;
+      }
+      sub.open = sub.acked = sub.subscribed = true;
+      done(true);
+      res.setEncoding('utf8');
+      let pending = '';
+      res.on('data', (chunk) => {
+        const at = now();
+        pending += chunk;
+        for (let end = pending.indexOf('\n\n'); end >= 0; end = pending.indexOf('\n\n')) {
+          const block = pending.slice(0, end);
+          pending = pending.slice(end + 2);
+          if (!/^event: next$/m.test(block)) continue;
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (!data) continue;
+          try {
+            onNext(sub, JSON.parse(data), block.length + 2, at);
+          } catch (error) {
+            note(`bad event: ${error.message}: ${block.slice(0, 200)}`);
+          }
+        }
+      });
+      res.on('close', closed);
+    });
+    req.end(JSON.stringify(request));
+  });
 }
 
 /** Opens one socket; resolves when it is ready (acked for graphql, open for bare) or failed. */
@@ -152,7 +215,7 @@ const commands = {
     let ready = 0;
     for (let start = 0; start < count; start += batch) {
       const n = Math.min(batch, count - start);
-      const results = await Promise.all(Array.from({ length: n }, () => open({ url, authorization, request, timeoutMs })));
+      const results = await Promise.all(Array.from({ length: n }, () => (mode === 'sse' ? openStream : open)({ url, authorization, request, timeoutMs })));
       ready += results.filter(Boolean).length;
       if (pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
     }
@@ -212,7 +275,10 @@ const commands = {
 
   /** Closes every socket (terminate: no closing handshake to wait for). */
   close() {
-    for (const s of sockets) s.ws.terminate();
+    for (const s of sockets) {
+      if (s.ws) s.ws.terminate();
+      else s.req?.destroy();
+    }
     return true;
   },
 };

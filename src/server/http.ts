@@ -7,6 +7,7 @@ import { expressMiddleware } from '@as-integrations/express5';
 import cors from 'cors';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { authenticate, type Authenticated } from '../modules/user/session.service';
+import { createLiveAuthenticate } from '../modules/user/live-authenticate';
 import { createContext } from './context';
 import type { Context, Services } from '../core/context';
 import { createFormatError } from './format-error';
@@ -23,6 +24,7 @@ import { buildSchema } from './schema';
 import { startWebSocketServer } from './websocket';
 import { createLive } from './live-execution';
 import { sseHandler } from './sse';
+import { DocumentCache } from './document-cache';
 import { createTrustedDocuments, createTrustedDocumentsPlugin, persistedQueryHashCheck } from './trusted-documents';
 import { createFiguresCachePlugin } from '../modules/progress/figures-cache.plugin';
 import type { DestinationStream } from 'pino';
@@ -112,9 +114,12 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
   // What an operation would read, priced before it runs; each user's operations in flight.
   const readCost = new ReadCost(new ReadStats(services.em), () => services.clock);
   const inFlight = new InFlight(config.limits.maxInFlightPerUser);
-  const authenticateHeader = (authorization: unknown) => authenticate(services.em, services.config.jwtSecret, authorization);
+  // Live connections' sessions, read in one statement per turn of the event loop (a wall of screens connects together).
+  const authenticateHeader = createLiveAuthenticate(services.em, services.config.jwtSecret);
   const live = createLive(services, { formatError, authenticate: authenticateHeader, metrics });
   const liveRules = createRequestRules({ limits: config.limits, introspection: config.introspection });
+  // The live operations' documents, parsed and validated once per text (the same schema and rules on both).
+  const documents = new DocumentCache();
   const trusted = createTrustedDocuments({ enforced: config.trustedDocuments });
   const ws = startWebSocketServer(httpServer, schema, services, live, {
     trusted,
@@ -127,9 +132,10 @@ export async function startHttpServer(services: Services, options: HttpServerOpt
     metrics,
     readCost,
     inFlight,
+    documents,
   });
   metrics.setSources({ webSocketClients: ws.clients });
-  const sse = sseHandler(schema, services, live, { formatError, rules: liveRules, readCost, inFlight });
+  const sse = sseHandler(schema, services, live, { formatError, rules: liveRules, readCost, inFlight, documents });
 
   const apollo = new ApolloServer<Context>({
     schema,

@@ -21,6 +21,7 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import type { Limits } from '../config';
 import { inputError, MAX_INPUT_DEPTH, nestsDeeperThan, tooDeepError } from './input-guard';
 import type { ReadCost } from './read-cost';
+import type { DocumentCache } from './document-cache';
 
 import { MAX_PAGE_SIZE } from '../common/connection';
 
@@ -126,15 +127,8 @@ export function asTokenLimitError(error: unknown): LimitExceededError | undefine
   return max === undefined ? undefined : new LimitExceededError('tokens', Number(max), `The document is over the limit of ${max} tokens`);
 }
 
-/**
- * Parses and validates a document as Apollo does on HTTP, for the WebSocket: the same limits, the
- * same rules, the same refusal of text that cannot be stored, the same read cost, and the
- * variables coerced as Apollo coerces them (a bad one is BAD_USER_INPUT). Returns the document, or the errors to send.
- */
-export async function parseAndValidate(schema: GraphQLSchema, query: string, variables: unknown, limits: Limits, rules: readonly ValidationRule[],
-  readCost?: ReadCost, operationName?: string | null): Promise<DocumentNode | readonly GraphQLError[]> {
-  // Before anything walks them: variables nested too deep would overflow a recursive walker.
-  if (nestsDeeperThan(variables, MAX_INPUT_DEPTH)) return [tooDeepError()];
+/** The document of `query`, parsed with the token limit and validated with graphql-js's rules and `rules`; or the errors. */
+function parseAndValidateText(schema: GraphQLSchema, query: string, limits: Limits, rules: readonly ValidationRule[]): DocumentNode | readonly GraphQLError[] {
   let document: DocumentNode;
   try {
     document = parse(query, parseOptions(limits));
@@ -151,6 +145,27 @@ export async function parseAndValidate(schema: GraphQLSchema, query: string, var
     return errors.map((e) => (e instanceof LimitExceededError || e.originalError instanceof LimitExceededError
       ? e
       : new GraphQLError(e.message, { nodes: e.nodes, extensions: { ...e.extensions, code: 'GRAPHQL_VALIDATION_FAILED' } })));
+  }
+  return document;
+}
+
+/**
+ * Parses and validates a document as Apollo does on HTTP, for the WebSocket: the same limits, the
+ * same rules, the same refusal of text that cannot be stored, the same read cost, and the
+ * variables coerced as Apollo coerces them (a bad one is BAD_USER_INPUT). Returns the document, or the errors to send.
+ * With `documents`, a text is parsed and validated once and its document shared (document-cache.ts);
+ * what depends on the variables is checked every time.
+ */
+export async function parseAndValidate(schema: GraphQLSchema, query: string, variables: unknown, limits: Limits, rules: readonly ValidationRule[],
+  readCost?: ReadCost, operationName?: string | null, documents?: DocumentCache): Promise<DocumentNode | readonly GraphQLError[]> {
+  // Before anything walks them: variables nested too deep would overflow a recursive walker.
+  if (nestsDeeperThan(variables, MAX_INPUT_DEPTH)) return [tooDeepError()];
+  let document = documents?.get(query);
+  if (!document) {
+    const checked = parseAndValidateText(schema, query, limits, rules);
+    if (!('kind' in checked)) return checked;
+    document = checked;
+    documents?.set(query, document);
   }
   const refused = inputError(document, variables) ?? costWithVariables(schema, document, variables as Record<string, unknown> | undefined, limits)
     ?? await readCost?.check(schema, document, operationName, variables as Record<string, unknown> | undefined, limits.maxReadCost);

@@ -1,16 +1,16 @@
-import { createSourceEventStream, execute, getOperationAST, print, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { createSourceEventStream, execute, getOperationAST, print, type DocumentNode, type ExecutionArgs, type ExecutionResult, type GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { createContext } from './context';
 import type { Context, Services } from '../core/context';
 import type { Metrics } from './ops/metrics';
-import { authorizationKey, SharedExecution, type SharedPayload } from './shared-execution';
+import { authorizationKey, SharedExecution, type SharedMember, type SharedPayload } from './shared-execution';
 import { SocketSessions, type Authenticate, type SocketSession } from './socket-sessions';
 
 /** The context of an operation on a live connection (a WebSocket or an event stream). */
 export type LiveContext = Context & {
   /** The connection's session: its current rights, read at every event too. */
   socketSession?: SocketSession;
-  /** Writes an event's serialised payload directly (a WebSocket); absent, events are yielded. */
-  frames?: (payload: Buffer) => Promise<void>;
+  /** Writes an event's serialised payload directly (a WebSocket); absent, events are yielded. A promise: wait for it before the next. */
+  frames?: (payload: Buffer) => Promise<void> | undefined;
 };
 
 export interface LiveOptions {
@@ -49,55 +49,107 @@ export function createLive(services: Services, options: LiveOptions): Live {
     const source = await createSourceEventStream(args);
     if (!(Symbol.asyncIterator in source)) return source as ExecutionResult;
     const { after: _after, ...variables } = (args.variableValues ?? {}) as Record<string, unknown>;
-    const { socketSession, frames } = args.contextValue as LiveContext;
+    const { socketSession } = args.contextValue as LiveContext;
     const operation = getOperationAST(args.document, args.operationName);
     const root = operation?.selectionSet.selections[0];
     const metricsPayload = { operationName: args.operationName ?? operation?.name?.value, query: '' };
     // A board's events are the same for everyone who may read the board; other streams are a user's own.
     const perUser = !(root?.kind === 'Field' && root.name.value === 'boardEvents');
-    const member = shared.join(`${print(args.document)}|${args.operationName ?? ''}|${JSON.stringify(variables)}`,
+    const member = shared.join(`${printed(args.document)}|${args.operationName ?? ''}|${JSON.stringify(variables)}`,
       () => authorizationKey(socketSession?.auth, perUser));
     const iterator = (source as AsyncIterable<unknown>)[Symbol.asyncIterator]();
-    const mapped: AsyncIterableIterator<ExecutionResult> = {
-      async next() {
-        for (;;) {
-          const step = await iterator.next();
-          if (step.done) {
-            member.leave();
-            return { done: true, value: undefined };
-          }
-          const event = step.value as { cursor: string };
-          // A context of its own per event (a fresh identity map), as the socket's session stands now.
-          const payload = await member.result(event.cursor, () => executeShared(
-            { ...args, rootValue: event, contextValue: createContext(services, socketSession?.auth) }, metricsPayload));
-          options.metrics?.eventFannedOut();
-          if (!frames) {
-            cursorOf.set(payload.result, event.cursor);
-            return { done: false, value: payload.result };
-          }
-          // The bytes serialised once for the group, with this subscription's id: graphql-ws's own
-          // message, without a JSON.stringify per socket.
-          await frames(payload.bytes);
-        }
-      },
-      async return() {
-        member.leave();
-        await iterator.return?.();
-        return { done: true, value: undefined };
-      },
-      async throw(error: unknown) {
-        member.leave();
-        await iterator.return?.();
-        throw error;
-      },
-      [Symbol.asyncIterator]() {
-        return mapped;
-      },
-    };
-    return mapped;
+    return new SharedSubscription(deps, args, iterator, member, metricsPayload);
   }
 
+  const deps: Deps = { services, metrics: options.metrics, executeShared };
   return { sessions, shared, subscribe: sharedSubscribe };
+}
+
+interface Deps {
+  services: Services;
+  metrics?: Metrics;
+  executeShared(args: ExecutionArgs, payload: { operationName?: string | null; query: string }): Promise<SharedPayload>;
+}
+
+const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
+
+/**
+ * One subscription's events, each executed once for its group (SharedExecution) with a context of
+ * its own per event (a fresh identity map, the connection's session as it stands now). On a
+ * WebSocket the group's serialised bytes are written with this subscription's id (graphql-ws's
+ * own message, without a JSON.stringify per socket); elsewhere the result is yielded. A class, and
+ * promises chained rather than an async function: an idle subscription holds one promise.
+ */
+class SharedSubscription implements AsyncIterableIterator<ExecutionResult> {
+  constructor(
+    private readonly deps: Deps,
+    private readonly args: ExecutionArgs,
+    private readonly iterator: AsyncIterator<unknown>,
+    private readonly member: SharedMember,
+    private readonly metricsPayload: { operationName?: string | null; query: string },
+  ) {}
+
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return new Promise((resolve, reject) => this.pump(resolve, reject));
+  }
+
+  /**
+   * Takes events until one is to be yielded (or the end); on a WebSocket each is written and the
+   * next taken, within the same `next()`. Callbacks rather than a promise returned from each step:
+   * those would chain, one per event, for as long as the subscription runs.
+   */
+  private pump(resolve: (result: IteratorResult<ExecutionResult>) => void, reject: (error: unknown) => void): void {
+    this.iterator.next().then((step) => {
+      if (step.done) {
+        this.member.leave();
+        resolve(DONE);
+        return;
+      }
+      const event = step.value as { cursor: string };
+      const { socketSession, frames } = this.args.contextValue as LiveContext;
+      const execute = () => this.deps.executeShared(
+        { ...this.args, rootValue: event, contextValue: createContext(this.deps.services, socketSession?.auth) }, this.metricsPayload);
+      const deliver = (payload: SharedPayload) => {
+        this.deps.metrics?.eventFannedOut();
+        if (!frames) {
+          cursorOf.set(payload.result, event.cursor);
+          resolve({ done: false, value: payload.result });
+          return;
+        }
+        const held = frames(payload.bytes);
+        if (held) held.then(() => this.pump(resolve, reject), reject);
+        else this.pump(resolve, reject);
+      };
+      // Executed already for the group (every member after the first): taken as it is.
+      const payload = this.member.result(event.cursor, execute);
+      if ('bytes' in payload) deliver(payload);
+      else payload.then(deliver).catch(reject);
+    }, reject).catch(reject);
+  }
+
+  async return(): Promise<IteratorResult<ExecutionResult>> {
+    this.member.leave();
+    await this.iterator.return?.();
+    return DONE;
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<ExecutionResult>> {
+    this.member.leave();
+    await this.iterator.return?.();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<ExecutionResult> {
+    return this;
+  }
+}
+
+/** Each document printed once: the subscriptions that share a document (document-cache.ts) share its text. */
+const printedText = new WeakMap<DocumentNode, string>();
+function printed(document: DocumentNode): string {
+  let text = printedText.get(document);
+  if (text === undefined) printedText.set(document, (text = print(document)));
+  return text;
 }
 
 /** The cursor of an event's executed result, for transports that number their messages (an SSE `id`). */

@@ -12,10 +12,19 @@ const KEEP_MS = 30_000;
  */
 export function authorizationKey(auth: Authenticated | undefined, perUser: boolean): string {
   if (!auth) return '-';
-  const { user, session } = auth;
-  const boards = session.boards ? session.boards.map((b) => `${b.programme}@${b.region}`).sort().join(',') : '*';
-  return [user.role, user.region?.path ?? '*', user.department?.id ?? '-', boards, perUser ? `u${user.id}` : ''].join('|');
+  // Read at every event by every subscriber: made once per session as read (a recheck reads it anew).
+  const keys = authorizationKeys.get(auth) ?? authorizationKeys.set(auth, {}).get(auth)!;
+  const which = perUser ? 'user' : 'shared';
+  let key = keys[which];
+  if (key === undefined) {
+    const { user, session } = auth;
+    const boards = session.boards ? session.boards.map((b) => `${b.programme}@${b.region}`).sort().join(',') : '*';
+    key = keys[which] = [user.role, user.region?.path ?? '*', user.department?.id ?? '-', boards, perUser ? `u${user.id}` : ''].join('|');
+  }
+  return key;
 }
+
+const authorizationKeys = new WeakMap<Authenticated, { user?: string; shared?: string }>();
 
 /** An event's payload as executed for a group, and serialised once for all of its sockets. */
 export interface SharedPayload {
@@ -26,12 +35,16 @@ export interface SharedPayload {
 
 interface Entry {
   value: Promise<SharedPayload>;
+  /** The payload once executed: the group's other members take it without waiting on a promise. */
+  ready?: SharedPayload;
   /** Members that have not taken it yet; at 0 it goes. */
   pending: number;
   at: number;
 }
 
 interface Group {
+  /** Its key, which its members hold (one string for all of them). */
+  key: string;
   members: number;
   /** By cursor, oldest first. */
   results: Map<string, Entry>;
@@ -39,8 +52,8 @@ interface Group {
 
 /** One subscriber's place in the shared execution. */
 export interface SharedMember {
-  /** The event's payload: executed once per group (selection × authorization), shared by its members. */
-  result(cursor: string, execute: () => Promise<SharedPayload>): Promise<SharedPayload>;
+  /** The event's payload: executed once per group (selection × authorization), shared by its members; as it is once executed. */
+  result(cursor: string, execute: () => Promise<SharedPayload>): SharedPayload | Promise<SharedPayload>;
   leave(): void;
 }
 
@@ -57,39 +70,26 @@ export class SharedExecution {
 
   /** `authorization` is read at each event: a socket whose rights widened moves to its new group. */
   join(selection: string, authorization: () => string): SharedMember {
-    const selectionId = createHash('sha1').update(selection).digest('base64');
-    let key = `${selectionId}|${authorization()}`;
-    this.enter(key);
-    let left = false;
-    return {
-      result: (cursor, execute) => {
-        if (left) return execute();
-        const now = `${selectionId}|${authorization()}`;
-        if (now !== key) {
-          this.exit(key);
-          this.enter((key = now));
-        }
-        const group = this.groups.get(key)!;
-        const at = Date.now();
-        for (const [c, e] of group.results) {
-          if (at - e.at < KEEP_MS) break;
-          group.results.delete(c);
-        }
-        let entry = group.results.get(cursor);
-        if (!entry) {
-          this.onExecuted?.();
-          entry = { value: execute(), pending: group.members, at };
-          group.results.set(cursor, entry);
-        }
-        if (--entry.pending <= 0) group.results.delete(cursor);
-        return entry.value;
-      },
-      leave: () => {
-        if (left) return;
-        left = true;
-        this.exit(key);
-      },
-    };
+    return new Member(this, createHash('sha1').update(selection).digest('base64'), authorization);
+  }
+
+  /** A member's payload of `cursor` in group `key` (Member.result). */
+  take(key: string, cursor: string, execute: () => Promise<SharedPayload>): SharedPayload | Promise<SharedPayload> {
+    const group = this.groups.get(key)!;
+    const at = Date.now();
+    for (const [c, e] of group.results) {
+      if (at - e.at < KEEP_MS) break;
+      group.results.delete(c);
+    }
+    let entry = group.results.get(cursor);
+    if (!entry) {
+      this.onExecuted?.();
+      const made: Entry = { value: execute(), pending: group.members, at };
+      made.value.then((payload) => { made.ready = payload; }, () => undefined);
+      group.results.set(cursor, (entry = made));
+    }
+    if (--entry.pending <= 0) group.results.delete(cursor);
+    return entry.ready ?? entry.value;
   }
 
   /** Groups and kept payloads, for tests and metrics. */
@@ -99,16 +99,53 @@ export class SharedExecution {
     return { groups: this.groups.size, results };
   }
 
-  private enter(key: string): void {
+  /** Counts a member in; returns the group's own key. */
+  enter(key: string): string {
     const group = this.groups.get(key);
-    if (group) group.members += 1;
-    else this.groups.set(key, { members: 1, results: new Map() });
+    if (group) {
+      group.members += 1;
+      return group.key;
+    }
+    this.groups.set(key, { key, members: 1, results: new Map() });
+    return key;
   }
 
-  private exit(key: string): void {
+  exit(key: string): void {
     const group = this.groups.get(key);
     if (!group) return;
     group.members -= 1;
     if (group.members <= 0) this.groups.delete(key);
+  }
+}
+
+/** One subscriber's place: its group's key, as its authorization stood at the last event. A class: thousands of idle members share its methods. */
+class Member implements SharedMember {
+  private auth: string;
+  private key: string;
+  private left = false;
+
+  constructor(private readonly owner: SharedExecution, private readonly selectionId: string, private readonly authorization: () => string) {
+    this.auth = authorization();
+    this.key = owner.enter(`${selectionId}|${this.auth}`);
+  }
+
+  result(cursor: string, execute: () => Promise<SharedPayload>): SharedPayload | Promise<SharedPayload> {
+    if (this.left) return execute();
+    const auth = this.authorization();
+    if (auth !== this.auth) {
+      const now = `${this.selectionId}|${auth}`;
+      this.auth = auth;
+      if (now !== this.key) {
+        this.owner.exit(this.key);
+        this.key = this.owner.enter(now);
+      }
+    }
+    return this.owner.take(this.key, cursor, execute);
+  }
+
+  leave(): void {
+    if (this.left) return;
+    this.left = true;
+    this.owner.exit(this.key);
   }
 }

@@ -24,7 +24,12 @@ export interface SocketSession {
   /** The session as last checked; operations and events run as this. */
   auth: Authenticated;
   ended: boolean;
-  expiry?: NodeJS.Timeout;
+}
+
+/** The connections of one session, and the one timer that ends them at its expiry. */
+interface Expiry {
+  members: Set<SocketSession>;
+  timer?: NodeJS.Timeout;
 }
 
 export type Authenticate = (authorization: unknown) => Promise<Authenticated | 'invalid' | undefined>;
@@ -53,6 +58,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 export class SocketSessions {
   private readonly byUser = new Map<number, Set<SocketSession>>();
+  /** By session id: a hundred screens on one screen token wait for its expiry with one timer. */
+  private readonly expiries = new Map<string, Expiry>();
   private unlisten: (() => void) | undefined;
   private retained = 0;
 
@@ -90,12 +97,22 @@ export class SocketSessions {
     let set = this.byUser.get(auth.user.id);
     if (!set) this.byUser.set(auth.user.id, (set = new Set()));
     set.add(session);
-    this.armExpiry(session);
+    const id = auth.session.id;
+    let expiry = this.expiries.get(id);
+    if (!expiry) {
+      this.expiries.set(id, (expiry = { members: new Set() }));
+      this.armExpiry(id, expiry, auth.session.expiresAt.getTime());
+    }
+    expiry.members.add(session);
     return session;
   }
 
   remove(session: SocketSession): void {
-    if (session.expiry) clearTimeout(session.expiry);
+    const expiry = this.expiries.get(session.auth.session.id);
+    if (expiry?.members.delete(session) && expiry.members.size === 0) {
+      clearTimeout(expiry.timer);
+      this.expiries.delete(session.auth.session.id);
+    }
     const set = this.byUser.get(session.auth.user.id);
     set?.delete(session);
     if (set?.size === 0) this.byUser.delete(session.auth.user.id);
@@ -143,14 +160,16 @@ export class SocketSessions {
     }
   }
 
-  private armExpiry(session: SocketSession): void {
-    if (session.expiry) clearTimeout(session.expiry);
-    const wait = session.auth.session.expiresAt.getTime() - Date.now();
-    session.expiry = setTimeout(() => {
-      if (session.ended) return;
-      if (wait > MAX_TIMER_MS) this.armExpiry(session);
-      else this.end(session, SESSION_ENDED_CLOSE, new UnauthenticatedError('Your token has expired: sign in again'));
+  /** Ends the session's connections at `at` (ms since the epoch). */
+  private armExpiry(id: string, expiry: Expiry, at: number): void {
+    const wait = at - Date.now();
+    expiry.timer = setTimeout(() => {
+      if (this.expiries.get(id) !== expiry) return;
+      if (wait > MAX_TIMER_MS) { this.armExpiry(id, expiry, at); return; }
+      for (const session of [...expiry.members]) {
+        if (!session.ended) this.end(session, SESSION_ENDED_CLOSE, new UnauthenticatedError('Your token has expired: sign in again'));
+      }
     }, Math.max(0, Math.min(wait, MAX_TIMER_MS)));
-    session.expiry.unref();
+    expiry.timer.unref();
   }
 }

@@ -7,6 +7,7 @@ import type { Services } from '../core/context';
 import { UnauthenticatedError } from '../core/errors';
 import type { InFlight } from './in-flight';
 import { parseAndValidate } from './limits';
+import type { DocumentCache } from './document-cache';
 import type { ReadCost } from './read-cost';
 import { cursorOf, type Live, type LiveContext } from './live-execution';
 import type { SocketSession } from './socket-sessions';
@@ -19,6 +20,8 @@ export interface SseOptions {
   readCost?: ReadCost;
   /** Each user's operations in flight, bounded as on HTTP and WebSocket. */
   inFlight?: InFlight;
+  /** Documents parsed and validated once per text, shared with the WebSocket. */
+  documents?: DocumentCache;
 }
 
 /** What one stream request carries from its authentication to its events. */
@@ -55,7 +58,7 @@ export function sseHandler(schema: GraphQLSchema, services: Services, live: Live
       if (!stream) return refusal(401, [format(new UnauthenticatedError('Sign in first: send Authorization: Bearer <token> from login'))]);
       const lastEventId = req.headers.get('last-event-id');
       const variables = { ...(params.variables ?? {}), ...(lastEventId ? { after: lastEventId } : {}) };
-      const document = await parseAndValidate(schema, params.query, variables, services.config.limits, options.rules, options.readCost, params.operationName);
+      const document = await parseAndValidate(schema, params.query, variables, services.config.limits, options.rules, options.readCost, params.operationName, options.documents);
       if (!('kind' in document)) return refusal(400, document.map(format));
       const operation = getOperationAST(document, params.operationName);
       if (operation?.operation !== 'subscription') {

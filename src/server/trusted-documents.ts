@@ -24,11 +24,19 @@ const MAX_REGISTERED = 1000;
 
 export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/** Each document's canonical text, once (live operations share their documents: document-cache.ts). */
+const canonicalText = new WeakMap<DocumentNode, string>();
+
 /** The document as the trust check compares it: printed, without `__typename` selections. */
 export function canonical(document: DocumentNode): string {
-  return print(visit(document, {
-    Field: (node) => (node.name.value === '__typename' && !node.alias ? null : undefined),
-  }));
+  let text = canonicalText.get(document);
+  if (text === undefined) {
+    text = print(visit(document, {
+      Field: (node) => (node.name.value === '__typename' && !node.alias ? null : undefined),
+    }));
+    canonicalText.set(document, text);
+  }
+  return text;
 }
 
 /** The shape of Apollo Server's KeyValueCache that its APQ uses. */

@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import { execute, getOperationAST, GraphQLError, type GraphQLSchema, type ValidationRule } from 'graphql';
-import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Authenticated } from '../modules/user/session.service';
 import { createLazyContext } from './context';
@@ -9,6 +8,7 @@ import type { GraphQLFormattedError } from 'graphql';
 import { BadInputError } from '../core/errors';
 import type { Metrics } from './ops/metrics';
 import { parseAndValidate } from './limits';
+import type { DocumentCache } from './document-cache';
 import type { Live, LiveContext } from './live-execution';
 import type { SocketSession } from './socket-sessions';
 import { sendFrame, useTransport } from './ws-transport';
@@ -31,11 +31,14 @@ export interface WebSocketOptions {
   inFlight?: import('./in-flight').InFlight;
   /** Operations by hash, and which ones a caller may send. */
   trusted: TrustedDocuments;
+  /** Documents parsed and validated once per text, shared with Server-Sent Events. */
+  documents?: DocumentCache;
 }
 
 type Extra = {
   socket: WebSocket;
-  request: IncomingMessage;
+  /** The client's address; the upgrade request itself is not kept (its headers would stay as long as the socket). */
+  clientAddress?: string;
   /** This socket's identity, checked again on every operation and when its account changes. */
   session?: SocketSession;
   /** Ends the socket's hold on the outbox listener (SocketSessions.retain). */
@@ -95,7 +98,7 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
       // an error message on this operation (graphql-ws itself would close the socket on a syntax error).
       const query = resolveSubscribeQuery(options.trusted, payload);
       if (typeof query !== 'string') { ctx.extra.subscriptions -= 1; return query; }
-      const document = await parseAndValidate(schema, query, payload.variables, services.config.limits, options.rules, options.readCost, payload.operationName);
+      const document = await parseAndValidate(schema, query, payload.variables, services.config.limits, options.rules, options.readCost, payload.operationName, options.documents);
       const refused = !('kind' in document) ? document
         : !options.trusted.allows(document, ctx.extra.session?.auth.user) ? [trustedDocumentRequired()]
           : getOperationAST(document, payload.operationName) ? undefined
@@ -110,7 +113,7 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
     },
     context: (ctx, id): LiveContext => Object.assign(createLazyContext(services, ctx.extra.session?.auth), {
       closeConnection: (code: number, reason: string) => ctx.extra.socket.close(code, reason),
-      clientAddress: ctx.extra.request.socket.remoteAddress,
+      clientAddress: ctx.extra.clientAddress,
       socketSession: ctx.extra.session,
       frames: (payload: Buffer) => sendFrame(ctx.extra.socket, id, payload),
     }),
@@ -127,7 +130,7 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
       options.metrics?.subscriptionErrors(payload, formatted);
       return { ...result, errors: formatted };
     },
-  }, wsServer, options.keepAliveMs, (socket, request) => ({ socket, request }));
+  }, wsServer, options.keepAliveMs, (socket, request) => ({ socket, clientAddress: request.socket.remoteAddress }));
   return {
     /** Closes every socket with 1001 (going away: reconnect elsewhere) and stops accepting. */
     dispose: () => server.dispose(),

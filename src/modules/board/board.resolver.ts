@@ -8,6 +8,7 @@ import { Programme } from '../programme/programme.entity';
 import { Region } from '../region/region.entity';
 import { assertMayRead } from '../user/user.scope';
 import { BoardEvent } from './board.types';
+import { lookUpBoard } from './board.lookup';
 
 interface BoardArgs {
   programme: string;
@@ -28,16 +29,15 @@ export class BoardResolver {
       const { programme: programmeCode, region: regionCode, after } = args as BoardArgs;
       const ctx = context as Context;
       const user = requireUser(ctx);
-      // A fork for these look-ups only: the subscription, which lives on, keeps no EntityManager.
-      const em = ctx.services.em.fork();
-      const programme = await em.findOne(Programme, { code: programmeCode });
-      if (!programme) throw new NotFoundError('Programme', programmeCode);
-      const region = await em.findOne(Region, { code: regionCode });
+      // Looked up with the other subscriptions starting now (board.lookup.ts): the subscription,
+      // which lives on, keeps no entity nor EntityManager, only the codes and ids it follows.
+      const { programmeId, region } = await lookUpBoard(ctx.services.em, programmeCode, regionCode);
+      if (programmeId === null) throw new NotFoundError('Programme', programmeCode);
       if (!region) throw new NotFoundError('Region', regionCode);
       assertMayRead(ctx, region, programmeCode);
-      const from = after == null ? undefined : await checkCursor(em, after);
+      const from = after == null ? undefined : await checkCursor(ctx.services.events, after);
       let leave: Promise<() => Promise<void>> | undefined;
-      const events = follow(ctx.services.events, { programmeId: programme.id, regionOrChildOf: region.code }, from, {
+      const events = follow(ctx.services.events, { programmeId, regionOrChildOf: regionCode }, from, {
         maxQueued: ctx.config.wsMaxQueuedEvents,
         onOverflow: () => ctx.closeConnection?.(SLOW_CONSUMER_CLOSE, 'Too slow: events piled up; reconnect with your last cursor'),
         onEnd: () => {
@@ -47,7 +47,7 @@ export class BoardResolver {
         },
       });
       // Listening first, then joining: the subscriber sees its own arrival.
-      leave = join(ctx.services.em, ctx.clock, ctx.services.events, user, programme.id, region.code);
+      leave = join(ctx.services.em, ctx.clock, ctx.services.events, user, programmeId, regionCode);
       await leave;
       return events;
     },

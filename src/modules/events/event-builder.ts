@@ -24,6 +24,11 @@ export function payloadValues<T>(rows: OutboxEvent[], key: string): T[] {
   return [...new Set(rows.map((r) => r.payload[key]).filter((v) => v != null))] as T[];
 }
 
+/** Reads only when there is something to read: a page that names no such row sends no statement for it. */
+export function findIn<T>(keys: readonly unknown[], read: () => Promise<T[]>): Promise<T[]> {
+  return keys.length === 0 ? Promise.resolve([]) : read();
+}
+
 /**
  * The event stream's builder over `types`: a page's rows grouped by type, each type prepared once
  * for its rows (the types of a page in parallel); facts for the projector alone and unknown types

@@ -3,6 +3,7 @@ import type { EventBus } from './bus/bus';
 import { OutboxEvent } from './outbox.entity';
 import { outboxBounds } from './outbox.service';
 import { Replays } from './replay';
+import { batched } from '../../common/batches';
 
 /** An outbox row with the object subscribers receive, built once for all of them; none for a fact only the projector reads. */
 export interface StreamEvent<T = unknown> {
@@ -57,6 +58,7 @@ export class EventStream {
   private closing = false;
   /** Subscribers' replays: a page at a time, shared, a bounded number at once (replay.ts). */
   readonly replays: Replays;
+  private readonly readBounds = batched(async () => new Map([[0, await outboxBounds(this.em.fork())]]));
 
   constructor(
     private readonly em: EntityManager,
@@ -75,6 +77,15 @@ export class EventStream {
 
   get busName(): string {
     return this.bus.name;
+  }
+
+  /**
+   * The outbox's bounds (a resume cursor is checked against them): the subscribers that resume
+   * together (a wall reconnecting) share one statement (common/batches.ts), and each reads bounds
+   * taken after it asked.
+   */
+  async bounds(): Promise<{ lastSeq: bigint; prunedThrough: bigint }> {
+    return (await this.readBounds(0))!;
   }
 
   /** Resolves when the bus is reachable and this instance listens on it. */

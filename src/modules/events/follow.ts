@@ -1,8 +1,6 @@
 import { BadInputError } from '../../core/errors';
 import { isDatabaseUnavailable } from '../../db/unavailable';
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { matches, type EventFilter, type EventStream, type StreamEvent } from './event-stream';
-import { outboxBounds } from './outbox.service';
 
 /** A resume cursor older than what the outbox keeps. */
 export class CursorExpiredError extends BadInputError {
@@ -13,10 +11,10 @@ export class CursorExpiredError extends BadInputError {
 }
 
 /** Parses and checks a cursor against the outbox's bounds. */
-export async function checkCursor(em: EntityManager, cursor: string): Promise<bigint> {
+export async function checkCursor(stream: EventStream, cursor: string): Promise<bigint> {
   if (!/^\d{1,19}$/.test(cursor)) throw new BadInputError(`after "${cursor.slice(0, 40)}" is not a cursor of this stream`, 'after');
   const after = BigInt(cursor);
-  const { lastSeq, prunedThrough } = await outboxBounds(em);
+  const { lastSeq, prunedThrough } = await stream.bounds();
   if (after > lastSeq) throw new BadInputError(`after ${cursor} is ahead of this stream (it is at ${lastSeq})`, 'after');
   if (after < prunedThrough) throw new CursorExpiredError(cursor);
   return after;
@@ -49,107 +47,168 @@ function mergeKey(event: StreamEvent): string | undefined {
  * A subscriber that falls behind has its waiting ProgressChanged of one indicator and region merged
  * into the latest (figures are states, not deltas; the cursor is the latest's); nothing else is
  * dropped, and past `maxQueued` waiting events it is cut off.
- * An iterator rather than a generator, so that `return()` ends a subscriber waiting for events at once.
+ * An iterator rather than a generator, so that `return()` ends a subscriber waiting for events at
+ * once; a class, so that thousands of idle subscribers share its methods, and one waiting holds a
+ * single promise.
  */
 export function follow(stream: EventStream, filter: EventFilter, after: bigint | undefined, options: FollowOptions): AsyncIterableIterator<unknown> {
-  const queue: StreamEvent[] = [];
-  // A subscriber behind: the waiting ProgressChanged per indicator × region, and those a later one replaced.
-  const waiting = new Map<string, StreamEvent>();
-  const merged = new Set<StreamEvent>();
-  let wake: (() => void) | undefined;
-  let finished = false;
-  let overflowed = false;
-  let last = after ?? stream.head;
-  let replaying = after !== undefined;
-  let replayed: StreamEvent[] = [];
-  const stop = stream.listen((event) => {
-    if (finished || overflowed || !matches(event.row, filter)) return;
-    if (queue.length - merged.size >= options.maxQueued) {
-      overflowed = true;
+  return new Follower(stream, filter, after, options);
+}
+
+class Follower implements AsyncIterableIterator<unknown> {
+  private readonly queue: StreamEvent[] = [];
+  // Only while the subscriber is behind (events wait in its queue): the waiting ProgressChanged per
+  // indicator × region, and those a later one replaced. A subscriber that keeps up has neither.
+  private waiting: Map<string, StreamEvent> | undefined;
+  private merged: Set<StreamEvent> | undefined;
+  private wake: (() => void) | undefined;
+  private finished = false;
+  private overflowed = false;
+  private last: bigint;
+  private replaying: boolean;
+  private replayed: StreamEvent[] = [];
+  private readonly replayUntil: bigint;
+  private replayedThrough: bigint;
+  private readonly stop: () => void;
+
+  constructor(private readonly stream: EventStream, private readonly filter: EventFilter, after: bigint | undefined, private readonly options: FollowOptions) {
+    this.last = after ?? stream.head;
+    this.replaying = after !== undefined;
+    this.stop = stream.listen((event) => this.push(event));
+    // Listening from here (in the same tick): every event after the head now comes live; the
+    // replay reads the outbox up to it, a page at a time, shared with other replays of the same page.
+    this.replayUntil = stream.head;
+    this.replayedThrough = after ?? this.replayUntil;
+  }
+
+  private push(event: StreamEvent): void {
+    if (this.finished || this.overflowed || !matches(event.row, this.filter)) return;
+    const { queue } = this;
+    if (queue.length - (this.merged?.size ?? 0) >= this.options.maxQueued) {
+      this.overflowed = true;
       queue.length = 0;
-      options.onOverflow();
+      this.options.onOverflow();
     } else {
-      const key = mergeKey(event);
-      if (key !== undefined) {
-        const earlier = waiting.get(key);
-        if (earlier) merged.add(earlier);
-        waiting.set(key, event);
+      if (queue.length > 0) {
+        // Behind: what waits is indexed (once), then this event may replace one of it.
+        if (!this.waiting) {
+          this.waiting = new Map();
+          this.merged = new Set();
+          for (const e of queue) this.index(e);
+        }
+        this.index(event);
       }
       queue.push(event);
     }
-    wake?.();
-  });
-  // Listening from here (in the same tick): every event after the head now comes live; the
-  // replay reads the outbox up to it, a page at a time, shared with other replays of the same page.
-  const replayUntil = stream.head;
-  let replayedThrough = after ?? replayUntil;
-  const finish = () => {
-    if (finished) return;
-    finished = true;
-    stop();
-    options.onEnd?.();
-    queue.length = 0;
-    waiting.clear();
-    merged.clear();
-    wake?.();
-  };
+    this.wake?.();
+  }
 
-  const iterator: AsyncIterableIterator<unknown> = {
-    async next(): Promise<IteratorResult<unknown>> {
-      while (replaying && !finished) {
-        if (replayed.length === 0) {
-          if (replayedThrough >= replayUntil) {
-            replaying = false;
-            break;
-          }
-          let page;
-          try {
-            page = await stream.replays.page(replayedThrough, filter);
-          } catch (error) {
-            // The database away for a moment (restarting): the replay waits for it rather than ending.
-            if (!isDatabaseUnavailable(error)) throw error;
-            await new Promise((resolve) => setTimeout(resolve, REPLAY_RETRY_MS));
-            continue;
-          }
-          replayedThrough = page.through;
-          replayed = [...page.events];
+  private index(event: StreamEvent): void {
+    const key = mergeKey(event);
+    if (key === undefined) return;
+    const earlier = this.waiting!.get(key);
+    if (earlier) this.merged!.add(earlier);
+    this.waiting!.set(key, event);
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.stop();
+    this.options.onEnd?.();
+    this.queue.length = 0;
+    this.waiting = undefined;
+    this.merged = undefined;
+    this.wake?.();
+  }
+
+  next(): Promise<IteratorResult<unknown>> {
+    return this.replaying && !this.finished ? this.replay() : this.live();
+  }
+
+  /** The outbox after the cursor, a page at a time, up to where the live stream began; then live. */
+  private async replay(): Promise<IteratorResult<unknown>> {
+    while (this.replaying && !this.finished) {
+      if (this.replayed.length === 0) {
+        if (this.replayedThrough >= this.replayUntil) {
+          this.replaying = false;
+          break;
+        }
+        let page;
+        try {
+          page = await this.stream.replays.page(this.replayedThrough, this.filter);
+        } catch (error) {
+          // The database away for a moment (restarting): the replay waits for it rather than ending.
+          if (!isDatabaseUnavailable(error)) throw error;
+          await new Promise((resolve) => setTimeout(resolve, REPLAY_RETRY_MS));
           continue;
         }
-        const event = replayed.shift();
-        if (event) {
-          last = event.seq;
-          if (event.root === undefined) continue;
-          return { done: false, value: event.root };
-        }
+        this.replayedThrough = page.through;
+        this.replayed = [...page.events];
+        continue;
       }
-      while (!finished) {
-        const event = queue.shift();
-        if (event) {
-          if (merged.delete(event)) continue;
+      const event = this.replayed.shift();
+      if (event) {
+        this.last = event.seq;
+        if (event.root === undefined) continue;
+        return { done: false, value: event.root };
+      }
+    }
+    return this.live();
+  }
+
+  /** The next queued event, or a promise of it (woken by the next event or the end). */
+  private live(): Promise<IteratorResult<unknown>> {
+    const now = this.take();
+    if (now) return Promise.resolve(now);
+    return new Promise((resolve) => {
+      // Woken by each event for this subscriber (and by the end): resolved with the first it may take.
+      this.wake = () => {
+        const next = this.take();
+        if (!next) return;
+        this.wake = undefined;
+        resolve(next);
+      };
+    });
+  }
+
+  /** The next event to give, the end, or undefined while there is none. */
+  private take(): IteratorResult<unknown> | undefined {
+    const { queue } = this;
+    while (!this.finished) {
+      const event = queue.shift();
+      if (event) {
+        if (this.merged?.delete(event)) continue;
+        if (queue.length === 0) {
+          // Caught up: nothing waits, so nothing to merge into.
+          this.waiting = undefined;
+          this.merged = undefined;
+        } else if (this.waiting) {
           const key = mergeKey(event);
-          if (key !== undefined && waiting.get(key) === event) waiting.delete(key);
-          if (event.seq <= last) continue;
-          last = event.seq;
-          return { done: false, value: event.root };
+          if (key !== undefined && this.waiting.get(key) === event) this.waiting.delete(key);
         }
-        if (overflowed) break;
-        await new Promise<void>((resolve) => { wake = resolve; });
-        wake = undefined;
+        if (event.seq <= this.last) continue;
+        this.last = event.seq;
+        return { done: false, value: event.root };
       }
-      finish();
-      return DONE;
-    },
-    async return() {
-      finish();
-      return DONE;
-    },
-    async throw(error: unknown) {
-      finish();
-      throw error;
-    },
-    [Symbol.asyncIterator]() {
-      return iterator;
-    },
-  };
-  return iterator;
+      if (this.overflowed) break;
+      return undefined;
+    }
+    this.finish();
+    return DONE;
+  }
+
+  async return(): Promise<IteratorResult<unknown>> {
+    this.finish();
+    return DONE;
+  }
+
+  async throw(error: unknown): Promise<IteratorResult<unknown>> {
+    this.finish();
+    throw error;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<unknown> {
+    return this;
+  }
 }

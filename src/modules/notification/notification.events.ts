@@ -1,19 +1,26 @@
-import { payloadValues, type EventType } from '../events/event-builder';
+import { findIn, payloadValues, type EventType } from '../events/event-builder';
+import type { OutboxEvent } from '../events/outbox.entity';
 import { Comment } from '../comment/comment.entity';
 import { Submission } from '../submission/submission.entity';
 import { Urge } from '../urge/urge.entity';
 import { Notice } from '../notice/notice.entity';
 import { Notification, type NotificationKind } from './notification.types';
 
+/** The rows of a payload key's values, read only when the page names some. */
+const some = <T>(rows: OutboxEvent[], key: string, read: (ids: string[]) => Promise<T[]>) => {
+  const ids = payloadValues<string>(rows, key);
+  return findIn(ids, () => read(ids));
+};
+
 /** A user's notification, with what it is about (a submission, a comment, an urge or a notice) loaded for the page. */
 export const notification: EventType = {
   type: 'Notification',
   async prepare(em, rows) {
     const [submissions, comments, urges, notices] = await Promise.all([
-      em.find(Submission, { id: { $in: payloadValues<string>(rows, 'submissionId') } }),
-      em.find(Comment, { id: { $in: payloadValues<string>(rows, 'commentId') } }),
-      em.find(Urge, { id: { $in: payloadValues<string>(rows, 'urgeId') } }),
-      em.find(Notice, { id: { $in: payloadValues<string>(rows, 'noticeId') } }),
+      some(rows, 'submissionId', (ids) => em.find(Submission, { id: { $in: ids } })),
+      some(rows, 'commentId', (ids) => em.find(Comment, { id: { $in: ids } })),
+      some(rows, 'urgeId', (ids) => em.find(Urge, { id: { $in: ids } })),
+      some(rows, 'noticeId', (ids) => em.find(Notice, { id: { $in: ids } })),
     ]);
     const submission = new Map(submissions.map((x) => [x.id, x]));
     const comment = new Map(comments.map((c) => [c.id, c]));

@@ -13,7 +13,7 @@ export class NotificationResolver {
       const ctx = context as Context;
       const user = requireUser(ctx);
       const after = (args as { after?: string | null }).after;
-      const from = after == null ? undefined : await checkCursor(ctx.services.em.fork(), after);
+      const from = after == null ? undefined : await checkCursor(ctx.services.events, after);
       return follow(ctx.services.events, { userId: user.id, types: ['Notification'] }, from, {
         maxQueued: ctx.config.wsMaxQueuedEvents,
         onOverflow: () => ctx.closeConnection?.(SLOW_CONSUMER_CLOSE, 'Too slow: events piled up; reconnect with your last cursor'),

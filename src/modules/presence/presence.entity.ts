@@ -5,7 +5,8 @@ import { Entity, Index, PrimaryKey, Property } from '@mikro-orm/core';
  * instance. Rows of an instance that died stop being fresh and drop out of the list.
  */
 @Entity({ tableName: 'board_watcher' })
-@Index({ properties: ['programmeId', 'regionCode'] })
+// A board's rows, and a person's on it (whether their first screen came or their last went): one index.
+@Index({ properties: ['programmeId', 'regionCode', 'userId'] })
 export class BoardWatcher {
   @PrimaryKey({ type: 'uuid' })
   id!: string;

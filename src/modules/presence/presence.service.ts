@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
-import { appendEvents } from '../events/outbox.service';
 import type { EventStream } from '../events/event-stream';
 import { Department } from '../department/department.entity';
 import type { User } from '../user/user.entity';
+import { wrap } from '@mikro-orm/core';
 import { BoardWatcher } from './presence.entity';
-import { PresenceChange, type Watcher } from './presence.types';
+import type { Watcher } from './presence.types';
+import { PresenceWriter, type WatcherRow } from './presence.writer';
 
 /** This process, among the instances. */
 export const INSTANCE = randomUUID();
@@ -24,44 +25,24 @@ export async function watchers(em: EntityManager, programmeId: number, regionCod
   return [...seen.values()];
 }
 
-/**
- * A presence event, only when a person's first screen on the board comes or their last goes: a
- * hundred meeting-room screens on one account make one event, not a hundred, and the event names
- * one person, not the whole list (which would cost every board the square of its watchers).
- */
-async function record(tx: EntityManager, clock: Clock, row: BoardWatcher, change: PresenceChange): Promise<string | undefined> {
-  // One board's presence at a time: two screens of one person arriving together make one event.
-  await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`presence:${row.programmeId}:${row.regionCode}`]);
-  const now = clock.now();
-  const others = await tx.count(BoardWatcher, { programmeId: row.programmeId, regionCode: row.regionCode, userId: row.userId, id: { $ne: row.id }, ...fresh(now) });
-  if (others > 0) return undefined;
-  const watching = (await watchers(tx, row.programmeId, row.regionCode, now)).length;
-  return appendEvents(tx, [{
-    type: 'PresenceChanged', programmeId: row.programmeId, regionCode: row.regionCode,
-    // No parent code: a county board's watchers are not the city board's news.
-    payload: { change, watcher: { username: row.username, department: row.department, since: row.since.toISOString() }, watching },
-  }], now);
-}
+/** Each event stream's writer of watcher rows (one per instance: presence.writer.ts). */
+const writers = new WeakMap<EventStream, PresenceWriter>();
 
-/** Someone starts watching a board. Returns how to leave it. */
+/**
+ * Someone starts watching a board: their row written (with the other arrivals of the moment) and,
+ * if it is their first screen on the board, a PresenceChanged (presence.writer.ts). Returns how to
+ * leave it. The subscription keeps only the row's plain values.
+ */
 export async function join(em: EntityManager, clock: Clock, stream: EventStream, user: User, programmeId: number, regionCode: string): Promise<() => Promise<void>> {
-  const department = user.department ? (await em.fork().findOne(Department, user.department.id))?.name : undefined;
-  const row = Object.assign(new BoardWatcher(), {
-    id: randomUUID(), instance: INSTANCE, programmeId, regionCode, userId: user.id, username: user.username, department, since: clock.now(), seenAt: clock.now(),
-  });
-  const joined = await em.fork().transactional(async (tx) => {
-    tx.persist(row);
-    await tx.flush();
-    return record(tx, clock, row, PresenceChange.JOINED);
-  });
-  stream.announce(joined);
-  return async () => {
-    const left = await em.fork().transactional(async (tx) => {
-      await tx.nativeDelete(BoardWatcher, { id: row.id });
-      return record(tx, clock, row, PresenceChange.LEFT);
-    });
-    stream.announce(left);
-  };
+  let writer = writers.get(stream);
+  if (!writer) writers.set(stream, (writer = new PresenceWriter(em, clock, stream, STALE_MS)));
+  const department = !user.department ? undefined
+    : wrap(user.department).isInitialized() ? user.department.name : (await em.fork().findOne(Department, user.department.id))?.name;
+  const now = clock.now();
+  const row: WatcherRow = { id: randomUUID(), instance: INSTANCE, programmeId, regionCode, userId: user.id, username: user.username, department, since: now, seenAt: now };
+  await writer.write(row, true);
+  const w = writer;
+  return () => w.write(row, false);
 }
 
 /** Keeps this instance's watcher rows fresh. */

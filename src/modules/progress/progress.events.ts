@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
 import type { NewEvent } from '../events/outbox.service';
-import { eventHeader, payloadValues, type EventType } from '../events/event-builder';
+import { eventHeader, findIn, payloadValues, type EventType } from '../events/event-builder';
 import { ProgressChanged } from '../board/board.types';
 import { Indicator } from '../indicator/indicator.entity';
 import { Region } from '../region/region.entity';
@@ -44,10 +44,11 @@ export const progressChanged: EventType = {
   type: 'ProgressChanged',
   async prepare(em, rows) {
     const snapshot = (row: (typeof rows)[number]) => row.payload.progress as ProgressSnapshot;
+    const targetIds = [...new Set(rows.map((r) => snapshot(r).targetId).filter((v): v is number => v != null))];
     const [indicators, regions, targets] = await Promise.all([
       em.find(Indicator, { id: { $in: payloadValues<number>(rows, 'indicatorId') } }, { populate: ['programme'] }),
       em.find(Region, { code: { $in: payloadValues<string>(rows, 'regionCode') } }),
-      em.find(Target, { id: { $in: [...new Set(rows.map((r) => snapshot(r).targetId).filter((v): v is number => v != null))] } }, { populate: ['indicator', 'region'] }),
+      findIn(targetIds, () => em.find(Target, { id: { $in: targetIds } }, { populate: ['indicator', 'region'] })),
     ]);
     const indicator = new Map(indicators.map((i) => [i.id, i]));
     const region = new Map(regions.map((r) => [r.code, r]));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Config } from '../../config';
 import { AuthSession, SessionKind, type BoardScope } from './session.entity';
-import { bearer, signToken, verifyToken } from './token';
+import { bearer, signToken, verifyToken, type VerifiedToken } from './token';
 import { User } from './user.entity';
 
 export interface Signed {
@@ -35,7 +35,15 @@ export async function authenticate(em: EntityManager, secret: string, header: un
   if (!token) return header === undefined || header === '' ? undefined : 'invalid';
   const claims = verifyToken(token, secret);
   if (!claims) return 'invalid';
-  const session = await em.fork().findOne(AuthSession, { id: claims.sessionId }, { populate: ['user.region', 'user.department'] });
+  const session = await em.fork().findOne(AuthSession, { id: claims.sessionId }, { populate: AUTH_POPULATE });
+  return judgeSession(session, claims);
+}
+
+/** What authenticating loads with the session: its user, their region and department. */
+export const AUTH_POPULATE = ['user.region', 'user.department'] as const;
+
+/** The session as read now, for the token's claims: valid, or 'invalid' (gone, another user's, revoked, expired, or a disabled account). */
+export function judgeSession(session: AuthSession | null, claims: VerifiedToken): Authenticated | 'invalid' {
   if (!session || session.user.id !== claims.userId || session.revokedAt || session.expiresAt <= new Date() || session.user.disabledAt) {
     return 'invalid';
   }

@@ -8,11 +8,15 @@ export interface TokenClaims {
   sub: string;
   /** The session's id: the token works while its session is neither expired nor revoked. */
   jti: string;
+  /** Expiry, in seconds since the epoch (jsonwebtoken's `expiresIn`). */
+  exp?: number;
 }
 
 export interface VerifiedToken {
   userId: number;
   sessionId: string;
+  /** When the token stops being valid, in ms since the epoch. */
+  expiresAt?: number;
 }
 
 /** The secret as a key object, made once (jsonwebtoken would otherwise make one per call). */
@@ -38,7 +42,7 @@ export function verifyToken(token: string, secret: string): VerifiedToken | unde
     const claims = jwt.verify(token, keyOf(secret), { algorithms: ['HS256'], issuer: ISSUER }) as TokenClaims;
     const userId = Number(claims.sub);
     if (!Number.isInteger(userId) || typeof claims.jti !== 'string' || !UUID.test(claims.jti)) return undefined;
-    return { userId, sessionId: claims.jti };
+    return { userId, sessionId: claims.jti, expiresAt: typeof claims.exp === 'number' ? claims.exp * 1000 : undefined };
   } catch {
     return undefined;
   }

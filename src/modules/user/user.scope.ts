@@ -4,8 +4,11 @@ import type { Region } from '../region/region.entity';
 import type { AuthSession } from './session.entity';
 import { Role, type User } from './user.entity';
 
+/** What the checks read of a region: a loaded entity, or the same columns read without one. */
+export type RegionRef = Pick<Region, 'code' | 'name' | 'path'>;
+
 /** Whether `region` lies in the user's region scope (its own subtree); no scope means the whole tree. */
-export function inScope(user: User, region: Pick<Region, 'path'>): boolean {
+export function inScope(user: User, region: RegionRef): boolean {
   return !user.region || region.path.startsWith(user.region.path);
 }
 
@@ -46,7 +49,7 @@ interface Caller {
 }
 
 /** Whether a screen token's boards cover the programme (if given) at the region. */
-function onBoards(session: AuthSession | undefined, region: Region | undefined, programme: string | undefined): boolean {
+function onBoards(session: AuthSession | undefined, region: RegionRef | undefined, programme: string | undefined): boolean {
   const boards = session?.boards;
   if (!boards) return true;
   return boards.some((b) => (programme === undefined || b.programme === programme)
@@ -58,14 +61,14 @@ function onBoards(session: AuthSession | undefined, region: Region | undefined, 
  * a region, of one programme if given: a region scope limits reads to that subtree, a screen token
  * to its boards. Region names and codes are public; figures are not.
  */
-export function mayRead(caller: Caller, region?: Region, programme?: string): boolean {
+export function mayRead(caller: Caller, region?: RegionRef, programme?: string): boolean {
   const { user, session } = caller;
   if (!user) return false;
   if (region && !inScope(user, region)) return false;
   return onBoards(session, region, programme);
 }
 
-export function assertMayRead(caller: Caller, region?: Region, programme?: string): void {
+export function assertMayRead(caller: Caller, region?: RegionRef, programme?: string): void {
   if (mayRead(caller, region, programme)) return;
   const where = region ? `${region.name} (${region.code})` : '';
   throw new ForbiddenError(caller.session?.boards
