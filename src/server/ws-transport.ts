@@ -7,8 +7,8 @@ import { StringPool } from './string-pool';
  * graphql-ws's server on a `ws` WebSocketServer, as graphql-ws's own `use/ws` does it, with what a
  * wall of thousands of screens needs besides: one keep-alive sweep for every socket (not a timer
  * and a pong listener per socket), and `sendFrame`, which writes a frame already serialised
- * (an event's payload is serialised once, for every socket that shares it). Equal messages and
- * long values in them are kept once (string-pool.ts).
+ * (an event's payload is serialised once, for every socket that shares it). Equal messages are
+ * kept once (string-pool.ts).
  */
 export interface Transport {
   dispose(): Promise<void>;
@@ -22,14 +22,11 @@ const alive = new WeakMap<WebSocket, boolean>();
 export function useTransport<P extends Record<string, unknown>, E extends { socket: WebSocket }>(
   options: ServerOptions<P, E>, wsServer: WebSocketServer, keepAliveMs: number, extra: (socket: WebSocket, request: IncomingMessage) => E,
 ): Transport {
-  // A subscription holds its message (and graphql-ws the values parsed from it) as long as it
-  // runs: the screens of a wall send the same text, kept once.
+  // A subscription holds its message as long as it runs: the screens of a wall send the same
+  // text, kept once. (No reviver for the values parsed from it: JSON.parse with a reviver recurses,
+  // and a message nested 100,000 levels would overflow the stack before the input guard sees it.)
   const messages = new StringPool();
-  const values = new StringPool();
-  const server = makeServer<P, E>({
-    jsonMessageReviver: (_key, value: unknown) => (typeof value === 'string' && value.length >= 64 ? values.intern(value) : value),
-    ...options,
-  });
+  const server = makeServer<P, E>(options);
   wsServer.options.handleProtocols = (protocols) => (protocols.has(PROTOCOL) ? PROTOCOL : false);
 
   const sweep = keepAliveMs > 0 && Number.isFinite(keepAliveMs) ? setInterval(() => {
