@@ -34,9 +34,8 @@ describe('the read cost', () => {
       expect(error.message).toMatch(/and 26 more progress fields/);
     });
     // The token's session and the tree's counts, at most: no roll-up, no history (the query run
-    // would send hundreds). The outbox's follower and the projector share the pool and may poll
-    // meanwhile: a few of theirs are counted too.
-    expect(statements).toBeLessThanOrEqual(12);
+    // would send hundreds).
+    expect(statements).toBeLessThanOrEqual(6);
   });
 
   it('refuses it over WebSocket too, as an error message on that operation', async () => {

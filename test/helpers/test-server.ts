@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { print, type GraphQLFormattedError } from 'graphql';
@@ -48,7 +49,7 @@ export interface TestServer {
   projected(): Promise<void>;
   /** For a fixture written in SQL around the services: appends the fact that the tree changed and waits for the projector's rebuild. */
   rebuildProjection(): Promise<void>;
-  /** Counts the SQL statements `work` sends (leaving out the messages-out loop's polling beside it). */
+  /** Counts the SQL statements the server sends answering the HTTP requests `work` makes (not its background loops). */
   countStatements(work: () => Promise<unknown>): Promise<number>;
   /** Drops every WebSocket client with this close code, as a restart would. */
   closeWebSockets(code: number, reason: string): void;
@@ -141,6 +142,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     connectionInitWaitTimeout: options.connectionInitWaitTimeout, logDestination: options.logDestination,
   }).catch(async (error: unknown) => { await orm.close(); await db.drop(); throw error; });
   const { services, events, server } = duban;
+  // Marks the work of every HTTP request (it runs in the context the request event starts), for countStatements.
+  const answering = new AsyncLocalStorage<true>();
+  server.httpServer.prependListener('request', () => answering.enterWith(true));
   const tokens = new Map<string, Promise<string>>();
 
   const post = async (body: string, token?: string) => {
@@ -208,9 +212,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     async countStatements(work) {
       const knex = orm.em.getConnection().getKnex();
       let statements = 0;
-      // Not the messages-out loop's own polling (delivery, delivery_cursor), which runs beside any request.
+      // Only what answering HTTP requests sends: not the background loops that share the pool
+      // (the projector, the outbox follower, the notices, the messages out), whose timers run beside any request.
       const onQuery = (q: { sql: string }) => {
-        if (/\bdelivery(_cursor)?\b/.test(q.sql)) return;
+        if (answering.getStore() !== true) return;
         statements += 1;
         if (process.env.DUBAN_LOG_SQL) console.log(q.sql.replace(/\s+/g, ' ').slice(0, 160));
       };
