@@ -21,8 +21,20 @@ export function dateInZone(instant: Date, timeZone: string): string {
   return format.format(instant);
 }
 
-/** How far the zone's wall clock is ahead of UTC at that instant, in ms. */
+/** The last offset read per zone, with the minute it holds for (offsets change on whole minutes). */
+const offsets = new Map<string, { minute: number; offset: number }>();
+
+/** How far the zone's wall clock is ahead of UTC at that instant, in ms (read once per zone and minute: a pinned clock asks at every `now()`). */
 export function zoneOffsetMs(instant: Date, timeZone: string): number {
+  const minute = Math.floor(instant.getTime() / 60_000);
+  const known = offsets.get(timeZone);
+  if (known?.minute === minute) return known.offset;
+  const offset = readZoneOffsetMs(instant, timeZone);
+  offsets.set(timeZone, { minute, offset });
+  return offset;
+}
+
+function readZoneOffsetMs(instant: Date, timeZone: string): number {
   let format = wallFormats.get(timeZone);
   if (!format) {
     format = new Intl.DateTimeFormat('en-US', {
@@ -43,6 +55,8 @@ export function createClock(options: { pinnedDay?: string; timeZone: string }): 
     return { now: () => new Date(), today: () => dateInZone(new Date(), timeZone), timeZone };
   }
   let last = 0;
+  const pinnedMidnight = Date.parse(`${pinnedDay}T00:00:00Z`);
+  const pinnedOffset = zoneOffsetMs(new Date(pinnedMidnight), timeZone);
   return {
     now() {
       // The pinned day at the current local time of day: instants move on, the date stays. When
@@ -51,8 +65,7 @@ export function createClock(options: { pinnedDay?: string; timeZone: string }): 
       const wall = new Date();
       const local = wall.getTime() + zoneOffsetMs(wall, timeZone);
       const msOfDay = ((local % 86_400_000) + 86_400_000) % 86_400_000;
-      const pinnedMidnight = Date.parse(`${pinnedDay}T00:00:00Z`);
-      last = Math.max(last, pinnedMidnight + msOfDay - zoneOffsetMs(new Date(pinnedMidnight), timeZone));
+      last = Math.max(last, pinnedMidnight + msOfDay - pinnedOffset);
       return new Date(last);
     },
     today: () => pinnedDay,

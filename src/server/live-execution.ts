@@ -73,58 +73,112 @@ interface Deps {
 
 const DONE: IteratorReturnResult<undefined> = { done: true, value: undefined };
 
+/** A source that gives its events without a promise each once live (follow.ts's Follower). */
+interface Pollable {
+  readonly isLive: boolean;
+  poll(ready: () => void): IteratorResult<unknown> | undefined;
+}
+
+function pollable(iterator: AsyncIterator<unknown>): Pollable | undefined {
+  return typeof (iterator as Partial<Pollable>).poll === 'function' ? iterator as unknown as Pollable : undefined;
+}
+
 /**
  * One subscription's events, each executed once for its group (SharedExecution) with a context of
  * its own per event (a fresh identity map, the connection's session as it stands now). On a
  * WebSocket the group's serialised bytes are written with this subscription's id (graphql-ws's
- * own message, without a JSON.stringify per socket); elsewhere the result is yielded. A class, and
- * promises chained rather than an async function: an idle subscription holds one promise.
+ * own message, without a JSON.stringify per socket) and the next event taken in the same turn:
+ * `next()` stays pending while the subscription runs, and an event costs a subscriber that keeps
+ * up no promise at all (the source is polled, the payload taken as executed, the frame written).
+ * Elsewhere (Server-Sent Events) each result is yielded. A class with its callbacks made once:
+ * an idle subscription holds one pending promise.
  */
 class SharedSubscription implements AsyncIterableIterator<ExecutionResult> {
+  private resolve: ((result: IteratorResult<ExecutionResult>) => void) | undefined;
+  private reject: ((error: unknown) => void) | undefined;
+  /** The event being taken, for `execute` (called, if at all, within `member.result`). */
+  private event: { cursor: string } | undefined;
+  private readonly source: Pollable | undefined;
+  private readonly resume = (): void => this.pump();
+  private readonly fail = (error: unknown): void => {
+    const reject = this.reject;
+    this.resolve = this.reject = undefined;
+    reject?.(error);
+  };
+  private readonly onStep = (step: IteratorResult<unknown>): void => { if (this.take(step)) this.pump(); };
+  private readonly onPayload = (payload: SharedPayload): void => { if (this.deliver(payload)) this.pump(); };
+  private readonly execute = (): Promise<SharedPayload> => {
+    const { socketSession } = this.args.contextValue as LiveContext;
+    return this.deps.executeShared({ ...this.args, rootValue: this.event, contextValue: createContext(this.deps.services, socketSession?.auth) }, this.metricsPayload);
+  };
+
   constructor(
     private readonly deps: Deps,
     private readonly args: ExecutionArgs,
     private readonly iterator: AsyncIterator<unknown>,
     private readonly member: SharedMember,
     private readonly metricsPayload: { operationName?: string | null; query: string },
-  ) {}
-
-  next(): Promise<IteratorResult<ExecutionResult>> {
-    return new Promise((resolve, reject) => this.pump(resolve, reject));
+  ) {
+    this.source = pollable(iterator);
   }
 
-  /**
-   * Takes events until one is to be yielded (or the end); on a WebSocket each is written and the
-   * next taken, within the same `next()`. Callbacks rather than a promise returned from each step:
-   * those would chain, one per event, for as long as the subscription runs.
-   */
-  private pump(resolve: (result: IteratorResult<ExecutionResult>) => void, reject: (error: unknown) => void): void {
-    this.iterator.next().then((step) => {
-      if (step.done) {
-        this.member.leave();
-        resolve(DONE);
-        return;
-      }
-      const event = step.value as { cursor: string };
-      const { socketSession, frames } = this.args.contextValue as LiveContext;
-      const execute = () => this.deps.executeShared(
-        { ...this.args, rootValue: event, contextValue: createContext(this.deps.services, socketSession?.auth) }, this.metricsPayload);
-      const deliver = (payload: SharedPayload) => {
-        this.deps.metrics?.eventFannedOut();
-        if (!frames) {
-          cursorOf.set(payload.result, event.cursor);
-          resolve({ done: false, value: payload.result });
+  next(): Promise<IteratorResult<ExecutionResult>> {
+    return new Promise((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+      this.pump();
+    });
+  }
+
+  /** Takes events until one is to be yielded, the end, or a wait (for the source, an execution, or a socket's backlog). */
+  private pump(): void {
+    try {
+      for (;;) {
+        if (!this.source?.isLive) {
+          this.iterator.next().then(this.onStep, this.fail);
           return;
         }
-        const held = frames(payload.bytes);
-        if (held) held.then(() => this.pump(resolve, reject), reject);
-        else this.pump(resolve, reject);
-      };
-      // Executed already for the group (every member after the first): taken as it is.
-      const payload = this.member.result(event.cursor, execute);
-      if ('bytes' in payload) deliver(payload);
-      else payload.then(deliver).catch(reject);
-    }, reject).catch(reject);
+        const step = this.source.poll(this.resume);
+        if (!step || !this.take(step)) return;
+      }
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** One step of the source: true to go on at once (its frame is written). */
+  private take(step: IteratorResult<unknown>): boolean {
+    if (step.done) {
+      this.member.leave();
+      this.settle(DONE);
+      return false;
+    }
+    this.event = step.value as { cursor: string };
+    // Executed already for the group (every member after the first): taken as it is.
+    const payload = this.member.result(this.event.cursor, this.execute);
+    if ('bytes' in payload) return this.deliver(payload);
+    payload.then(this.onPayload, this.fail);
+    return false;
+  }
+
+  private deliver(payload: SharedPayload): boolean {
+    this.deps.metrics?.eventFannedOut();
+    const { frames } = this.args.contextValue as LiveContext;
+    if (!frames) {
+      cursorOf.set(payload.result, this.event!.cursor);
+      this.settle({ done: false, value: payload.result });
+      return false;
+    }
+    const held = frames(payload.bytes);
+    if (!held) return true;
+    held.then(this.resume, this.fail);
+    return false;
+  }
+
+  private settle(result: IteratorResult<ExecutionResult>): void {
+    const resolve = this.resolve;
+    this.resolve = this.reject = undefined;
+    resolve?.(result);
   }
 
   async return(): Promise<IteratorResult<ExecutionResult>> {

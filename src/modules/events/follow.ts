@@ -62,6 +62,8 @@ class Follower implements AsyncIterableIterator<unknown> {
   private waiting: Map<string, StreamEvent> | undefined;
   private merged: Set<StreamEvent> | undefined;
   private wake: (() => void) | undefined;
+  /** A consumer taking events without a promise each (poll): called once when there may be one. */
+  private ready: (() => void) | undefined;
   private finished = false;
   private overflowed = false;
   private last: bigint;
@@ -100,6 +102,15 @@ class Follower implements AsyncIterableIterator<unknown> {
       }
       queue.push(event);
     }
+    this.signal();
+  }
+
+  private signal(): void {
+    const ready = this.ready;
+    if (ready) {
+      this.ready = undefined;
+      ready();
+    }
     this.wake?.();
   }
 
@@ -119,11 +130,27 @@ class Follower implements AsyncIterableIterator<unknown> {
     this.queue.length = 0;
     this.waiting = undefined;
     this.merged = undefined;
-    this.wake?.();
+    this.signal();
   }
 
   next(): Promise<IteratorResult<unknown>> {
     return this.replaying && !this.finished ? this.replay() : this.live();
+  }
+
+  /** True once any replay is over: from then on `poll` may be used instead of `next`. */
+  get isLive(): boolean {
+    return !this.replaying || this.finished;
+  }
+
+  /**
+   * `next()` without a promise, for a consumer that takes thousands of subscribers' events in one
+   * turn (the WebSocket fan-out): the next event or the end now, or undefined, and then `ready`
+   * is called once when there may be one. Only once live (`isLive`).
+   */
+  poll(ready: () => void): IteratorResult<unknown> | undefined {
+    const now = this.take();
+    if (!now) this.ready = ready;
+    return now;
   }
 
   /** The outbox after the cursor, a page at a time, up to where the live stream began; then live. */
