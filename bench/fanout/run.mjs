@@ -8,14 +8,15 @@
  *
  *   1. Duban (node dist/src/main.js, DUBAN_DEMO=on, NODE_ENV=production) on an embedded PostgreSQL,
  *      the subscribers on its WebSocket (graphql-transport-ws);
- *   2. the bare broadcast server, sending messages of the size of Duban's ProgressChanged;
+ *   2. the bare broadcast server, sending messages of the size of Duban's ProgressChanged, as many
+ *      per trigger as Duban sends per submission (two: the county's event, then the city's);
  *   3. at the N of BENCH_FANOUT_SSE_N ("1000"; "off": none), Duban again with the same subscription
  *      over Server-Sent Events (/graphql/stream, graphql-sse, one HTTP stream each).
  *
  * Per server and N: connect time (every subscription acknowledged, or every stream's response),
  * RSS per idle subscription, latency (below), receipts missing or repeated, and CPU per event and
  * per delivered message: (server CPU per event with the subscribers − without any) / messages
- * delivered per event (Duban: two per subscriber, the county's and the city's; bare: one).
+ * delivered per event (two per subscriber for both: Duban's county and city events, the bare server's two messages).
  *
  * Subscribers live in BENCH_FANOUT_CLIENTS (2) child processes (subscribers.mjs), connected
  * BENCH_FANOUT_BATCH (250) at a time; then a warm-up event (repeated every few seconds until every

@@ -109,7 +109,7 @@ function onBareMessage(sub, data, at) {
   const msg = JSON.parse(data);
   const seq = msg.payload.seq;
   sizes.county ??= data.length;
-  record(sub, seq, 'msg', at);
+  record(sub, seq, `msg${msg.payload.part ?? 0}`, at);
   sub.last = Math.max(sub.last, seq);
 }
 

@@ -134,7 +134,8 @@ export function createTargets({ url, jwtSecret, postmaster, profile, log, messag
     },
   };
   const bare = {
-    name: BARE, protocol: 'bare', parts: ['msg'],
+    // As many messages per trigger as a Duban subscriber receives per submission (the county's and the city's event).
+    name: BARE, protocol: 'bare', parts: ['msg0', 'msg1'],
     async start() {
       const server = await startServer({
         name: 'bare', cwd: ROOT, args: ['bench/fanout/broadcast-server.mjs'], ready: /Broadcast ready: (\S+)/,
@@ -143,7 +144,7 @@ export function createTargets({ url, jwtSecret, postmaster, profile, log, messag
       const http = server.url.replace(/^ws/, 'http').replace(/\/$/, '');
       this.trigger = async (seq) => {
         const sent = now();
-        const res = await fetch(`${http}/broadcast?seq=${seq}&bytes=${messageBytes()}`, { method: 'POST' });
+        const res = await fetch(`${http}/broadcast?seq=${seq}&bytes=${messageBytes()}&parts=${this.parts.length}`, { method: 'POST' });
         await res.text();
         if (res.status !== 202) throw new Error(`broadcast: HTTP ${res.status}`);
         return sent;
