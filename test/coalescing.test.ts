@@ -24,6 +24,8 @@ it('merges waiting ProgressChanged of one indicator and region into the latest; 
   await server.ok('mutation($input: SetTargetInput!) { setTarget(input: $input) { id } }',
     { input: { indicator: 'P3-16', region: '330302', comparator: 'GTE', value: 4, deadline: '2019-12-30' } }, admin);
   await until(() => board.payloads.some((p) => p.boardEvents.__typename === 'TargetChanged'), 'the first events');
+  // The projector done with those two writes, so that it appends nothing among the rows below.
+  await server.projected();
   const firstSeen = board.payloads.length;
 
   // 2,000 figures of 鹿城区's P3-01 at once, with a target change after every hundredth.
