@@ -1,7 +1,9 @@
 import { Client } from 'pg';
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
+import { openSocket } from './helpers/socket';
 import { codes, startTestServer, type TestServer } from './helpers/test-server';
+import { until } from './helpers/until';
 
 /**
  * What keeps one caller from holding the database: a statement timeout on every connection (a
@@ -101,6 +103,29 @@ describe('operations in flight', () => {
     } finally {
       await ws.dispose();
       await lock.release().catch(() => undefined);
+    }
+  });
+
+  it('lets a wall of screens on one account start its subscriptions at once: past the bound they wait for a slot, while its queries are refused', async () => {
+    const screen = await server.token('screen');
+    const BOARD = 'subscription { boardEvents(programme: "P3", region: "330300") { __typename ... on ProgressChanged { region { code } progress { actual } } } }';
+    // Each start writes its presence row: with that table held, the first two starts stay in flight.
+    const lock = await holdLock(server, 'lock table board_watcher in access exclusive mode');
+    const sockets = Array.from({ length: 6 }, () => openSocket(server.wsUrl, screen));
+    try {
+      await Promise.all(sockets.map((s) => s.connected));
+      const boards = sockets.map((s) => s.subscribe(BOARD));
+      // Both slots taken by the starts: a query of the same account is refused at once.
+      await until(async () => (await server.call('{ me { username } }', {}, screen)).code === 'RATE_LIMITED', 'the bound to be reached');
+      await lock.release();
+      await until(() => server.services.events.listenerCount >= 6, 'every board subscribed');
+      await server.ok(SUBMIT, { input: { indicator: 'P3-01', region: '330302', value: 41, asOf: '2019-06-30' } }, await server.token('lucheng'));
+      await until(() => boards.every((b) => b.payloads.some((p) => p.boardEvents.region?.code === '330300')), 'the figure on every board');
+      expect(boards.flatMap((b) => b.errors)).toEqual([]);
+      expect(sockets.map((s) => s.closedWith())).toEqual(sockets.map(() => undefined));
+    } finally {
+      await lock.release().catch(() => undefined);
+      await Promise.all(sockets.map((s) => s.dispose()));
     }
   });
 });

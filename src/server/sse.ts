@@ -70,7 +70,7 @@ export function sseHandler(schema: GraphQLSchema, services: Services, live: Live
       });
       return { schema, document, operationName: params.operationName, variableValues: variables, contextValue: contextValue as unknown as Record<string, unknown> };
     },
-    subscribe: options.inFlight ? options.inFlight.wrap((args) => live.subscribe(args)) : (args) => live.subscribe(args),
+    subscribe: options.inFlight ? options.inFlight.wrap((args) => live.subscribe(args), { waits: true }) : (args) => live.subscribe(args),
     onNext: (_ctx, req, result) => {
       const cursor = cursorOf.get(result as ExecutionResult);
       if (cursor) streams.get(req.raw as object)?.ids.push(cursor);

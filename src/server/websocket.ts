@@ -117,7 +117,7 @@ export function startWebSocketServer(httpServer: Server, schema: GraphQLSchema, 
       socketSession: ctx.extra.session,
       frames: (payload: Buffer) => sendFrame(ctx.extra.socket, id, payload),
     }),
-    subscribe: options.inFlight ? options.inFlight.wrap((args) => live.subscribe(args)) : (args) => live.subscribe(args),
+    subscribe: options.inFlight ? options.inFlight.wrap((args) => live.subscribe(args), { waits: true }) : (args) => live.subscribe(args),
     execute: options.inFlight ? options.inFlight.wrap(execute) : execute,
     onError: (_ctx, _id, payload, errors) => {
       const formatted = formatAll(errors);
