@@ -127,6 +127,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/** The HTTP request a statement is sent for (one store for every test server of the process: each store is a cost on every promise). */
+const answering = new AsyncLocalStorage<object>();
+
 /** A Duban server on port 0 over a database of its own, cloned from the run's migrated demo template. */
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const db = options.attachTo ? { ...options.attachTo.database, drop: async () => undefined } : await createTestDatabase();
@@ -142,9 +145,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     connectionInitWaitTimeout: options.connectionInitWaitTimeout, logDestination: options.logDestination,
   }).catch(async (error: unknown) => { await orm.close(); await db.drop(); throw error; });
   const { services, events, server } = duban;
-  // Marks the work of every HTTP request (it runs in the context the request event starts), for countStatements.
-  const answering = new AsyncLocalStorage<true>();
-  server.httpServer.prependListener('request', () => answering.enterWith(true));
+  // Marks the work of every HTTP request to this server (it runs in the context the request event starts), for countStatements.
+  const marker = {};
+  server.httpServer.prependListener('request', () => answering.enterWith(marker));
   const tokens = new Map<string, Promise<string>>();
 
   const post = async (body: string, token?: string) => {
@@ -215,7 +218,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       // Only what answering HTTP requests sends: not the background loops that share the pool
       // (the projector, the outbox follower, the notices, the messages out), whose timers run beside any request.
       const onQuery = (q: { sql: string }) => {
-        if (answering.getStore() !== true) return;
+        if (answering.getStore() !== marker) return;
         statements += 1;
         if (process.env.DUBAN_LOG_SQL) console.log(q.sql.replace(/\s+/g, ' ').slice(0, 160));
       };
