@@ -2,7 +2,7 @@ import { createSourceEventStream, execute, getOperationAST, print, type Document
 import { createContext } from './context';
 import type { Context, Services } from '../core/context';
 import type { Metrics } from './ops/metrics';
-import { authorizationKey, SharedExecution, type SharedMember, type SharedPayload } from './shared-execution';
+import { authorizationKey, SharedExecution, type Receiver, type SharedMember, type SharedPayload } from './shared-execution';
 import { SocketSessions, type Authenticate, type SocketSession } from './socket-sessions';
 
 /** The context of an operation on a live connection (a WebSocket or an event stream). */
@@ -93,20 +93,19 @@ function pollable(iterator: AsyncIterator<unknown>): Pollable | undefined {
  * Elsewhere (Server-Sent Events) each result is yielded. A class with its callbacks made once:
  * an idle subscription holds one pending promise.
  */
-class SharedSubscription implements AsyncIterableIterator<ExecutionResult> {
+class SharedSubscription implements AsyncIterableIterator<ExecutionResult>, Receiver {
   private resolve: ((result: IteratorResult<ExecutionResult>) => void) | undefined;
   private reject: ((error: unknown) => void) | undefined;
   /** The event being taken, for `execute` (called, if at all, within `member.result`). */
   private event: { cursor: string } | undefined;
   private readonly source: Pollable | undefined;
   private readonly resume = (): void => this.pump();
-  private readonly fail = (error: unknown): void => {
+  readonly fail = (error: unknown): void => {
     const reject = this.reject;
     this.resolve = this.reject = undefined;
     reject?.(error);
   };
   private readonly onStep = (step: IteratorResult<unknown>): void => { if (this.take(step)) this.pump(); };
-  private readonly onPayload = (payload: SharedPayload): void => { if (this.deliver(payload)) this.pump(); };
   private readonly execute = (): Promise<SharedPayload> => {
     const { socketSession } = this.args.contextValue as LiveContext;
     return this.deps.executeShared({ ...this.args, rootValue: this.event, contextValue: createContext(this.deps.services, socketSession?.auth) }, this.metricsPayload);
@@ -154,14 +153,18 @@ class SharedSubscription implements AsyncIterableIterator<ExecutionResult> {
       return false;
     }
     this.event = step.value as { cursor: string };
-    // Executed already for the group (every member after the first): taken as it is.
-    const payload = this.member.result(this.event.cursor, this.execute);
-    if ('bytes' in payload) return this.deliver(payload);
-    payload.then(this.onPayload, this.fail);
-    return false;
+    // Executed already for the group: taken as it is; else handed over (deliver) once it is.
+    const payload = this.member.result(this.event.cursor, this.execute, this);
+    return payload ? this.send(payload) : false;
   }
 
-  private deliver(payload: SharedPayload): boolean {
+  /** The group's payload, executed after this subscription took the event (Receiver). */
+  deliver(payload: SharedPayload): void {
+    if (this.send(payload)) this.pump();
+  }
+
+  /** Writes or yields a payload: true to go on at once. */
+  private send(payload: SharedPayload): boolean {
     this.deps.metrics?.eventFannedOut();
     const { frames } = this.args.contextValue as LiveContext;
     if (!frames) {

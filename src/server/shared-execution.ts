@@ -33,10 +33,17 @@ export interface SharedPayload {
   bytes: Buffer;
 }
 
+/** What a member is handed its payload by once executed (no promise per member). */
+export interface Receiver {
+  deliver(payload: SharedPayload): void;
+  fail(error: unknown): void;
+}
+
 interface Entry {
-  value: Promise<SharedPayload>;
-  /** The payload once executed: the group's other members take it without waiting on a promise. */
+  /** The payload once executed: the group's later members take it as it is. */
   ready?: SharedPayload;
+  /** Members that took it while it was being executed, handed it in one loop when it is. */
+  receivers?: Receiver[];
   /** Members that have not taken it yet; at 0 it goes. */
   pending: number;
   at: number;
@@ -52,8 +59,11 @@ interface Group {
 
 /** One subscriber's place in the shared execution. */
 export interface SharedMember {
-  /** The event's payload: executed once per group (selection × authorization), shared by its members; as it is once executed. */
-  result(cursor: string, execute: () => Promise<SharedPayload>): SharedPayload | Promise<SharedPayload>;
+  /**
+   * The event's payload, executed once per group (selection × authorization) and shared by its
+   * members: returned if executed already, else handed to `receiver` once it is (undefined now).
+   */
+  result(cursor: string, execute: () => Promise<SharedPayload>, receiver: Receiver): SharedPayload | undefined;
   leave(): void;
 }
 
@@ -74,7 +84,7 @@ export class SharedExecution {
   }
 
   /** A member's payload of `cursor` in group `key` (Member.result). */
-  take(key: string, cursor: string, execute: () => Promise<SharedPayload>): SharedPayload | Promise<SharedPayload> {
+  take(key: string, cursor: string, execute: () => Promise<SharedPayload>, receiver: Receiver): SharedPayload | undefined {
     const group = this.groups.get(key)!;
     const at = Date.now();
     for (const [c, e] of group.results) {
@@ -84,12 +94,21 @@ export class SharedExecution {
     let entry = group.results.get(cursor);
     if (!entry) {
       this.onExecuted?.();
-      const made: Entry = { value: execute(), pending: group.members, at };
-      made.value.then((payload) => { made.ready = payload; }, () => undefined);
+      const made: Entry = { pending: group.members, at, receivers: [] };
+      execute().then((payload) => {
+        made.ready = payload;
+        handAll(made, (r) => r.deliver(payload));
+      }, (error: unknown) => {
+        // Not kept: a member that comes later executes again.
+        if (group.results.get(cursor) === made) group.results.delete(cursor);
+        handAll(made, (r) => r.fail(error));
+      });
       group.results.set(cursor, (entry = made));
     }
     if (--entry.pending <= 0) group.results.delete(cursor);
-    return entry.ready ?? entry.value;
+    if (entry.ready) return entry.ready;
+    entry.receivers!.push(receiver);
+    return undefined;
   }
 
   /** Groups and kept payloads, for tests and metrics. */
@@ -129,8 +148,11 @@ class Member implements SharedMember {
     this.key = owner.enter(`${selectionId}|${this.auth}`);
   }
 
-  result(cursor: string, execute: () => Promise<SharedPayload>): SharedPayload | Promise<SharedPayload> {
-    if (this.left) return execute();
+  result(cursor: string, execute: () => Promise<SharedPayload>, receiver: Receiver): SharedPayload | undefined {
+    if (this.left) {
+      execute().then((payload) => receiver.deliver(payload), (error: unknown) => receiver.fail(error));
+      return undefined;
+    }
     const auth = this.authorization();
     if (auth !== this.auth) {
       const now = `${this.selectionId}|${auth}`;
@@ -140,12 +162,25 @@ class Member implements SharedMember {
         this.key = this.owner.enter(now);
       }
     }
-    return this.owner.take(this.key, cursor, execute);
+    return this.owner.take(this.key, cursor, execute, receiver);
   }
 
   leave(): void {
     if (this.left) return;
     this.left = true;
     this.owner.exit(this.key);
+  }
+}
+
+/** Hands an executed entry to the members that waited for it, each apart: one that throws stops no other. */
+function handAll(entry: Entry, hand: (receiver: Receiver) => void): void {
+  const receivers = entry.receivers ?? [];
+  entry.receivers = undefined;
+  for (const receiver of receivers) {
+    try {
+      hand(receiver);
+    } catch (error) {
+      console.error('live event:', error);
+    }
   }
 }
