@@ -84,7 +84,12 @@ export interface Limits {
 
 /** How messages go out to the channels. */
 export interface DeliveryConfig {
-  /** How often the outbox and the queue are read without a wake-up, in ms. */
+  /**
+   * The safety poll, in ms: how often the outbox cursor and the delivery queue are read without a
+   * cue, for deliveries another instance made or put back and did not send. Otherwise the outbox is
+   * read when events are announced, and the queue when deliveries are made or a retry falls due; an
+   * idle instance reads neither.
+   */
   pollMs: number;
   /** One attempt's time limit, in ms. */
   timeoutMs: number;
@@ -203,7 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     eventRetentionHours: integer('DUBAN_EVENT_RETENTION_HOURS', env.DUBAN_EVENT_RETENTION_HOURS, 72, 1, 24 * 365),
     eventPollMs: integer('DUBAN_EVENT_POLL_MS', env.DUBAN_EVENT_POLL_MS, 1000, 50, 60_000),
     delivery: {
-      pollMs: integer('DUBAN_DELIVERY_POLL_MS', env.DUBAN_DELIVERY_POLL_MS, 1000, 20, 60_000),
+      pollMs: integer('DUBAN_DELIVERY_POLL_MS', env.DUBAN_DELIVERY_POLL_MS, 30_000, 20, 600_000),
       timeoutMs: integer('DUBAN_DELIVERY_TIMEOUT_MS', env.DUBAN_DELIVERY_TIMEOUT_MS, 10_000, 100, 120_000),
       maxAttempts: integer('DUBAN_DELIVERY_MAX_ATTEMPTS', env.DUBAN_DELIVERY_MAX_ATTEMPTS, 8, 1, 100),
       backoffMs: integer('DUBAN_DELIVERY_BACKOFF_MS', env.DUBAN_DELIVERY_BACKOFF_MS, 5000, 10, 3_600_000),

@@ -64,9 +64,10 @@ export async function startDuban(config: Config, options: DubanOptions = {}): Pr
       port: options.port ?? config.port, host: options.host ?? config.host,
       connectionInitWaitTimeout: options.connectionInitWaitTimeout, logDestination: options.logDestination,
     });
-    // Messages out: the outbox turned into deliveries to the channels, and sent.
-    const delivery = new DeliveryLoop(orm.em, { ...config.delivery, perChannel: 2 });
-    const stopPoking = events.stream.onPoke(() => delivery.poke());
+    // Messages out: the outbox turned into deliveries to the channels, and sent. The stream's pokes
+    // and head say when the outbox has grown, so that an idle instance reads nothing for it.
+    const delivery = new DeliveryLoop(orm.em, { ...config.delivery, perChannel: 2 }, () => events.stream.head);
+    const stopPoking = events.stream.onPoke((seq) => delivery.poke(seq));
     delivery.start();
     return {
       url: server.url, wsUrl: server.wsUrl, sseUrl: server.sseUrl, orm, services, events, notices, server, database, demoLoaded,

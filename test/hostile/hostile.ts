@@ -38,18 +38,22 @@ export type Snapshot = Record<string, { rows: number; md5: string }>;
 /**
  * Every application table (whatever the migrations made): its row count and an md5 of its rows in
  * primary-key order. Sign-in attempts are left out: a failed sign-in is recorded by design (to
- * throttle guessing); the login rows check what they record. So is the messages-out follower's
- * cursor (delivery_cursor), which follows the outbox by itself.
+ * throttle guessing); the login rows check what they record. The messages-out cursor
+ * (delivery_cursor) is in: it moves only after events are appended, and is taken once it has
+ * followed those there are (an earlier valid write's may still be on their way).
  */
 export async function snapshot(): Promise<Snapshot> {
   const conn = hostile.server.orm.em.getConnection();
+  await until(async () => (await conn.execute<{ caught: boolean }[]>(
+    'select exists (select 1 from delivery_cursor c, outbox_sequence s where c.id and s.id and c.seq >= s.last_seq) as caught'))[0].caught,
+  'the delivery follower to reach the outbox end');
   const tables = await conn.execute<{ table_name: string; pk: string | null }[]>(`
     select t.table_name,
            (select string_agg(quote_ident(a.attname), ', ' order by array_position(i.indkey, a.attnum))
               from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any(i.indkey)
              where i.indrelid = (quote_ident(t.table_schema) || '.' || quote_ident(t.table_name))::regclass and i.indisprimary) as pk
       from information_schema.tables t
-     where t.table_schema = 'public' and t.table_type = 'BASE TABLE' and t.table_name not in ('mikro_orm_migrations', 'login_attempt', 'delivery_cursor')
+     where t.table_schema = 'public' and t.table_type = 'BASE TABLE' and t.table_name not in ('mikro_orm_migrations', 'login_attempt')
      order by t.table_name`);
   const parts = tables.map(({ table_name: name, pk }) =>
     `select '${name}' as name, count(*)::int as rows, md5(coalesce(string_agg(x::text, '|' order by ${pk ? pk.split(', ').map((c) => `x.${c}`).join(', ') : 'x::text'}), '')) as md5 from "${name}" x`);

@@ -29,6 +29,16 @@ interface ChannelRow {
   from_seq: string;
 }
 
+/** What one read of the outbox did. */
+export interface Followed {
+  /** Deliveries made. */
+  made: number;
+  /** The cursor after it: every event through this sequence has its deliveries. */
+  through: bigint;
+  /** The page was full: there is more past `through`. */
+  more: boolean;
+}
+
 /** A message made of one event: its kind, title, markdown text and what a webhook gets as payload (ids as the API shows them). */
 export interface Message {
   event: ChannelEvent;
@@ -115,18 +125,19 @@ async function messagesOf(tx: EntityManager, rows: EventRow[]): Promise<Map<stri
  * the cursor, for each channel whose filters they pass, a delivery (the unique channel × seq makes it
  * idempotent), and the cursor moved, in one transaction that holds the cursor's row (instances take
  * turns). An event of a write that rolled back was never in the outbox: it sends nothing.
- * Returns the number of deliveries made, or -1 when the outbox has no more past the cursor.
+ * Returns what it made and where the cursor is now (the sender keeps it, to read again only once the
+ * outbox has grown past it).
  */
-export async function followOutbox(em: EntityManager, pageSize = 500): Promise<number> {
-  // Nothing new (the usual poll): no transaction, no row lock.
-  const [seen] = await em.fork().execute<{ behind: boolean }[]>(
-    'select c.seq < s.last_seq as behind from outbox_sequence s left join delivery_cursor c on c.id where s.id');
-  if (seen && seen.behind === false) return -1;
+export async function followOutbox(em: EntityManager, pageSize = 500): Promise<Followed> {
+  // Nothing new (another instance followed it first): no transaction, no row lock.
+  const [seen] = await em.fork().execute<{ cursor: string | null; last: string }[]>(
+    'select c.seq::text as cursor, s.last_seq::text as last from outbox_sequence s left join delivery_cursor c on c.id where s.id');
+  if (seen?.cursor != null && BigInt(seen.cursor) >= BigInt(seen.last)) return { made: 0, through: BigInt(seen.cursor), more: false };
   return em.fork().transactional(async (tx) => {
     await tx.execute(`insert into delivery_cursor (id, seq) select true, last_seq from outbox_sequence where id on conflict (id) do nothing`);
     const [{ seq: cursor, last_seq: upper }] = await tx.execute<{ seq: string; last_seq: string }[]>(
       'select c.seq, s.last_seq from delivery_cursor c, outbox_sequence s where c.id and s.id for update of c');
-    if (BigInt(cursor) >= BigInt(upper)) return -1;
+    if (BigInt(cursor) >= BigInt(upper)) return { made: 0, through: BigInt(cursor), more: false };
     const rows = await tx.execute<EventRow[]>(`
       select seq::text, type, programme_id, region_code, payload from outbox_event
       where seq > ? and seq <= ? and type = any(?::text[]) order by seq limit ?`, [cursor, upper, `{${CARRIED.join(',')}}`, pageSize]);
@@ -163,6 +174,6 @@ export async function followOutbox(em: EntityManager, pageSize = 500): Promise<n
       }
     }
     await tx.execute('update delivery_cursor set seq = ? where id', [through]);
-    return made;
+    return { made, through: BigInt(through), more: BigInt(through) < BigInt(upper) };
   });
 }
