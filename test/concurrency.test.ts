@@ -15,7 +15,10 @@ const EACH = 50;
 const INDICATOR = 'P3-05'; // 老年人助餐点: a count, reported township by township, summed up the tree
 
 let server: TestServer;
-beforeAll(async () => { server = await startTestServer({ poolMax: 20 }); });
+// 100 writers on 20 connections contend for the outbox's sequence row; on a loaded machine a
+// statement can wait on it past the default 15 s, which would test the machine, not the roll-ups
+// (the statement timeout itself is tested in overload.test.ts).
+beforeAll(async () => { server = await startTestServer({ poolMax: 20, env: { DUBAN_STATEMENT_TIMEOUT_MS: '120000' } }); });
 afterAll(() => server.close());
 
 const SUBMIT = `mutation($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id value } } }`;
