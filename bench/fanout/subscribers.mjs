@@ -36,13 +36,15 @@ let cpuAtMark = process.cpuUsage();
 
 /**
  * @typedef {{ ws: WebSocket; open: boolean; acked: boolean; subscribed: boolean; closed: boolean;
- *   lastCounty: number; last: number; got: Map<string, number> }} Sub
+ *   lastCounty: number; last: number; got: Map<string, number>; firstAt?: Map<string, number> }} Sub
  */
 
 function record(sub, item, part, at, event) {
   const key = `${item}|${part}`;
   if (event && !meta.has(key)) meta.set(key, { at: event.at, cursor: event.cursor });
   sub.got.set(key, (sub.got.get(key) ?? 0) + 1);
+  sub.firstAt ??= new Map();
+  if (!sub.firstAt.has(key)) sub.firstAt.set(key, at);
   let list = times.get(key);
   if (!list) times.set(key, (list = []));
   list.push(at);
@@ -271,6 +273,28 @@ const commands = {
       }
     }
     return out;
+  },
+
+  /**
+   * What a board shows rather than what it was sent: per item of `items` (values, ascending as
+   * submitted), the time each socket first received `part` with that value or a later one. A board
+   * shows states, so a figure merged into a later one (one event per page of facts, or coalesced
+   * for a subscriber behind) reached the board when the later one did; `missing` counts the sockets
+   * that never showed it or anything newer.
+   */
+  freshness({ items, part }) {
+    const sorted = [...items].sort((a, b) => a - b);
+    const out = sorted.map((item) => ({ item, missing: 0, times: [] }));
+    for (const s of sockets) {
+      let best = Infinity;
+      for (let i = sorted.length - 1; i >= 0; i--) {
+        const at = s.firstAt?.get(`${sorted[i]}|${part}`);
+        if (at !== undefined && at < best) best = at;
+        if (best === Infinity) out[i].missing++;
+        else out[i].times.push(best);
+      }
+    }
+    return out.map((o) => ({ ...o, times: Float64Array.from(o.times) }));
   },
 
   /** Closes every socket (terminate: no closing handshake to wait for). */

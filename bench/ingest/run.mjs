@@ -7,7 +7,9 @@
  *      Duban; submitFigure (P3-01 at 330302, as lucheng, over HTTP) at each rate of
  *      BENCH_INGEST_RATES (a second) for BENCH_INGEST_STEP seconds, open loop (sent on schedule
  *      whatever the answers). Per step: p50/p99 of the HTTP answer, p99 of delivery (send to the
- *      330300 event at every subscriber), missing. In the same run, the raw baseline: the same rows
+ *      first 330300 event at each subscriber that carries that figure or a later one: a board
+ *      shows states, and figures of one page of facts, or waiting for a subscriber behind, are
+ *      merged into the latest), missing (a board that never showed it or anything newer). In the same run, the raw baseline: the same rows
  *      INSERTed through `pg` (a pool of 10) at the same rates. The sustained rate is the highest
  *      step whose p99 is under 100 ms.
  *   2. Two instances: a second Duban on the same database (Redis bus if REDIS_URL or
@@ -151,7 +153,8 @@ async function dubanStep({ servers, clients, token, rate, seconds, nextValue, pi
   const values = [...sentAt.keys()];
   const drained = await waitReached(clients, values[values.length - 1], 30_000);
   const cpu = meters.map((m) => m.stop());
-  const collected = (await Promise.all(clients.map((c) => c.call('collect', { items: values, parts: ['330300'] })))).flat();
+  // Per submission, when each board first showed its figure or a later one (the city's event).
+  const collected = (await Promise.all(clients.map((c) => c.call('freshness', { items: values, part: '330300' })))).flat();
   const delivery = [];
   let missing = 0;
   for (const entry of collected) {

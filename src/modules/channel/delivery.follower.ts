@@ -129,14 +129,22 @@ async function messagesOf(tx: EntityManager, rows: EventRow[]): Promise<Map<stri
  * outbox has grown past it).
  */
 export async function followOutbox(em: EntityManager, pageSize = 500): Promise<Followed> {
-  // Nothing new (another instance followed it first): no transaction, no row lock.
-  const [seen] = await em.fork().execute<{ cursor: string | null; last: string }[]>(
-    'select c.seq::text as cursor, s.last_seq::text as last from outbox_sequence s left join delivery_cursor c on c.id where s.id');
+  // Nothing new (another instance followed it first), or no channel to deliver to: no transaction, no row lock.
+  const [seen] = await em.fork().execute<{ cursor: string | null; last: string; channels: boolean }[]>(`
+    select c.seq::text as cursor, s.last_seq::text as last, exists (select 1 from channel) as channels
+    from outbox_sequence s left join delivery_cursor c on c.id where s.id`);
   if (seen?.cursor != null && BigInt(seen.cursor) >= BigInt(seen.last)) return { made: 0, through: BigInt(seen.cursor), more: false };
+  // No channel: nothing to make, and the stored cursor stays (a channel created later starts past
+  // its own from_seq, where the cursor then jumps).
+  if (seen && !seen.channels) return { made: 0, through: BigInt(seen.last), more: false };
   return em.fork().transactional(async (tx) => {
-    await tx.execute(`insert into delivery_cursor (id, seq) select true, last_seq from outbox_sequence where id on conflict (id) do nothing`);
-    const [{ seq: cursor, last_seq: upper }] = await tx.execute<{ seq: string; last_seq: string }[]>(
-      'select c.seq, s.last_seq from delivery_cursor c, outbox_sequence s where c.id and s.id for update of c');
+    // The first follow with a channel starts where the oldest channel starts (none takes an event before it).
+    await tx.execute(`insert into delivery_cursor (id, seq)
+      select true, coalesce((select min(from_seq) from channel), last_seq) from outbox_sequence where id on conflict (id) do nothing`);
+    // From the cursor, or from the oldest channel's start if later (no channel takes an event before it).
+    const [{ seq: cursor, last_seq: upper }] = await tx.execute<{ seq: string; last_seq: string }[]>(`
+      select greatest(c.seq, (select coalesce(min(from_seq), 0) from channel))::text as seq, s.last_seq::text as last_seq
+      from delivery_cursor c, outbox_sequence s where c.id and s.id for update of c`);
     if (BigInt(cursor) >= BigInt(upper)) return { made: 0, through: BigInt(cursor), more: false };
     const rows = await tx.execute<EventRow[]>(`
       select seq::text, type, programme_id, region_code, payload from outbox_event

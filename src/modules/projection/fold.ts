@@ -18,6 +18,12 @@ export interface FoldResult {
   folded: number;
   /** The last sequence of the ProgressChanged events appended, to announce. */
   appended?: string;
+  /**
+   * With nothing to fold: the outbox's last sequence as the same statement saw it. Every event up
+   * to it was committed (sequences are given under the sequence row's lock, held to commit), so
+   * no fact up to it is left: an announcement up to it is no news to the projector.
+   */
+  noFactsThrough?: string;
 }
 
 /** What a page of facts moves. */
@@ -121,10 +127,15 @@ export async function foldPage(em: EntityManager, clock: Clock, pageSize: number
     const [state] = await tx.execute<{ last_folded: string; rebuild: boolean }[]>(
       'select last_folded, rebuild from projection_state where id for update');
     if (!state) return { folded: 0 };
-    const facts = await tx.execute<FactRow[]>(`
-      select seq, type, programme_id, payload from outbox_event
-      where seq > ? and type = any(?::text[]) order by seq limit ?`, [state.last_folded, pgArray(FOLDED_TYPES), pageSize]);
-    if (facts.length === 0 && !state.rebuild) return { folded: 0 };
+    // The facts and the outbox's head in one statement: one snapshot for both.
+    const read = await tx.execute<(FactRow & { head: string })[]>(`
+      select s.last_seq::text as head, f.seq, f.type, f.programme_id, f.payload
+      from outbox_sequence s left join lateral (
+        select seq, type, programme_id, payload from outbox_event
+        where seq > ? and type = any(?::text[]) order by seq limit ?) f on true
+      where s.id`, [state.last_folded, pgArray(FOLDED_TYPES), pageSize]);
+    const facts = read.filter((row) => row.seq != null);
+    if (facts.length === 0 && !state.rebuild) return { folded: 0, noFactsThrough: read[0]?.head };
     const moved = await apply(tx, await movesOf(tx, facts), state.rebuild);
     const through = facts.at(-1)?.seq ?? state.last_folded;
     await tx.execute('update projection_state set last_folded = ?, rebuild = false where id', [through]);
