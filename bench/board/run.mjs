@@ -93,7 +93,7 @@ function cannon(target, options) {
  */
 async function measure(target, postmaster) {
   let warm = (await cannon(target, { duration: settings.warmupSeconds })).requests.total;
-  if (warm < settings.warmupMinRequests) warm += (await cannon(target, { amount: settings.warmupMinRequests - warm })).requests.total;
+  if (warm < settings.warmupMinRequests) warm += (await cannon(target, { amount: Math.max(settings.connections, settings.warmupMinRequests - warm) })).requests.total;
   const meter = startCpuMeter({ server: target.pid, postmaster });
   const r = await cannon(target, { duration: settings.durationSeconds });
   const cpu = meter.stop();
@@ -177,7 +177,9 @@ async function main() {
         name: 'duban', cwd: ROOT, args: ['dist/src/main.js'], ready: /API \(HTTP\):\s+(\S+)/,
         env: { ...common, DATABASE_URL: url, JWT_SECRET: randomBytes(24).toString('hex'), PORT: String(await freePort()), HOST: '127.0.0.1', DUBAN_DEMO: 'on', DUBAN_TIME_ZONE: TIME_ZONE,
           // The figures cache is on by default; DUBAN_FIGURES_CACHE_ENTRIES=0 measures every board computed anew.
-          DUBAN_FIGURES_CACHE_ENTRIES: process.env.DUBAN_FIGURES_CACHE_ENTRIES ?? '500' },
+          DUBAN_FIGURES_CACHE_ENTRIES: process.env.DUBAN_FIGURES_CACHE_ENTRIES ?? '500',
+          // One account for every connection of the load generator: its operations in flight are not the bound measured here.
+          DUBAN_MAX_IN_FLIGHT_PER_USER: '10000' },
       }),
       startServer({
         name: 'postgraphile', cwd: ROOT, args: ['bench/board/postgraphile-server.mjs'], ready: /PostGraphile ready: (\S+)/,
