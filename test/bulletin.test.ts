@@ -53,6 +53,11 @@ describe('GET /export/bulletin.docx', () => {
     const text = await paragraphs(await download('programme=P3&region=330300&asOf=2019-06-30', admin));
     expect(text[0]).toBe('温州市幸福养老“彩”夕阳工程推进情况通报');
     expect(text[1]).toBe('（截至2019年6月30日）');
+    // The opening counts add up: the indicators with a target judged, the others (figures without one) apart.
+    const [, total, judged, ...groups] = /共(\d+)项指标，其中有目标任务的(\d+)项：已完成(\d+)项，按进度推进(\d+)项，滞后(\d+)项/.exec(text[2])!.map(Number);
+    expect(total).toBe(20);
+    expect(groups.reduce((a, b) => a + b, 0)).toBe(judged);
+    expect(judged).toBeLessThan(total);
     const sentence = (name: string) => text.find((p) => p.startsWith(`全市${name}`))!;
     expect(sentence(p301.name)).toContain('目标任务70家，已完成25家，完成目标值的36%，滞后于序时进度');
     expect(sentence(p301.name)).toContain('须于2019年10月31日前完成');

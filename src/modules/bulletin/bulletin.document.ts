@@ -154,7 +154,7 @@ export async function bulletinDocument(bulletin: Bulletin): Promise<Buffer> {
     new Paragraph({ alignment: AlignmentType.CENTER, spacing: { after: 200, line: 700, lineRule: LineRuleType.EXACT }, children: [run(title, 'title', { size: SIZE.title, bold: true })] }),
     new Paragraph({ alignment: AlignmentType.CENTER, spacing: { after: 300, ...LINE }, children: [run(`（截至${chineseDate(bulletin.asOf)}）`, 'subheading')] }),
     para(`截至${chineseDate(bulletin.asOf)}，${wholeOf(region)}${single ? bulletin.programmes[0].programme.name : `${bulletin.programmes.length}项重点工程`}共${all.length}项指标，`
-      + `其中已完成${by.DONE}项，按进度推进${by.ON_SCHEDULE}项，滞后${by.BEHIND}项。现将有关情况通报如下：`),
+      + `其中有目标任务的${by.DONE + by.ON_SCHEDULE + by.BEHIND}项：已完成${by.DONE}项，按进度推进${by.ON_SCHEDULE}项，滞后${by.BEHIND}项。现将有关情况通报如下：`),
     ...bulletin.programmes.flatMap((p, i) => programmeSection(p, i + 1, single, bulletin.asOf)),
   ];
   const document = new Document({
