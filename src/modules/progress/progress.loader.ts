@@ -86,6 +86,17 @@ function groupBy<T>(rows: T[], key: (row: T) => string): Map<string, T[]> {
 }
 
 /**
+ * Runs the reads at once on the pool, or one after another inside a transaction: they would share
+ * its one connection, where pg queues them (and pg 9 will refuse a query sent while one runs).
+ */
+async function together<T extends readonly (() => Promise<unknown>)[]>(em: EntityManager, reads: T): Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
+  if (!em.isInTransaction()) return Promise.all(reads.map((read) => read())) as never;
+  const out: unknown[] = [];
+  for (const read of reads) out.push(await read());
+  return out as never;
+}
+
+/**
  * The progress engine's loaders, per request. However many keys a tick asks for, a batch costs a
  * fixed number of statements (indicators, regions, targets, which pairs have targets below, and one
  * roll-up per day asked); a region judged by its children ("n of m met") asks for them in one more
@@ -124,15 +135,15 @@ export function createProgressLoaders(em: EntityManager, clock: Clock, regions: 
   const progress: DataLoader<ProgressKey, Progress, string> = new DataLoader(async (keys) => {
     const indicatorIds = [...new Set(keys.map((k) => k.indicatorId))];
     const regionCodes = [...new Set(keys.map((k) => k.regionCode))];
-    const [indicators, regionRows, targets, judgedBelow] = await Promise.all([
-      indicatorsById(indicatorIds),
-      regions.byCode.loadMany(regionCodes),
-      em.find(Target, { indicator: { id: { $in: indicatorIds } }, region: { code: { $in: regionCodes } } }),
+    const [indicators, regionRows, targets, judgedBelow] = await together(em, [
+      () => indicatorsById(indicatorIds),
+      () => regions.byCode.loadMany(regionCodes),
+      () => em.find(Target, { indicator: { id: { $in: indicatorIds } }, region: { code: { $in: regionCodes } } }),
       // Which indicator × region pairs have targets on the regions one level down.
-      em.execute<{ pair: string }[]>(
+      () => em.execute<{ pair: string }[]>(
         `select distinct t.indicator_id || '|' || r.parent_code as pair from target t join region r on r.code = t.region_code
          where t.indicator_id = any(?::int[]) and r.parent_code = any(?::text[])`, [pgArray(indicatorIds), pgArray(regionCodes)]),
-    ]);
+    ] as const);
     const regionByCode = new Map(regionRows.filter((r): r is Region => r instanceof Region).map((r) => [r.code, r]));
     const withTargetsBelow = new Set(judgedBelow.map((r) => r.pair));
     const figures = new Map<string, Awaited<ReturnType<typeof rollUp>>>();
