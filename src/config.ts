@@ -99,6 +99,8 @@ export interface DeliveryConfig {
   backoffMs: number;
   /** Attempts in flight at once, per instance. */
   concurrency: number;
+  /** Days a sent or failed delivery is kept (for `deliveries`), then deleted; pending ones stay. */
+  retentionDays: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -213,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
       maxAttempts: integer('DUBAN_DELIVERY_MAX_ATTEMPTS', env.DUBAN_DELIVERY_MAX_ATTEMPTS, 8, 1, 100),
       backoffMs: integer('DUBAN_DELIVERY_BACKOFF_MS', env.DUBAN_DELIVERY_BACKOFF_MS, 5000, 10, 3_600_000),
       concurrency: integer('DUBAN_DELIVERY_CONCURRENCY', env.DUBAN_DELIVERY_CONCURRENCY, 8, 1, 256),
+      retentionDays: integer('DUBAN_DELIVERY_RETENTION_DAYS', env.DUBAN_DELIVERY_RETENTION_DAYS, 30, 1, 3650),
     },
     wsMaxSubscriptions: integer('DUBAN_WS_MAX_SUBSCRIPTIONS', env.DUBAN_WS_MAX_SUBSCRIPTIONS, 20, 1, 1000),
     wsMaxQueuedEvents: integer('DUBAN_WS_MAX_QUEUED_EVENTS', env.DUBAN_WS_MAX_QUEUED_EVENTS, 10_000, 1, 1_000_000),

@@ -95,6 +95,34 @@ describe('an idle server', () => {
   });
 });
 
+describe('deliveries past their retention', () => {
+  it('are deleted when sent or failed, as an instance starts; pending ones and recent ones stay, and deliveries lists what is left', async () => {
+    const hook = await receiver(ACCEPT);
+    const channel = await createChannel({ name: '存档', kind: 'WEBHOOK', url: `${hook.url}/in`, events: ['URGE'] });
+    await server.ok(URGE, { input: { indicator: 'P3-05', region: '330302006', dueOn: '2019-07-05' } }, await server.token('leader'));
+    await until(async () => (await deliveries(channel.id))[0]?.status === 'SENT', 'the urge to go out');
+    const [sent] = await deliveries(channel.id);
+    // Three more of the same event, as they would stand after weeks: sent, failed and still pending, 40 days old.
+    await server.orm.em.fork().getConnection().execute(`
+      insert into delivery (id, channel_id, event_seq, event, title, text, payload, status, attempts, next_attempt_at, created_at)
+      select gen_random_uuid(), d.channel_id, d.event_seq - n, d.event, d.title, d.text, d.payload, s::delivery_status, 1,
+             now() + interval '1 day', now() - interval '40 days'
+      from delivery d, unnest('{SENT,FAILED,PENDING}'::text[]) with ordinality as x(s, n) where d.id = ?`, [localKey('Delivery', sent.id)]);
+    expect(await deliveries(channel.id)).toHaveLength(4);
+
+    // An instance starting on the database prunes at its first round (then hourly).
+    const other = await startTestServer({ attachTo: server, env: { DUBAN_DELIVERY_RETENTION_DAYS: '30' } });
+    try {
+      await until(async () => (await deliveries(channel.id)).length === 2, 'the old sent and failed deliveries deleted');
+    } finally {
+      await other.close();
+    }
+    const left = await deliveries(channel.id);
+    expect(left.map((d) => d.status).sort()).toEqual(['PENDING', 'SENT']);
+    expect(left.find((d) => d.status === 'SENT').id).toBe(sent.id);
+  });
+});
+
 describe('a notice issued in a transaction', () => {
   it('arrives once on each channel it concerns, in each format, signed', async () => {
     const [ding, wecom, hook, other] = await Promise.all([receiver(), receiver(), receiver(), receiver()]);

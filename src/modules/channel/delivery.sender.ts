@@ -20,7 +20,12 @@ export interface DeliveryOptions {
   concurrency: number;
   /** Attempts in flight at once to one channel (a dead channel holds no more than these). */
   perChannel: number;
+  /** Days a sent or failed delivery is kept, then deleted (at start, then hourly). */
+  retentionDays: number;
 }
+
+/** How often the sent and failed deliveries past their retention are deleted. */
+const PRUNE_MS = 3_600_000;
 
 interface Claimed {
   id: string;
@@ -70,6 +75,8 @@ export class DeliveryLoop {
   private readonly due: number[] = [];
   /** When the queue was last claimed: the safety poll comes `pollMs` after. */
   private lastClaim = 0;
+  /** When deliveries past their retention were last deleted (0: not yet, so at the first round). */
+  private lastPrune = 0;
   /** Whether the queue's earliest future next_attempt_at has been read (once, at start). */
   private leftoverRead = false;
   private readonly inFlight = new Map<string, number>();
@@ -136,6 +143,7 @@ export class DeliveryLoop {
     try {
       await this.follow(Date.now() >= this.lastClaim + this.options.pollMs);
       if (!this.stopped && this.claimDue(Date.now())) await this.claim();
+      if (!this.stopped && Date.now() >= this.lastPrune + PRUNE_MS) await this.prune();
     } catch (error) {
       failed = true;
       if (!this.stopped) console.error('delivering messages:', error instanceof Error ? error.message : error);
@@ -158,6 +166,13 @@ export class DeliveryLoop {
       // outbox (a stray announcement): forgotten, or every poke would read again.
       if (!more && this.heard === asked && asked > page.through) this.heard = page.through;
     }
+  }
+
+  /** Deletes the sent and failed deliveries past their retention (pending ones are still to go). */
+  private async prune(): Promise<void> {
+    this.lastPrune = Date.now();
+    await this.em.fork().execute(`delete from delivery where status in ('SENT', 'FAILED') and created_at < now() - ? * interval '1 day'`,
+      [this.options.retentionDays]);
   }
 
   private async claim(): Promise<void> {
