@@ -160,7 +160,11 @@ class SharedSubscription implements AsyncIterableIterator<ExecutionResult>, Rece
 
   /** The group's payload, executed after this subscription took the event (Receiver). */
   deliver(payload: SharedPayload): void {
-    if (this.send(payload)) this.pump();
+    try {
+      if (this.send(payload)) this.pump();
+    } catch (error) {
+      this.fail(error);
+    }
   }
 
   /** Writes or yields a payload: true to go on at once. */
