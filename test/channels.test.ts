@@ -49,16 +49,8 @@ async function deliveries(channel: string): Promise<any[]> {
 }
 /** The statements the server's pool sends on the delivery cursor or queue within `ms`, whoever sends them. */
 async function deliveryStatements(ms: number): Promise<string[]> {
-  const knex = server.orm.em.getConnection().getKnex();
-  const seen: string[] = [];
-  const onQuery = (q: { sql: string }) => { if (/\bdelivery(_cursor)?\b/.test(q.sql)) seen.push(q.sql.replace(/\s+/g, ' ').slice(0, 120)); };
-  knex.on('query', onQuery);
-  try {
-    await new Promise((r) => setTimeout(r, ms));
-  } finally {
-    knex.removeListener('query', onQuery);
-  }
-  return seen;
+  const sent = await server.statementsMatching(/\bdelivery(_cursor)?\b/, () => new Promise((r) => setTimeout(r, ms)));
+  return sent.map((sql) => sql.slice(0, 120));
 }
 
 describe('an idle server', () => {

@@ -14,16 +14,7 @@ const SUBMIT = 'mutation ($input: SubmitFigureInput!) { submitFigure(input: $inp
 
 /** The projector's reads of its state row (one per page it looks for) while `work` runs. */
 async function projectorReads(work: () => Promise<unknown>): Promise<number> {
-  const knex = server.orm.em.getConnection().getKnex();
-  let reads = 0;
-  const onQuery = (q: { sql: string }) => { if (/from projection_state where id for update/.test(q.sql)) reads += 1; };
-  knex.on('query', onQuery);
-  try {
-    await work();
-  } finally {
-    knex.removeListener('query', onQuery);
-  }
-  return reads;
+  return (await server.statementsMatching(/from projection_state where id for update/, work)).length;
 }
 
 it('takes announcements of what it knows holds no fact as no news, and folds the next fact', async () => {

@@ -51,6 +51,8 @@ export interface TestServer {
   rebuildProjection(): Promise<void>;
   /** Counts the SQL statements the server sends answering the HTTP requests `work` makes (not its background loops). */
   countStatements(work: () => Promise<unknown>): Promise<number>;
+  /** Every statement the server's pool sends while `work` runs (its background loops' too) that matches `pattern`, whitespace folded. */
+  statementsMatching(pattern: RegExp, work: () => Promise<unknown>): Promise<string[]>;
   /** Drops every WebSocket client with this close code, as a restart would. */
   closeWebSockets(code: number, reason: string): void;
   /** Ends every Server-Sent Events stream, as a restart or a proxy would. */
@@ -145,6 +147,22 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     connectionInitWaitTimeout: options.connectionInitWaitTimeout, logDestination: options.logDestination,
   }).catch(async (error: unknown) => { await orm.close(); await db.drop(); throw error; });
   const { services, events, server } = duban;
+  /** The statements the server's pool sends while `work` runs that `keep` keeps, whitespace folded. */
+  const statementsWhile = async (work: () => Promise<unknown>, keep: (sql: string) => boolean): Promise<string[]> => {
+    const knex = orm.em.getConnection().getKnex();
+    const sent: string[] = [];
+    const onQuery = (q: { sql: string }) => {
+      const sql = q.sql.replace(/\s+/g, ' ');
+      if (keep(sql)) sent.push(sql);
+    };
+    knex.on('query', onQuery);
+    try {
+      await work();
+    } finally {
+      knex.removeListener('query', onQuery);
+    }
+    return sent;
+  };
   // Marks the work of every HTTP request to this server (it runs in the context the request event starts), for countStatements.
   const marker = {};
   server.httpServer.prependListener('request', () => answering.enterWith(marker));
@@ -213,23 +231,13 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       services.clock = createClock({ pinnedDay: day, timeZone: config.timeZone });
     },
     async countStatements(work) {
-      const knex = orm.em.getConnection().getKnex();
-      let statements = 0;
       // Only what answering HTTP requests sends: not the background loops that share the pool
       // (the projector, the outbox follower, the notices, the messages out), whose timers run beside any request.
-      const onQuery = (q: { sql: string }) => {
-        if (answering.getStore() !== marker) return;
-        statements += 1;
-        if (process.env.DUBAN_LOG_SQL) console.log(q.sql.replace(/\s+/g, ' ').slice(0, 160));
-      };
-      knex.on('query', onQuery);
-      try {
-        await work();
-      } finally {
-        knex.removeListener('query', onQuery);
-      }
-      return statements;
+      const sent = await statementsWhile(work, () => answering.getStore() === marker);
+      if (process.env.DUBAN_LOG_SQL) for (const sql of sent) console.log(sql.slice(0, 160));
+      return sent.length;
     },
+    statementsMatching: (pattern, work) => statementsWhile(work, (sql) => pattern.test(sql)),
     closeWebSockets(code, reason) {
       server.webSockets.closeAll(code, reason);
     },

@@ -98,9 +98,9 @@ export class DeliveryLoop {
    * The event stream's poke: an announcement (with its sequence) or the stream's poll (without; the
    * head it reached by then tells). Reads the outbox only if that is past the cursor.
    */
-  poke(seq?: string): void {
+  poke(seq?: bigint): void {
     if (this.stopped) return;
-    const announced = seq !== undefined && /^\d{1,19}$/.test(seq) ? BigInt(seq) : 0n;
+    const announced = seq ?? 0n;
     const head = this.head();
     if (announced > this.heard) this.heard = announced;
     if (head > this.heard) this.heard = head;

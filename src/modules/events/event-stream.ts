@@ -50,7 +50,7 @@ export class EventStream {
   private headSeq = 0n;
   private readonly listeners = new Set<(event: StreamEvent) => void>();
   private readonly background = new Set<(event: StreamEvent) => void>();
-  private readonly pokeHooks = new Set<(seq?: string) => void>();
+  private readonly pokeHooks = new Set<(seq?: bigint) => void>();
   private draining: Promise<void> | undefined;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -126,7 +126,7 @@ export class EventStream {
   }
 
   /** Calls `hook` whenever the outbox may have grown (an announcement, with its sequence; a poll, without): the projector's cue. */
-  onPoke(hook: (seq?: string) => void): () => void {
+  onPoke(hook: (seq?: bigint) => void): () => void {
     this.pokeHooks.add(hook);
     return () => this.pokeHooks.delete(hook);
   }
@@ -134,9 +134,11 @@ export class EventStream {
   /** Reads whatever is new; one reader at a time, and once more if poked while reading. */
   poke(seq?: string): void {
     if (this.stopped) return;
-    for (const hook of this.pokeHooks) hook(seq);
+    // Parsed once for every hook; what is not a sequence of this outbox counts as a poll.
+    const announced = seq !== undefined && /^[1-9]\d{0,18}$/.test(seq) ? BigInt(seq) : undefined;
+    for (const hook of this.pokeHooks) hook(announced);
     // An announcement of what this instance has read already (its own, echoed by the bus) is no news.
-    if (seq !== undefined && /^\d+$/.test(seq) && seq !== '0' && BigInt(seq) <= this.headSeq) return;
+    if (announced !== undefined && announced <= this.headSeq) return;
     if (this.draining) {
       this.again = true;
       return;

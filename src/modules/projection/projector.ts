@@ -31,7 +31,7 @@ export class Projector {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   /** The last sequence this projector appended: its own announcement is no news to it. */
-  private appended: string | undefined;
+  private appended: bigint | undefined;
   /** Up to where the outbox is known to hold no fact left to fold: announcements up to it are no news. */
   private noFactsThrough = 0n;
   private readonly onError: (error: unknown) => void;
@@ -90,8 +90,8 @@ export class Projector {
   }
 
   /** New facts may be there (`seq` announced, or a poll): the leader folds them (once more if poked while folding). */
-  poke(seq?: string): void {
-    if (this.stopped || !this.leading || (seq !== undefined && (seq === this.appended || (/^\d{1,19}$/.test(seq) && BigInt(seq) <= this.noFactsThrough)))) return;
+  poke(seq?: bigint): void {
+    if (this.stopped || !this.leading || (seq !== undefined && (seq === this.appended || seq <= this.noFactsThrough))) return;
     if (this.draining) {
       this.again = true;
       return;
@@ -106,7 +106,7 @@ export class Projector {
         const { folded, appended, noFactsThrough } = await foldPage(this.em, this.clock(), this.options.pageSize);
         if (noFactsThrough !== undefined && BigInt(noFactsThrough) > this.noFactsThrough) this.noFactsThrough = BigInt(noFactsThrough);
         if (appended) {
-          this.appended = appended;
+          this.appended = BigInt(appended);
           this.announce(appended);
         }
         if (folded === 0) break;

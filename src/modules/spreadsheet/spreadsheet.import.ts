@@ -12,7 +12,7 @@ import {
 } from './spreadsheet.columns';
 import type { Sheet, SheetRow } from './spreadsheet.read';
 import {
-  inOneTransaction, parseRow, required, same, sameInput, throughService, writeSheet,
+  inOneTransaction, parseRow, required, same, sameInput, throughService, writeConflict, writeSheet,
   type ImportConflict, type ImportOptions, type ImportSummary, type Outcome, type Parsed, type SheetWork,
 } from './spreadsheet.rows';
 import { importTrajectorySheet } from './trajectory.sheet';
@@ -83,10 +83,9 @@ function importTarget(unit: UnitOfWork, user: User, input: SetTargetInput): Prom
 
 type Row<T> = { row: number; input: T };
 
-/** A problem of a row, as a conflict of the file: its row number, and the column of the field at fault. */
-function conflictOf(sheet: Sheet, row: number, code: string, reason: string, field: unknown): ImportConflict {
-  const column = typeof field === 'string' ? sheet.headers[field as Column] : undefined;
-  return { row, ...(column ? { column } : {}), code, reason };
+/** The sheet's header of an input field named by an error, if it is one of the sheet's columns. */
+function columnOf(sheet: Sheet, field: unknown): string | undefined {
+  return typeof field === 'string' && field ? sheet.headers[field as Column] : undefined;
 }
 
 const OUTCOME: Record<FigureOutcome, Outcome> = { written: 'imported', new: 'imported', replaces: 'updated', unchanged: 'ignored', replayed: 'ignored' };
@@ -99,7 +98,7 @@ async function importFigures(unit: UnitOfWork, user: User, sheet: Sheet, work: R
   if (work.length === 0) return;
   const result = await writeFigures(unit, user, work.map((w) => w.input), { skipUnchanged: true });
   if ('problems' in result) {
-    for (const p of result.problems) summary.conflicts.push(conflictOf(sheet, work[p.index].row, p.code, p.message, p.field));
+    for (const p of result.problems) summary.conflicts.push(writeConflict({ row: work[p.index].row, column: columnOf(sheet, p.field) }, p.code, p.message));
     return;
   }
   for (const outcome of result.written.outcomes) summary.counts[OUTCOME[outcome]] += 1;
@@ -155,7 +154,7 @@ export async function importSheet(unit: UnitOfWork, user: User, kind: ImportKind
         row,
         // Each row on an identity map of its own (a savepoint's unit), in the one transaction: a flush stays as cheap at row 5,000 as at row 1.
         write: (u) => importTarget(u, user, input as SetTargetInput),
-        locate: (field) => ({ row, column: field ? sheet.headers[field as Column] : undefined }),
+        locate: (field) => ({ row, column: columnOf(sheet, field) }),
       });
     } else if (sameInput(first.input, parsed.input)) {
       summary.counts.ignored += 1;

@@ -140,6 +140,11 @@ export async function inOneTransaction(unit: UnitOfWork, summary: ImportSummary,
   return summary;
 }
 
+/** A typed error of a write, as a conflict of the file: its row, and the column of the field at fault where there is one. */
+export function writeConflict(at: { row: number; column?: string }, code: string, reason: string): ImportConflict {
+  return { row: at.row, ...(at.column ? { column: at.column } : {}), code, reason };
+}
+
 /**
  * Writes the sheet's work in one transaction of `unit` (each through its service, in a savepoint),
  * counting outcomes and turning typed errors into conflicts; rolls back on any conflict or a dry
@@ -153,7 +158,7 @@ export function writeSheet(unit: UnitOfWork, summary: ImportSummary, work: Sheet
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         const at = item.locate(error.extensions.field as string | undefined);
-        summary.conflicts.push({ row: at.row, ...(at.column ? { column: at.column } : {}), code: error.code, reason: error.message });
+        summary.conflicts.push(writeConflict(at, error.code, error.message));
       }
     }
   });
