@@ -8,7 +8,6 @@ import { Comparator, Target } from '../target/target.entity';
 import { hashPassword } from '../user/password';
 import { Role, User } from '../user/user.entity';
 import { allocate, jitter } from './allocation';
-import { createClock } from '../../clock';
 import { appendEvents } from '../events/outbox.service';
 import { treeChanged } from '../events/facts';
 import { sweep } from '../notice/notice.engine';
@@ -43,8 +42,12 @@ function wenzhouTree(cityCode: string): { code: string; name: string; level: Reg
   ];
 }
 
-/** The end of a working day in Wenzhou (18:00 +08:00), when the demo's figures were entered. */
-const enteredAt = (day: string) => new Date(`${day}T18:00:00+08:00`);
+/**
+ * When the demo's figures were entered: the end of their working day in Wenzhou (18:00 +08:00),
+ * and on the demo's own day its first minute. A pinned clock runs the demo's day at the real time
+ * of day, so anything stamped later that day would sort after what is entered live in the morning.
+ */
+const enteredAt = (day: string) => new Date(day === DEMO_DAY ? `${day}T00:00:00+08:00` : `${day}T18:00:00+08:00`);
 
 class DemoBuilder {
   private readonly regions = new Map<string, Region>();
@@ -209,8 +212,10 @@ export async function loadDemoIfEmpty(em: EntityManager, timeZone = 'Asia/Shangh
     await loadDemoTrajectories(tx, seed.city.code);
     // The tree and its figures came in whole: the projector builds the roll-ups from them.
     await appendEvents(tx, [treeChanged('demo')], new Date());
-    // The day's supervision notices, as the rules issue them from the report's figures.
-    await appendEvents(tx, await sweep(tx, createClock({ pinnedDay: DEMO_DAY, timeZone })), new Date(`${DEMO_DAY}T18:00:00+08:00`));
+    // The day's supervision notices, as the rules issue them from the report's figures, at the day's
+    // first instant (like its figures) so that what is done to them live comes after.
+    const issued = enteredAt(DEMO_DAY);
+    await appendEvents(tx, await sweep(tx, { now: () => issued, today: () => DEMO_DAY, timeZone }), issued);
     return true;
   });
 }
