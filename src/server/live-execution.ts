@@ -9,8 +9,11 @@ import { SocketSessions, type Authenticate, type SocketSession } from './socket-
 export type LiveContext = Context & {
   /** The connection's session: its current rights, read at every event too. */
   socketSession?: SocketSession;
-  /** Writes an event's serialised payload directly (a WebSocket); absent, events are yielded. A promise: wait for it before the next. */
-  frames?: (payload: Buffer) => Promise<void> | undefined;
+  /**
+   * Writes an event's serialised payload (with its cursor) directly to the connection, as its
+   * transport frames it; absent, events are yielded. A promise: wait for it before the next.
+   */
+  frames?: (payload: Buffer, cursor: string) => Promise<void> | undefined;
 };
 
 export interface LiveOptions {
@@ -90,7 +93,8 @@ function pollable(iterator: AsyncIterator<unknown>): Pollable | undefined {
  * own message, without a JSON.stringify per socket) and the next event taken in the same turn:
  * `next()` stays pending while the subscription runs, and an event costs a subscriber that keeps
  * up no promise at all (the source is polled, the payload taken as executed, the frame written).
- * Elsewhere (Server-Sent Events) each result is yielded. A class with its callbacks made once:
+ * An event stream (Server-Sent Events) writes its frames the same way, numbered by the cursor.
+ * Without `frames` each result is yielded. A class with its callbacks made once:
  * an idle subscription holds one pending promise.
  */
 class SharedSubscription implements AsyncIterableIterator<ExecutionResult>, Receiver {
@@ -172,11 +176,10 @@ class SharedSubscription implements AsyncIterableIterator<ExecutionResult>, Rece
     this.deps.metrics?.eventFannedOut();
     const { frames } = this.args.contextValue as LiveContext;
     if (!frames) {
-      cursorOf.set(payload.result, this.event!.cursor);
       this.settle({ done: false, value: payload.result });
       return false;
     }
-    const held = frames(payload.bytes);
+    const held = frames(payload.bytes, this.event!.cursor);
     if (!held) return true;
     held.then(this.resume, this.fail);
     return false;
@@ -212,6 +215,3 @@ function printed(document: DocumentNode): string {
   if (text === undefined) printedText.set(document, (text = print(document)));
   return text;
 }
-
-/** The cursor of an event's executed result, for transports that number their messages (an SSE `id`). */
-export const cursorOf = new WeakMap<ExecutionResult, string>();

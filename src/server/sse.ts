@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { getOperationAST, type ExecutionResult, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
+import { getOperationAST, type GraphQLError, type GraphQLFormattedError, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { createHandler } from 'graphql-sse/lib/use/express';
 import type { Authenticated } from '../modules/user/session.service';
 import { createLazyContext } from './context';
@@ -9,7 +9,7 @@ import type { InFlight } from './in-flight';
 import { parseAndValidate } from './limits';
 import type { DocumentCache } from './document-cache';
 import type { ReadCost } from './read-cost';
-import { cursorOf, type Live, type LiveContext } from './live-execution';
+import type { Live, LiveContext } from './live-execution';
 import type { SocketSession } from './socket-sessions';
 
 export interface SseOptions {
@@ -28,8 +28,10 @@ export interface SseOptions {
 interface Stream {
   auth: Authenticated;
   session: SocketSession;
-  /** The cursors of the `next` messages on their way to the response, in order (each one's SSE `id`). */
-  ids: string[];
+  res: Response;
+  /** Resolves at graphql-sse's first write (after the response's head): frames wait for it. */
+  opening: Promise<void>;
+  open: boolean;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
@@ -67,15 +69,12 @@ export function sseHandler(schema: GraphQLSchema, services: Services, live: Live
       const contextValue: LiveContext = Object.assign(createLazyContext(services, stream.auth), {
         socketSession: stream.session,
         clientAddress: (req.raw as Request).socket.remoteAddress,
+        frames: (payload: Buffer, cursor: string) => (stream.open ? writeFrame(stream.res, payload, cursor)
+          : stream.opening.then(() => writeFrame(stream.res, payload, cursor))),
       });
       return { schema, document, operationName: params.operationName, variableValues: variables, contextValue: contextValue as unknown as Record<string, unknown> };
     },
     subscribe: options.inFlight ? options.inFlight.wrap((args) => live.subscribe(args), { waits: true }) : (args) => live.subscribe(args),
-    onNext: (_ctx, req, result) => {
-      const cursor = cursorOf.get(result as ExecutionResult);
-      if (cursor) streams.get(req.raw as object)?.ids.push(cursor);
-      return undefined;
-    },
   });
 
   const handle: RequestHandler = async (req, res, next) => {
@@ -90,10 +89,10 @@ export function sseHandler(schema: GraphQLSchema, services: Services, live: Live
     try {
       const auth = await live.sessions.authenticateHeader(req.headers.authorization);
       if (auth) {
-        const stream: Stream = { auth, ids: [], session: undefined as unknown as SocketSession };
+        const stream: Stream = { auth, res, open: false, opening: firstWrite(res), session: undefined as unknown as SocketSession };
+        void stream.opening.then(() => { stream.open = true; });
         stream.session = live.sessions.add({ fail: (errors) => endStream(res, errors) }, req.headers.authorization, auth);
         streams.set(req, stream);
-        numberEvents(res, stream.ids);
         res.once('close', () => live.sessions.remove(stream.session));
       }
       open.add(res);
@@ -114,16 +113,46 @@ export function sseHandler(schema: GraphQLSchema, services: Services, live: Live
   };
 }
 
-/** Puts each `next` message's cursor before it as its SSE `id`. */
-function numberEvents(res: Response, ids: string[]): void {
-  const write = res.write.bind(res) as (chunk: unknown, ...rest: unknown[]) => boolean;
-  res.write = ((chunk: unknown, ...rest: unknown[]) => {
-    if (typeof chunk === 'string' && chunk.startsWith('event: next')) {
-      const id = ids.shift();
-      if (id) return write(`id: ${id}\n${chunk}`, ...rest);
-    }
-    return write(chunk, ...rest);
-  }) as typeof res.write;
+/** Resolves at the response's first write: graphql-sse's, once it has sent the head. */
+function firstWrite(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const write = res.write;
+    res.write = function (this: Response, ...args: unknown[]) {
+      res.write = write;
+      const written = (write as (...a: unknown[]) => boolean).apply(this, args);
+      resolve();
+      return written;
+    } as typeof res.write;
+  });
+}
+
+/** Bytes a response may have waiting to be written before its subscriber is held back (as on a WebSocket). */
+const HOLD_BACK_BYTES = 16 * 1024;
+
+/**
+ * Writes an event's `next` message, its payload serialised once for every stream that shares it
+ * and its cursor as the SSE `id` (a reconnecting EventSource sends it back as Last-Event-ID). A
+ * response that keeps up goes on at once (undefined); one that does not is held back until
+ * this message is written, its events waiting in its own queue meanwhile.
+ */
+function writeFrame(res: Response, payload: Buffer, cursor: string): Promise<void> | undefined {
+  if (!res.writable) return undefined;
+  const frame = frameOf(payload, cursor);
+  if (res.writableLength < HOLD_BACK_BYTES) {
+    res.write(frame);
+    return undefined;
+  }
+  return new Promise<void>((resolve) => res.write(frame, () => resolve()));
+}
+
+const END_OF_EVENT = Buffer.from('\n\n');
+
+/** One event's message, made once per payload: every stream of a board writes the same buffer. */
+const frames = new WeakMap<Buffer, Buffer>();
+function frameOf(payload: Buffer, cursor: string): Buffer {
+  let frame = frames.get(payload);
+  if (!frame) frames.set(payload, (frame = Buffer.concat([Buffer.from(`id: ${cursor}\nevent: next\ndata: `), payload, END_OF_EVENT])));
+  return frame;
 }
 
 /** A session that ended: its error as the stream's last event, then the end. */
