@@ -57,15 +57,20 @@ export function createClock(options: { pinnedDay?: string; timeZone: string }): 
   let last = 0;
   const pinnedMidnight = Date.parse(`${pinnedDay}T00:00:00Z`);
   const pinnedOffset = zoneOffsetMs(new Date(pinnedMidnight), timeZone);
+  /** The pinned day's last millisecond: the clock creeps no further. */
+  const pinnedEnd = pinnedMidnight + 86_399_999 - pinnedOffset;
   return {
     now() {
       // The pinned day at the current local time of day: instants move on, the date stays. When
-      // the real day turns, the time of day would start again from midnight: the clock stays at
-      // its latest instant instead, so that it never goes back.
+      // the real day turns, the time of day would start again from midnight: the clock creeps on
+      // from its latest instant instead (a millisecond a reading), so that it never goes back and
+      // what happens after still sorts after what happened before, until the real time of day
+      // has caught up.
       const wall = new Date();
       const local = wall.getTime() + zoneOffsetMs(wall, timeZone);
       const msOfDay = ((local % 86_400_000) + 86_400_000) % 86_400_000;
-      last = Math.max(last, pinnedMidnight + msOfDay - pinnedOffset);
+      const instant = pinnedMidnight + msOfDay - pinnedOffset;
+      last = instant > last ? instant : Math.min(last + 1, pinnedEnd);
       return new Date(last);
     },
     today: () => pinnedDay,

@@ -119,6 +119,18 @@ describe('clock', () => {
       const after = clock.now();
       expect(after.getTime()).toBeGreaterThanOrEqual(before.getTime());
       expect(dateInZone(after, 'Asia/Shanghai')).toBe('2019-06-30');
+      // What happens next still sorts after: each reading a little later, within the day.
+      const readings = [clock.now(), clock.now(), clock.now()].map((d) => d.getTime());
+      expect(readings[0]).toBeGreaterThan(after.getTime());
+      expect(readings[1]).toBeGreaterThan(readings[0]);
+      expect(readings[2]).toBeGreaterThan(readings[1]);
+      // Once the real time of day has caught up, it runs with it again.
+      jest.setSystemTime(new Date('2026-11-29T15:59:59.500Z'));
+      expect(clock.now().toISOString()).toBe('2019-06-30T15:59:59.500Z');
+      // And it never creeps out of the pinned day.
+      jest.setSystemTime(new Date('2026-11-29T16:00:01Z'));
+      for (let i = 0; i < 5_000; i += 1) clock.now();
+      expect(clock.now().toISOString()).toBe('2019-06-30T15:59:59.999Z');
     } finally {
       jest.useRealTimers();
     }
