@@ -92,7 +92,8 @@ export function judgeOne(tx: EntityManager, clock: Clock, p: Progress, notice: N
   if (!notice) {
     if (v.kind !== 'COLOUR' || !p.target) return undefined;
     const created = tx.create(Notice, {
-      indicator: p.indicator, region: p.region, target: p.target, colour: v.colour, state: NoticeState.ISSUED, reason: v.reason,
+      // A progress's target is read, not managed (target.rows.ts): the notice refers to it by id.
+      indicator: p.indicator, region: p.region, target: tx.getReference(Target, p.target.id), colour: v.colour, state: NoticeState.ISSUED, reason: v.reason,
       deadline: p.target.deadline ?? p.indicator.programme.endsOn, issuedOn: today, redSince: v.colour === NoticeColour.RED ? today : undefined,
       issuedAt: clock.now(), updatedAt: clock.now(),
     });

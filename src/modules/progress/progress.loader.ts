@@ -5,7 +5,7 @@ import { pgArray } from '../../common/pg-array';
 import { Indicator } from '../indicator/indicator.entity';
 import { Region } from '../region/region.entity';
 import type { RegionLoaders } from '../region/region.loader';
-import { Target } from '../target/target.entity';
+import { readChildTargets, readTargetRows, targetsOfRows, type ChildTarget } from '../target/target.rows';
 import { projectionIsCurrent, readRollups } from '../projection/rollup.sql';
 import { aggregate, history, rollUp, type Figures, type HistoryPoint, type ProgressKey } from './progress.sql';
 import { judge, judgeByChildren } from './progress.judge';
@@ -56,7 +56,7 @@ export interface ProgressLoaders {
   /** The figure on every day something below was reported, up to the day. */
   history: DataLoader<ProgressKey, HistoryPoint[], string>;
   /** The targets of the children of a region for an indicator: `${indicatorId}|${parentCode}`. */
-  childTargets: DataLoader<string, Target[]>;
+  childTargets: DataLoader<string, ChildTarget[]>;
   /** A target's planned trajectory as it stood at the end of a day; null without one. */
   plans: DataLoader<{ targetId: number; asOf: string }, Plan | null, string>;
 }
@@ -116,11 +116,10 @@ export function createProgressLoaders(em: EntityManager, clock: Clock, regions: 
   const indicatorsById = async (ids: number[]) =>
     new Map((await indicator.loadMany(ids)).filter((i): i is Indicator => i instanceof Indicator).map((i) => [i.id, i]));
 
-  const childTargets = new DataLoader<string, Target[]>(async (pairs) => {
+  const childTargets = new DataLoader<string, ChildTarget[]>(async (pairs) => {
     const indicatorIds = [...new Set(pairs.map((p) => Number(p.split('|')[0])))];
     const parents = [...new Set(pairs.map((p) => p.split('|')[1]))];
-    const rows = await em.find(Target, { indicator: { id: { $in: indicatorIds } }, region: { parent: { code: { $in: parents } } } }, { populate: ['region'] });
-    const byPair = groupBy(rows, (t) => `${t.indicator.id}|${t.region.parent?.code}`);
+    const byPair = groupBy(await readChildTargets(em, indicatorIds, parents), (t) => `${t.indicatorId}|${t.parentCode}`);
     return pairs.map((pair) => byPair.get(pair) ?? []);
   });
 
@@ -135,16 +134,17 @@ export function createProgressLoaders(em: EntityManager, clock: Clock, regions: 
   const progress: DataLoader<ProgressKey, Progress, string> = new DataLoader(async (keys) => {
     const indicatorIds = [...new Set(keys.map((k) => k.indicatorId))];
     const regionCodes = [...new Set(keys.map((k) => k.regionCode))];
-    const [indicators, regionRows, targets, judgedBelow] = await together(em, [
+    const [indicators, regionRows, targetRows, judgedBelow] = await together(em, [
       () => indicatorsById(indicatorIds),
       () => regions.byCode.loadMany(regionCodes),
-      () => em.find(Target, { indicator: { id: { $in: indicatorIds } }, region: { code: { $in: regionCodes } } }),
+      () => readTargetRows(em, indicatorIds, regionCodes),
       // Which indicator × region pairs have targets on the regions one level down.
       () => em.execute<{ pair: string }[]>(
         `select distinct t.indicator_id || '|' || r.parent_code as pair from target t join region r on r.code = t.region_code
          where t.indicator_id = any(?::int[]) and r.parent_code = any(?::text[])`, [pgArray(indicatorIds), pgArray(regionCodes)]),
     ] as const);
     const regionByCode = new Map(regionRows.filter((r): r is Region => r instanceof Region).map((r) => [r.code, r]));
+    const targets = targetsOfRows(targetRows, indicators, regionByCode);
     const withTargetsBelow = new Set(judgedBelow.map((r) => r.pair));
     const figures = new Map<string, Awaited<ReturnType<typeof rollUp>>>();
     const plans = new Map<string, Awaited<ReturnType<typeof plansAsOf>>>();
