@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import { wrap, type EntityManager } from '@mikro-orm/postgresql';
 import type { Clock } from '../../clock';
 import { pgArray } from '../../common/pg-array';
 import { Indicator } from '../indicator/indicator.entity';
@@ -109,7 +109,11 @@ export function createProgressLoaders(em: EntityManager, clock: Clock, regions: 
     && (options.projection === 'maintained' || (current ??= projectionIsCurrent(em)));
 
   // Indicators with their programmes, once per request however many batches ask.
+  // A board has read them already (its programme's indicators, and the programme): taken from the
+  // identity map then, with no statement.
   const indicator = new DataLoader<number, Indicator | undefined>(async (ids) => {
+    const known = ids.map((id) => em.getUnitOfWork().getById<Indicator>(Indicator.name, id));
+    if (known.every((i) => i && wrap(i.programme).isInitialized())) return known;
     const rows = await em.find(Indicator, { id: { $in: [...ids] } }, { populate: ['programme'] });
     return ids.map((id) => rows.find((i) => i.id === id));
   });
