@@ -6,7 +6,7 @@
  * subscribers.mjs) and one event delivered to each; then the objects that came between the two,
  * by constructor (or closure name), in count and bytes per subscription, and the RSS per subscription.
  *
- * Env: BENCH_HEAP_N (1000), BENCH_HEAP_TOP (40 rows), BENCH_HEAP_SETTLE (0: seconds of RSS samples while idle), BENCH_HEAP_KEEP (off: the snapshots are
+ * Env: BENCH_HEAP_N (1000), BENCH_HEAP_PROTOCOL (graphql; sse: over Server-Sent Events), BENCH_HEAP_TOP (40 rows), BENCH_HEAP_SETTLE (0: seconds of RSS samples while idle), BENCH_HEAP_KEEP (off: the snapshots are
  * deleted afterwards), BENCH_DATABASE_URL (else an embedded PostgreSQL).
  */
 import { randomBytes } from 'node:crypto';
@@ -28,6 +28,8 @@ const SUBSCRIPTION = readFileSync(join(ROOT, 'test/contract/board-events.graphql
 const LOGIN = 'mutation ($username: String!, $password: String!) { login(username: $username, password: $password) { token } }';
 const SUBMIT = 'mutation ($input: SubmitFigureInput!) { submitFigure(input: $input) { submission { id } } }';
 const N = number('BENCH_HEAP_N', 1000);
+/** BENCH_HEAP_PROTOCOL=sse: the subscriptions over Server-Sent Events (/graphql/stream) instead of the WebSocket. */
+const SSE = process.env.BENCH_HEAP_PROTOCOL === 'sse';
 const TOP = number('BENCH_HEAP_TOP', 40);
 const SETTLE_S = Number(process.env.BENCH_HEAP_SETTLE ?? 0);
 const KEEP = /^(1|on|true|yes)$/i.test(process.env.BENCH_HEAP_KEEP ?? '');
@@ -122,7 +124,8 @@ async function main() {
     // One subscriber first, served and gone: what the first subscription loads once is in both snapshots.
     const client = startSubscriberProcess('subscribers');
     cleanup.push(() => client.stop());
-    const request = { url: server.url.replace(/^http/, 'ws'), authorization: `Bearer ${screen}`, query: SUBSCRIPTION, variables: { programme: 'P3', region: '330300' }, timeoutMs: 60_000, protocol: 'graphql' };
+    const request = { url: SSE ? `${server.url}/stream` : server.url.replace(/^http/, 'ws'), authorization: `Bearer ${screen}`, query: SUBSCRIPTION,
+      variables: { programme: 'P3', region: '330300' }, timeoutMs: 60_000, protocol: SSE ? 'sse' : 'graphql' };
     await client.call('connect', { ...request, count: 1, batch: 1, pauseMs: 0 });
     await submit();
     await sleep(2000);
