@@ -49,12 +49,21 @@ function readZoneOffsetMs(instant: Date, timeZone: string): number {
   return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
 }
 
+/** The first instant of `day` in `timeZone`. */
+export function startOfDay(day: string, timeZone: string): Date {
+  const midnightUtc = Date.parse(`${day}T00:00:00Z`);
+  // The offset at the zone's midnight: read at UTC midnight, then again where that lands (a change of offset that day).
+  const first = midnightUtc - zoneOffsetMs(new Date(midnightUtc), timeZone);
+  return new Date(midnightUtc - zoneOffsetMs(new Date(first), timeZone));
+}
+
 export function createClock(options: { pinnedDay?: string; timeZone: string }): Clock {
   const { pinnedDay, timeZone } = options;
   if (!pinnedDay) {
     return { now: () => new Date(), today: () => dateInZone(new Date(), timeZone), timeZone };
   }
   let last = 0;
+  let creeping = false;
   const pinnedMidnight = Date.parse(`${pinnedDay}T00:00:00Z`);
   const pinnedOffset = zoneOffsetMs(new Date(pinnedMidnight), timeZone);
   /** The pinned day's last millisecond: the clock creeps no further. */
@@ -70,7 +79,10 @@ export function createClock(options: { pinnedDay?: string; timeZone: string }): 
       const local = wall.getTime() + zoneOffsetMs(wall, timeZone);
       const msOfDay = ((local % 86_400_000) + 86_400_000) % 86_400_000;
       const instant = pinnedMidnight + msOfDay - pinnedOffset;
-      last = instant > last ? instant : Math.min(last + 1, pinnedEnd);
+      if (instant >= last) creeping = false;
+      // The time of day went back by more than a clock's adjustment: the real day has turned.
+      else if (last - instant > 60_000) creeping = true;
+      last = instant >= last ? instant : creeping ? Math.min(last + 1, pinnedEnd) : last;
       return new Date(last);
     },
     today: () => pinnedDay,

@@ -52,7 +52,7 @@ export async function startDuban(config: Config, options: DubanOptions = {}): Pr
   const { orm, url } = options.database ?? database!;
   try {
     const clock = options.clock ?? createClock({ pinnedDay: config.now ?? (config.demo ? DEMO_DAY : undefined), timeZone: config.timeZone });
-    const demoLoaded = config.demo ? await loadDemoIfEmpty(orm.em) : false;
+    const demoLoaded = config.demo ? await loadDemoIfEmpty(orm.em, config.timeZone) : false;
     const services = { em: orm.em, clock, config } as Services;
     // The events read the clock at each use: a test that moves `services.clock` moves them too.
     const events = await startEvents(orm.em, config, url, () => services.clock.now(), eventBuilder(EVENT_TYPES));

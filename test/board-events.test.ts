@@ -1,5 +1,6 @@
 import { createClient, type Client } from 'graphql-ws';
 import { print } from 'graphql';
+import { get as httpGet, type IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { BoardEventsDocument, BoardPresenceDocument, BoardWatchersDocument, ProgressDocument, SetTargetDocument, SubmitDocument, type BoardEventsSubscription } from './generated/graphql';
 import { startTestServer, type TestServer } from './helpers/test-server';
@@ -280,6 +281,52 @@ describe('a subscriber that stops reading', () => {
       expect(reason).toMatch(/reconnect with your last cursor/);
     } finally {
       await Promise.all(clients.splice(0).map((c) => c.dispose()));
+      await slow.close();
+    }
+  });
+});
+
+describe('an event stream that stops reading', () => {
+  it('is dropped (not completed) once its queue passes the bound, so that it reconnects from its last cursor; nothing is left behind', async () => {
+    const slow = await startTestServer({ env: { DUBAN_WS_MAX_QUEUED_EVENTS: '50' } });
+    try {
+      const token = await slow.token('screen');
+      const url = new URL(slow.sseUrl);
+      url.searchParams.set('query', print(BoardEventsDocument));
+      url.searchParams.set('variables', JSON.stringify({ programme: 'P3', region: '330300' }));
+      let received = '';
+      const response = await new Promise<IncomingMessage>((resolve, reject) => {
+        httpGet(url, { headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` } }, resolve).on('error', reject);
+      });
+      expect(response.statusCode).toBe(200);
+      const ended = new Promise<string>((resolve) => {
+        response.on('aborted', () => resolve('aborted'));
+        response.on('error', () => resolve('error'));
+        response.on('end', () => resolve('end'));
+      });
+      // It reads the stream's first bytes, then never again.
+      await new Promise<void>((resolve) => response.once('data', (chunk) => { received += String(chunk); response.pause(); resolve(); }));
+      await until(() => slow.services.events.listenerCount === 1);
+      const res = await slow.gql(SetTargetDocument, { input: { indicator: 'P3-16', region: '330302', comparator: 'GTE', value: 3, deadline: '2019-12-30' } }, await slow.token('admin'));
+      expect(res.errors).toBeUndefined();
+      await slow.projected();
+      const conn = slow.orm.em.fork().getConnection();
+      await conn.execute(`
+        insert into outbox_event (seq, type, programme_id, region_code, parent_code, payload, created_at)
+        select (select last_seq from outbox_sequence) + n, type, programme_id, region_code, parent_code, payload, created_at
+        from outbox_event, generate_series(1, 2000) as n
+        where seq = (select max(seq) from outbox_event where type = 'TargetChanged')`);
+      const [{ last }] = await conn.execute<{ last: string }[]>('update outbox_sequence set last_seq = last_seq + 2000 returning last_seq as last');
+      slow.services.events.announce(last);
+      // The server gives up on it: the subscription ends, its queue goes with it.
+      await until(() => slow.services.events.listenerCount === 0);
+      // Reading again, the client finds the stream cut short: no `complete`, which would tell it not to come back.
+      response.on('data', (chunk) => { received += String(chunk); });
+      response.resume();
+      expect(await ended).not.toBe('end');
+      expect(received).toMatch(/event: next/);
+      expect(received).not.toMatch(/event: complete/);
+    } finally {
       await slow.close();
     }
   });

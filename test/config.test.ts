@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { createClock, dateInZone } from '../src/clock';
+import { createClock, dateInZone, startOfDay } from '../src/clock';
 import { ConfigError, isIsoDate, loadConfig } from '../src/config';
 import { withPersistentSecret } from '../src/modules/user/secret';
 
@@ -109,12 +109,20 @@ describe('clock', () => {
     expect(clock.now().getTime()).toBeGreaterThanOrEqual(a.getTime());
   });
 
+  it('finds a day\'s first instant in a time zone, on a day its offset changes too', () => {
+    expect(startOfDay('2019-06-30', 'Asia/Shanghai').toISOString()).toBe('2019-06-29T16:00:00.000Z');
+    expect(startOfDay('2019-03-10', 'America/New_York').toISOString()).toBe('2019-03-10T05:00:00.000Z'); // EST until 02:00
+    expect(startOfDay('2019-11-03', 'America/New_York').toISOString()).toBe('2019-11-03T04:00:00.000Z'); // EDT until 02:00
+  });
+
   it('never goes back when the real day turns under a pinned day', () => {
     jest.useFakeTimers({ now: new Date('2026-11-28T15:59:58Z') }); // 23:59:58 in Shanghai
     try {
       const clock = createClock({ pinnedDay: '2019-06-30', timeZone: 'Asia/Shanghai' });
       const before = clock.now();
       expect(before.toISOString()).toBe('2019-06-30T15:59:58.000Z');
+      // Within the day, readings in one millisecond are that millisecond: nothing runs ahead.
+      expect(clock.now().getTime()).toBe(before.getTime());
       jest.setSystemTime(new Date('2026-11-28T16:00:03Z')); // 00:00:03 the next day in Shanghai
       const after = clock.now();
       expect(after.getTime()).toBeGreaterThanOrEqual(before.getTime());

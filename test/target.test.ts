@@ -58,6 +58,22 @@ describe('setTarget', () => {
   });
 });
 
+describe('a progress\'s target', () => {
+  const FIELDS = 'id value min max comparator deadline synthetic note version updatedAt indicator { code } region { code }';
+  it('reads as the target itself does, every field, at a region and at its children', async () => {
+    const token = await server.token('screen');
+    const { indicator } = await server.ok(`{ indicator(code: "P3-01") { targets(region: "330300") { ${FIELDS} }
+      progress(region: "330300") { target { ${FIELDS} } children { region { code } target { ${FIELDS} } } } } }`, {}, token);
+    const applies = indicator.targets.find((t: any) => t.id === indicator.progress.target.id);
+    expect(indicator.progress.target).toEqual(applies);
+    expect(indicator.progress.target.updatedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    for (const child of indicator.progress.children) {
+      const { indicator: own } = await server.ok(`{ indicator(code: "P3-01") { targets(region: "${child.region.code}") { ${FIELDS} } } }`, {}, token);
+      expect(own.targets).toContainEqual(child.target);
+    }
+  });
+});
+
 describe('setTarget refuses bad input with a typed error and writes nothing', () => {
   const rows: [string, string, string, Input][] = [
     ['an unknown indicator', 'admin', 'NOT_FOUND', target({ indicator: 'P0-01' })],

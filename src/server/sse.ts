@@ -69,6 +69,8 @@ export function sseHandler(schema: GraphQLSchema, services: Services, live: Live
       const contextValue: LiveContext = Object.assign(createLazyContext(services, stream.auth), {
         socketSession: stream.session,
         clientAddress: (req.raw as Request).socket.remoteAddress,
+        // A stream too slow for its events is dropped, not completed: an EventSource reconnects with its Last-Event-ID.
+        closeConnection: () => stream.res.destroy(),
         frames: (payload: Buffer, cursor: string) => (stream.open ? writeFrame(stream.res, payload, cursor)
           : stream.opening.then(() => writeFrame(stream.res, payload, cursor))),
       });

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { startOfDay } from '../../clock';
 import { Department } from '../department/department.entity';
 import { Direction, Indicator, IndicatorKind, TargetScope } from '../indicator/indicator.entity';
 import { Programme } from '../programme/programme.entity';
@@ -43,17 +44,18 @@ function wenzhouTree(cityCode: string): { code: string; name: string; level: Reg
 }
 
 /**
- * When the demo's figures were entered: the end of their working day in Wenzhou (18:00 +08:00),
- * and on the demo's own day its first minute. A pinned clock runs the demo's day at the real time
- * of day, so anything stamped later that day would sort after what is entered live in the morning.
+ * When the demo's figures were entered: the end of their working day (18:00 in the server's time
+ * zone, Wenzhou's by default), and on the demo's own day its first instant. A pinned clock runs
+ * the demo's day at the real time of day, so anything stamped later that day would sort after
+ * what is entered live in the morning.
  */
-const enteredAt = (day: string) => new Date(day === DEMO_DAY ? `${day}T00:00:00+08:00` : `${day}T18:00:00+08:00`);
+const enteredAt = (day: string, timeZone: string) => new Date(startOfDay(day, timeZone).getTime() + (day === DEMO_DAY ? 0 : 18 * 3_600_000));
 
 class DemoBuilder {
   private readonly regions = new Map<string, Region>();
   private admin!: User;
 
-  constructor(private readonly em: EntityManager, private readonly seed: Seed) {}
+  constructor(private readonly em: EntityManager, private readonly seed: Seed, private readonly timeZone: string) {}
 
   async build(): Promise<void> {
     this.loadTree();
@@ -130,7 +132,7 @@ class DemoBuilder {
   private submission(indicator: Indicator, region: Region, figure: SeedFigure, value: number, synthetic: boolean, ratio?: [number, number]): void {
     this.em.create(Submission, {
       indicator, region, value, numerator: ratio?.[0], denominator: ratio?.[1], asOf: figure.as_of, note: figure.note,
-      status: SubmissionStatus.APPROVED, submittedBy: this.admin, submittedAt: enteredAt(figure.as_of), synthetic,
+      status: SubmissionStatus.APPROVED, submittedBy: this.admin, submittedAt: enteredAt(figure.as_of, this.timeZone), synthetic,
     });
   }
 
@@ -166,7 +168,7 @@ class DemoBuilder {
       value: milestone ? 1 : value, min: t.min, max: t.max,
       // A target derived from "N, X% of the target" is the half-year's: it applies up to the report's day.
       deadline: t.deadline ?? (t.derived ? this.seed.period.h1_as_of : undefined),
-      note: t.note, synthetic, updatedBy: this.admin, updatedAt: enteredAt(this.seed.period.h1_as_of), version: 1,
+      note: t.note, synthetic, updatedBy: this.admin, updatedAt: enteredAt(this.seed.period.h1_as_of, this.timeZone), version: 1,
     });
   }
 
@@ -208,13 +210,13 @@ export async function loadDemoIfEmpty(em: EntityManager, timeZone = 'Asia/Shangh
     await tx.execute('select pg_advisory_xact_lock(20190630)');
     if ((await tx.count(Region, {})) > 0) return false;
     const seed = readSeed();
-    await new DemoBuilder(tx, seed).build();
+    await new DemoBuilder(tx, seed, timeZone).build();
     await loadDemoTrajectories(tx, seed.city.code);
     // The tree and its figures came in whole: the projector builds the roll-ups from them.
     await appendEvents(tx, [treeChanged('demo')], new Date());
     // The day's supervision notices, as the rules issue them from the report's figures, at the day's
     // first instant (like its figures) so that what is done to them live comes after.
-    const issued = enteredAt(DEMO_DAY);
+    const issued = enteredAt(DEMO_DAY, timeZone);
     await appendEvents(tx, await sweep(tx, { now: () => issued, today: () => DEMO_DAY, timeZone }), issued);
     return true;
   });

@@ -113,7 +113,8 @@ export function createProgressLoaders(em: EntityManager, clock: Clock, regions: 
   // identity map then, with no statement.
   const indicator = new DataLoader<number, Indicator | undefined>(async (ids) => {
     const known = ids.map((id) => em.getUnitOfWork().getById<Indicator>(Indicator.name, id));
-    if (known.every((i) => i && wrap(i.programme).isInitialized())) return known;
+    // (A reference not loaded yet, or one whose programme is not, is read.)
+    if (known.every((i) => i && wrap(i).isInitialized() && i.programme && wrap(i.programme).isInitialized())) return known;
     const rows = await em.find(Indicator, { id: { $in: [...ids] } }, { populate: ['programme'] });
     return ids.map((id) => rows.find((i) => i.id === id));
   });

@@ -27,7 +27,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig(process.env, { signsTokens: false });
   // Migrated as a start would; beside a running server, on its embedded PostgreSQL.
   return withDatabase(config, async (db) => {
-    if (config.demo && (await loadDemoIfEmpty(db.orm.em))) console.log('regions: loaded the demo first (DUBAN_DEMO=off skips it)');
+    if (config.demo && (await loadDemoIfEmpty(db.orm.em, config.timeZone))) console.log('regions: loaded the demo first (DUBAN_DEMO=off skips it)');
     // As the tables' owner, as the migrations run: reference data, and the ANALYZE after it, are the owner's.
     const client = new Client({ connectionString: db.ownerUrl });
     await client.connect();

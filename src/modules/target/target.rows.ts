@@ -22,7 +22,8 @@ interface TargetRow {
   synthetic: boolean;
   note: string | null;
   version: number;
-  updated_at: Date;
+  /** Text: the ORM's connection leaves dates and timestamps unparsed. */
+  updated_at: string;
 }
 
 /** What the regions one level down are asked for (a split target's parts): by indicator and parent. */
@@ -53,7 +54,7 @@ export function targetsOfRows(rows: TargetRow[], indicators: Map<number, Indicat
     targets.push(Object.assign(new Target(), {
       id: row.id, indicator, region, value: figure(row.value), min: figure(row.min), max: figure(row.max),
       comparator: row.comparator, deadline: row.deadline ?? undefined, synthetic: row.synthetic, note: row.note ?? undefined,
-      version: row.version, updatedAt: row.updated_at,
+      version: row.version, updatedAt: new Date(row.updated_at),
     }));
   }
   return targets;
