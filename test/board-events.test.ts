@@ -241,6 +241,25 @@ class StopsReading extends WebSocket {
   }
 }
 
+/**
+ * One real target change, then two thousand more like it in the outbox, announced at once (target
+ * changes, which are never merged as a board's figures may be).
+ */
+async function floodWithTargetChanges(server: TestServer): Promise<void> {
+  const res = await server.gql(SetTargetDocument, { input: { indicator: 'P3-16', region: '330302', comparator: 'GTE', value: 3, deadline: '2019-12-30' } }, await server.token('admin'));
+  expect(res.errors).toBeUndefined();
+  // Its ProgressChanged events are the projector's: once they are in the outbox, copy them.
+  await server.projected();
+  const conn = server.orm.em.fork().getConnection();
+  await conn.execute(`
+    insert into outbox_event (seq, type, programme_id, region_code, parent_code, payload, created_at)
+    select (select last_seq from outbox_sequence) + n, type, programme_id, region_code, parent_code, payload, created_at
+    from outbox_event, generate_series(1, 2000) as n
+    where seq = (select max(seq) from outbox_event where type = 'TargetChanged')`);
+  const [{ last }] = await conn.execute<{ last: string }[]>('update outbox_sequence set last_seq = last_seq + 2000 returning last_seq as last');
+  server.services.events.announce(last);
+}
+
 describe('a subscriber that stops reading', () => {
   it('is cut off with 4013 once its queue passes the bound, and leaves nothing behind', async () => {
     const slow = await startTestServer({ env: { DUBAN_WS_MAX_QUEUED_EVENTS: '50' } });
@@ -258,20 +277,7 @@ describe('a subscriber that stops reading', () => {
         });
       });
       await until(() => slow.services.events.listenerCount === 1);
-      // One real target change, then two thousand more like it in the outbox, announced at once
-      // (target changes, which are never merged as a board's figures may be).
-      const res = await slow.gql(SetTargetDocument, { input: { indicator: 'P3-16', region: '330302', comparator: 'GTE', value: 3, deadline: '2019-12-30' } }, await slow.token('admin'));
-      expect(res.errors).toBeUndefined();
-      // Its ProgressChanged events are the projector's: once they are in the outbox, copy them.
-      await slow.projected();
-      const conn = slow.orm.em.fork().getConnection();
-      await conn.execute(`
-        insert into outbox_event (seq, type, programme_id, region_code, parent_code, payload, created_at)
-        select (select last_seq from outbox_sequence) + n, type, programme_id, region_code, parent_code, payload, created_at
-        from outbox_event, generate_series(1, 2000) as n
-        where seq = (select max(seq) from outbox_event where type = 'TargetChanged')`);
-      const [{ last }] = await conn.execute<{ last: string }[]>('update outbox_sequence set last_seq = last_seq + 2000 returning last_seq as last');
-      slow.services.events.announce(last);
+      await floodWithTargetChanges(slow);
       // The server gives up on it: the subscription ends, its queue goes with it.
       await until(() => slow.services.events.listenerCount === 0);
       // Reading again, the client finds why.
@@ -307,17 +313,7 @@ describe('an event stream that stops reading', () => {
       // It reads the stream's first bytes, then never again.
       await new Promise<void>((resolve) => response.once('data', (chunk) => { received += String(chunk); response.pause(); resolve(); }));
       await until(() => slow.services.events.listenerCount === 1);
-      const res = await slow.gql(SetTargetDocument, { input: { indicator: 'P3-16', region: '330302', comparator: 'GTE', value: 3, deadline: '2019-12-30' } }, await slow.token('admin'));
-      expect(res.errors).toBeUndefined();
-      await slow.projected();
-      const conn = slow.orm.em.fork().getConnection();
-      await conn.execute(`
-        insert into outbox_event (seq, type, programme_id, region_code, parent_code, payload, created_at)
-        select (select last_seq from outbox_sequence) + n, type, programme_id, region_code, parent_code, payload, created_at
-        from outbox_event, generate_series(1, 2000) as n
-        where seq = (select max(seq) from outbox_event where type = 'TargetChanged')`);
-      const [{ last }] = await conn.execute<{ last: string }[]>('update outbox_sequence set last_seq = last_seq + 2000 returning last_seq as last');
-      slow.services.events.announce(last);
+      await floodWithTargetChanges(slow);
       // The server gives up on it: the subscription ends, its queue goes with it.
       await until(() => slow.services.events.listenerCount === 0);
       // Reading again, the client finds the stream cut short: no `complete`, which would tell it not to come back.
