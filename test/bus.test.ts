@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import type { EventBus } from '../src/modules/events/bus/bus';
 import { createPostgresBus } from '../src/modules/events/bus/postgres';
 import { createRedisBus } from '../src/modules/events/bus/redis';
@@ -34,6 +35,29 @@ describe.each(adapters)('the %s event bus', (name, create, skipped) => {
     expect(gotA).toEqual(expected);
     expect(gotB).toEqual(expected);
     expect(a.name).toBe(name);
+  });
+
+  it('carries announcements made all at once in order, ending with the latest, one at a time on its connection', async () => {
+    // A query sent while another runs on the same pg client (pg queues it, warns, and pg 9 will refuse it).
+    let overlapping = 0;
+    const query = Client.prototype.query;
+    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client & { activeQuery?: unknown; queryQueue?: unknown[] }, ...args: unknown[]) {
+      if (this.activeQuery || this.queryQueue?.length) overlapping += 1;
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as never);
+    try {
+      const a = open();
+      const b = open();
+      const got: string[] = [];
+      await b.subscribe((seq) => got.push(seq));
+      await Promise.all(Array.from({ length: 100 }, (_, i) => a.announce(String(i + 1))));
+      await until(() => got.at(-1) === '100');
+      // In order, none twice (the PostgreSQL bus sends those that wait as one, the latest).
+      expect(got.every((seq, i) => i === 0 || BigInt(seq) > BigInt(got[i - 1]))).toBe(true);
+      expect(overlapping).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('answers a ping only while it listens (what /readyz asks)', async () => {

@@ -42,19 +42,39 @@ export function createPostgresBus(url: string, log: (message: string) => void = 
     listener = client;
   };
 
+  let sending: Promise<void> = Promise.resolve();
+  let waiting: { seq: string; sent: Promise<void> } | undefined;
+  const notify = async (seq: string): Promise<void> => {
+    announcer ??= connect().then((client) => {
+      client.on('error', () => { announcer = undefined; client.end().catch(() => undefined); });
+      return client;
+    });
+    try {
+      await (await announcer).query('select pg_notify($1, $2)', [CHANNEL, seq]);
+    } catch (error) {
+      announcer = undefined;
+      throw error;
+    }
+  };
+
   return {
     name: 'postgres',
-    async announce(seq) {
-      announcer ??= connect().then((client) => {
-        client.on('error', () => { announcer = undefined; client.end().catch(() => undefined); });
-        return client;
-      });
-      try {
-        await (await announcer).query('select pg_notify($1, $2)', [CHANNEL, seq]);
-      } catch (error) {
-        announcer = undefined;
-        throw error;
+    // One NOTIFY at a time on the announcing connection (pg queues queries sent while one runs, and
+    // pg 9 will refuse them): what is announced meanwhile waits, as one NOTIFY of the latest sequence
+    // (a listener reads the outbox from its own head, so the latest says all the earlier ones did).
+    announce(seq) {
+      if (waiting) {
+        waiting.seq = later(waiting.seq, seq);
+        return waiting.sent;
       }
+      const next = { seq, sent: undefined as unknown as Promise<void> };
+      waiting = next;
+      next.sent = sending.catch(() => undefined).then(() => {
+        waiting = undefined;
+        return notify(next.seq);
+      });
+      sending = next.sent;
+      return next.sent;
     },
     subscribe: listen,
     async ping() {
@@ -69,4 +89,9 @@ export function createPostgresBus(url: string, log: (message: string) => void = 
       await Promise.all([listener?.end().catch(() => undefined), a?.then((c) => c.end()).catch(() => undefined)]);
     },
   };
+}
+
+/** The later of two announced sequences (decimal strings); anything else gives way to the newer announcement. */
+function later(a: string, b: string): string {
+  return /^\d+$/.test(a) && /^\d+$/.test(b) && BigInt(a) > BigInt(b) ? a : b;
 }
