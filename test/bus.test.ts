@@ -40,10 +40,17 @@ describe.each(adapters)('the %s event bus', (name, create, skipped) => {
   it('carries announcements made all at once in order, ending with the latest, one at a time on its connection', async () => {
     // A query sent while another runs on the same pg client (pg queues it, warns, and pg 9 will refuse it).
     let overlapping = 0;
+    const running = new WeakMap<Client, number>();
     const query = Client.prototype.query;
-    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client & { activeQuery?: unknown; queryQueue?: unknown[] }, ...args: unknown[]) {
-      if (this.activeQuery || this.queryQueue?.length) overlapping += 1;
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    const spy = jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+      const now = running.get(this) ?? 0;
+      if (now > 0) overlapping += 1;
+      running.set(this, now + 1);
+      const done = () => running.set(this, (running.get(this) ?? 1) - 1);
+      const result = (query as (...a: unknown[]) => unknown).apply(this, args);
+      if (result instanceof Promise) result.then(done, done);
+      else done();
+      return result;
     } as never);
     try {
       const a = open();
