@@ -64,10 +64,9 @@ export function createClock(options: { pinnedDay?: string; timeZone: string }): 
   }
   let last = 0;
   let creeping = false;
-  const pinnedMidnight = Date.parse(`${pinnedDay}T00:00:00Z`);
-  const pinnedOffset = zoneOffsetMs(new Date(pinnedMidnight), timeZone);
+  const pinnedStart = startOfDay(pinnedDay, timeZone).getTime();
   /** The pinned day's last millisecond: the clock creeps no further. */
-  const pinnedEnd = pinnedMidnight + 86_399_999 - pinnedOffset;
+  const pinnedEnd = pinnedStart + 86_399_999;
   return {
     now() {
       // The pinned day at the current local time of day: instants move on, the date stays. When
@@ -78,7 +77,7 @@ export function createClock(options: { pinnedDay?: string; timeZone: string }): 
       const wall = new Date();
       const local = wall.getTime() + zoneOffsetMs(wall, timeZone);
       const msOfDay = ((local % 86_400_000) + 86_400_000) % 86_400_000;
-      const instant = pinnedMidnight + msOfDay - pinnedOffset;
+      const instant = pinnedStart + msOfDay;
       if (instant >= last) creeping = false;
       // The time of day went back by more than a clock's adjustment: the real day has turned.
       else if (last - instant > 60_000) creeping = true;

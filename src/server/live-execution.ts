@@ -16,6 +16,12 @@ export type LiveContext = Context & {
   frames?: (payload: Buffer, cursor: string) => Promise<void> | undefined;
 };
 
+/**
+ * Bytes a connection may have waiting to be written before its subscriber is held back (its
+ * events then wait in its own queue, where a board's figures are merged): WebSocket and SSE alike.
+ */
+export const HOLD_BACK_BYTES = 16 * 1024;
+
 export interface LiveOptions {
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
   authenticate: Authenticate;

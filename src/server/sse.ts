@@ -9,7 +9,7 @@ import type { InFlight } from './in-flight';
 import { parseAndValidate } from './limits';
 import type { DocumentCache } from './document-cache';
 import type { ReadCost } from './read-cost';
-import type { Live, LiveContext } from './live-execution';
+import { HOLD_BACK_BYTES, type Live, type LiveContext } from './live-execution';
 import type { SocketSession } from './socket-sessions';
 
 export interface SseOptions {
@@ -29,9 +29,8 @@ interface Stream {
   auth: Authenticated;
   session: SocketSession;
   res: Response;
-  /** Resolves at graphql-sse's first write (after the response's head): frames wait for it. */
-  opening: Promise<void>;
-  open: boolean;
+  /** Until graphql-sse's first write (after the response's head): frames wait for it. */
+  opening: Promise<void> | undefined;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8' };
@@ -71,8 +70,8 @@ export function sseHandler(schema: GraphQLSchema, services: Services, live: Live
         clientAddress: (req.raw as Request).socket.remoteAddress,
         // A stream too slow for its events is dropped, not completed: an EventSource reconnects with its Last-Event-ID.
         closeConnection: () => stream.res.destroy(),
-        frames: (payload: Buffer, cursor: string) => (stream.open ? writeFrame(stream.res, payload, cursor)
-          : stream.opening.then(() => writeFrame(stream.res, payload, cursor))),
+        frames: (payload: Buffer, cursor: string) => (stream.opening ? stream.opening.then(() => writeFrame(stream.res, payload, cursor))
+          : writeFrame(stream.res, payload, cursor)),
       });
       return { schema, document, operationName: params.operationName, variableValues: variables, contextValue: contextValue as unknown as Record<string, unknown> };
     },
@@ -91,8 +90,8 @@ export function sseHandler(schema: GraphQLSchema, services: Services, live: Live
     try {
       const auth = await live.sessions.authenticateHeader(req.headers.authorization);
       if (auth) {
-        const stream: Stream = { auth, res, open: false, opening: firstWrite(res), session: undefined as unknown as SocketSession };
-        void stream.opening.then(() => { stream.open = true; });
+        const stream: Stream = { auth, res, opening: firstWrite(res), session: undefined as unknown as SocketSession };
+        void stream.opening!.then(() => { stream.opening = undefined; });
         stream.session = live.sessions.add({ fail: (errors) => endStream(res, errors) }, req.headers.authorization, auth);
         streams.set(req, stream);
         res.once('close', () => live.sessions.remove(stream.session));
@@ -128,8 +127,6 @@ function firstWrite(res: Response): Promise<void> {
   });
 }
 
-/** Bytes a response may have waiting to be written before its subscriber is held back (as on a WebSocket). */
-const HOLD_BACK_BYTES = 16 * 1024;
 
 /**
  * Writes an event's `next` message, its payload serialised once for every stream that shares it

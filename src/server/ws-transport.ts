@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { CloseCode, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
+import { HOLD_BACK_BYTES } from './live-execution';
 import { StringPool } from './string-pool';
 
 /**
@@ -75,8 +76,6 @@ export function useTransport<P extends Record<string, unknown>, E extends { sock
   };
 }
 
-/** Bytes a socket may have waiting to be written before its subscriber is held back. */
-const HOLD_BACK_BYTES = 16 * 1024;
 
 /**
  * Writes a `next` message whose payload is already serialised: only the id differs from one
